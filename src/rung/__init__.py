@@ -1,0 +1,117 @@
+"""Rung: an MLOps platform from notebooks to automated, monitored production.
+
+The public API is loaded lazily (PEP 562), so ``import rung`` stays light::
+
+    from rung import step, pipeline
+
+    @step
+    def load(path: str) -> pd.DataFrame: ...
+
+    @pipeline
+    def training(path: str, C: float = 1.0):
+        train(load(path), C=C)
+
+    run = training(path="data.csv")
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from rung._internal import defaults as _defaults
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Client",
+    "Pipeline",
+    "Run",
+    "Step",
+    "Workspace",
+    "__version__",
+    "flush",
+    "load_artifact",
+    "log_metric",
+    "log_metrics",
+    "log_params",
+    "open_workspace",
+    "pipeline",
+    "resume_run",
+    "set_tags",
+    "start_run",
+    "step",
+    "use_workspace",
+]
+
+_LAZY = {
+    "Client": "rung.client",
+    "Pipeline": "rung.pipelines",
+    "Run": "rung.tracking",
+    "Step": "rung.pipelines",
+    "Workspace": "rung.workspace",
+    "flush": "rung.tracking",
+    "log_metric": "rung.tracking",
+    "log_metrics": "rung.tracking",
+    "log_params": "rung.tracking",
+    "open_workspace": "rung._session",
+    "pipeline": "rung.pipelines",
+    "resume_run": "rung.pipelines",
+    "set_tags": "rung.tracking",
+    "start_run": "rung.tracking",
+    "step": "rung.pipelines",
+}
+
+# Registering a string costs nothing: the workspace is built on first use.
+_defaults.set_factory("rung._session:default_workspace")
+
+
+def use_workspace(workspace: Any) -> None:
+    """Make ``workspace`` the default for this process (None: back to settings).
+
+    Example:
+        >>> import rung
+        >>> ws = rung.Workspace.from_urls("memory://", "memory://")
+        >>> rung.use_workspace(ws)
+        >>> rung.use_workspace(None)
+    """
+    _defaults.use(workspace)
+
+
+def load_artifact(artifact_id: str, *, allow_pickle: bool = False) -> Any:
+    """Load an artifact's value from the default workspace by id or prefix.
+
+    Example:
+        >>> model = rung.load_artifact("3fa9c2")  # doctest: +SKIP
+    """
+    workspace = _defaults.current_workspace()
+    return workspace.load_artifact(artifact_id, allow_pickle=allow_pickle)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rung' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from rung._session import open_workspace
+    from rung.client import Client
+    from rung.pipelines import Pipeline, Step, pipeline, resume_run, step
+    from rung.tracking import (
+        Run,
+        flush,
+        log_metric,
+        log_metrics,
+        log_params,
+        set_tags,
+        start_run,
+    )
+    from rung.workspace import Workspace

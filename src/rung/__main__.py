@@ -1,0 +1,5 @@
+"""``python -m rung`` runs the CLI."""
+
+from rung.cli import main
+
+main()

@@ -1,0 +1,256 @@
+"""``save_value`` and ``load_value``: materializers joined to a store.
+
+Layout of a stored artifact folder::
+
+    objects/ab/ab12.../
+        data/               what the materializer wrote; the id hashes only this
+        rung-artifact.json  manifest: type, materializer, metadata (not hashed)
+        _rung_complete      written by the store, last
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rung._internal.hashing import hash_tree
+from rung.artifacts import _files
+from rung.artifacts._registry import REGISTRY, type_name
+from rung.artifacts.base import StoredArtifact
+from rung.errors import (
+    ArtifactError,
+    ArtifactNotFoundError,
+    RungError,
+    UnsafeArtifactError,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from rung.artifacts.base import ArtifactStore, Materializer
+
+__all__ = [
+    "DATA_FOLDER",
+    "MANIFEST",
+    "content_key",
+    "export_value",
+    "load_value",
+    "save_value",
+    "verify",
+]
+
+DATA_FOLDER = "data"
+MANIFEST = "rung-artifact.json"
+_MANIFEST_FORMAT = 1
+
+
+def content_key(artifact_id: str) -> str:
+    """Return the store key of a content id: ``objects/<id[:2]>/<id>``."""
+    return f"objects/{artifact_id[:2]}/{artifact_id}"
+
+
+def save_value(
+    store: ArtifactStore,
+    value: Any,
+    *,
+    allow_pickle: bool = False,
+    materializer: str | None = None,
+) -> StoredArtifact:
+    """Store ``value`` under its content address; equal values are stored once.
+
+    Args:
+        store: where to put it.
+        value: the value to store.
+        allow_pickle: let pickle store the value when no safe materializer fits.
+        materializer: the name of the materializer to use, instead of choosing.
+
+    Returns:
+        The stored artifact: id, type, materializer, key, size and metadata.
+
+    Raises:
+        MaterializerNotFoundError: no materializer fits (the message says how
+            to fix it).
+        ArtifactError: the materializer or the store failed.
+
+    Example:
+        >>> from rung.artifacts import InMemoryArtifactStore
+        >>> with InMemoryArtifactStore() as store:
+        ...     save_value(store, {"answer": 42}).materializer
+        'json'
+    """
+    chosen = REGISTRY.select(value, allow_pickle=allow_pickle, name=materializer)
+    kind = type_name(value)
+    staging = _staging_folder(store)
+    try:
+        data = staging / DATA_FOLDER
+        data.mkdir()
+        metadata = _materialize(chosen, value, data)
+        artifact_id = hash_tree(data, header=_header(chosen.name, kind))
+        artifact = StoredArtifact(
+            id=artifact_id,
+            type=kind,
+            materializer=chosen.name,
+            uri=content_key(artifact_id),
+            size_bytes=_files.folder_size(data),
+            metadata=metadata,
+            is_pickled=chosen.is_pickled,
+        )
+        _write_manifest(staging / MANIFEST, artifact, chosen.version)
+        store.put(artifact.uri, staging)
+    finally:
+        _files.remove_tree(staging)
+    return artifact
+
+
+def load_value(
+    store: ArtifactStore, artifact: StoredArtifact, *, allow_pickle: bool = False
+) -> Any:
+    """Load a stored artifact back into a Python value.
+
+    Args:
+        store: the store that holds it.
+        artifact: what ``save_value`` returned (or the same fields, recorded).
+        allow_pickle: allow unpickling, which runs code from the file.
+
+    Raises:
+        UnsafeArtifactError: the artifact is pickled and pickle was not allowed
+            (neither by ``allow_pickle`` nor ``rung.artifacts.allow_pickle``).
+        ArtifactNotFoundError: its content is missing from the store.
+        ArtifactError: its materializer is unknown or failed.
+
+    Example:
+        >>> from rung.artifacts import InMemoryArtifactStore
+        >>> with InMemoryArtifactStore() as store:
+        ...     load_value(store, save_value(store, [1, 2]))
+        [1, 2]
+    """
+    chosen = REGISTRY.get(artifact.materializer)
+    pickled = chosen.is_pickled or artifact.is_pickled
+    if pickled and not REGISTRY.may_pickle([artifact.type], allow_pickle):
+        raise UnsafeArtifactError(
+            f"Artifact {artifact.id} ({artifact.type}) was stored with pickle; "
+            "loading it runs code from the file. Pass allow_pickle=True if you "
+            "trust its source."
+        )
+    folder = _open(store, artifact)
+    metadata = artifact.metadata or _read_manifest(folder).get("metadata", {})
+    try:
+        return chosen.load(folder / DATA_FOLDER, metadata)
+    except RungError:
+        raise
+    except Exception as exc:
+        raise ArtifactError(
+            f"Materializer {chosen.name!r} failed to load artifact {artifact.id} "
+            f"({artifact.type}) from {store.url}: {exc}"
+        ) from exc
+
+
+def verify(store: ArtifactStore, artifact: StoredArtifact) -> bool:
+    """Re-hash the stored content and compare it with the artifact id.
+
+    For remote stores this checks the local cached copy that ``open_folder``
+    returns (downloaded from the store once).
+
+    Returns:
+        True when the content matches its id.
+
+    Raises:
+        ArtifactNotFoundError: the content is missing from the store.
+    """
+    folder = _open(store, artifact) / DATA_FOLDER
+    header = _header(artifact.materializer, artifact.type)
+    return hash_tree(folder, header=header) == artifact.id
+
+
+def export_value(store: ArtifactStore, artifact: StoredArtifact, dest: Path) -> Path:
+    """Copy the artifact's stored files (not Rung's bookkeeping) to ``dest``.
+
+    Args:
+        store: the store that holds it.
+        artifact: the artifact to export.
+        dest: a folder that does not exist yet or is empty.
+
+    Returns:
+        ``dest``.
+
+    Raises:
+        ArtifactError: ``dest`` exists and is not an empty folder.
+        ArtifactNotFoundError: the content is missing from the store.
+    """
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise ArtifactError(
+            f"Cannot export artifact {artifact.id} to {str(dest)!r}: it exists and "
+            "is not an empty folder. Choose a new or empty folder."
+        )
+    folder = _open(store, artifact) / DATA_FOLDER
+    shutil.copytree(folder, dest, copy_function=shutil.copyfile, dirs_exist_ok=True)
+    return dest
+
+
+def _staging_folder(store: ArtifactStore) -> Path:
+    """Prefer the store's own staging folder: a local store then moves it."""
+    make = getattr(store, "staging_folder", None)
+    if callable(make):
+        folder: Path = make()
+        return folder
+    return Path(tempfile.mkdtemp(prefix="rung-save-"))
+
+
+def _header(materializer: str, kind: str) -> str:
+    return f"{materializer}\n{kind}\n"
+
+
+def _materialize(chosen: Materializer, value: Any, folder: Path) -> dict[str, Any]:
+    try:
+        return chosen.save(value, folder)
+    except RungError:
+        raise
+    except Exception as exc:
+        raise ArtifactError(
+            f"Materializer {chosen.name!r} failed to store a value of type "
+            f"{type_name(value)!r}: {exc}"
+        ) from exc
+
+
+def _write_manifest(path: Path, artifact: StoredArtifact, version: int) -> None:
+    manifest = {
+        "format": _MANIFEST_FORMAT,
+        "id": artifact.id,
+        "type": artifact.type,
+        "materializer": {"name": artifact.materializer, "version": version},
+        "size_bytes": artifact.size_bytes,
+        "is_pickled": artifact.is_pickled,
+        "metadata": artifact.metadata,
+    }
+    try:
+        text = json.dumps(manifest, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise ArtifactError(
+            f"Materializer {artifact.materializer!r} returned metadata that is not "
+            f"JSON-able: {exc}. Return plain str/int/float/bool/list/dict values."
+        ) from exc
+    path.write_text(text, encoding="utf-8")
+
+
+def _read_manifest(folder: Path) -> Mapping[str, Any]:
+    try:
+        manifest: Mapping[str, Any] = json.loads(
+            (folder / MANIFEST).read_text(encoding="utf-8")
+        )
+    except (OSError, ValueError):
+        return {}
+    return manifest
+
+
+def _open(store: ArtifactStore, artifact: StoredArtifact) -> Path:
+    try:
+        return store.open_folder(artifact.uri)
+    except ArtifactNotFoundError as exc:
+        raise ArtifactNotFoundError(
+            f"The content of artifact {artifact.id} ({artifact.type}) is missing "
+            f"from the store at {store.url} (key {artifact.uri!r}). It may have "
+            "been deleted or garbage-collected; re-run the step that made it."
+        ) from exc

@@ -1,0 +1,208 @@
+"""``Client``: runs, artifacts, lineage and pipelines of one workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rung.errors import ArtifactError
+from rung.pipelines import load_pipeline, resume_run
+from rung.tracking import Run, compare_runs, reap_stale_runs
+
+if TYPE_CHECKING:
+    from rung.metadata import (
+        ArtifactRecord,
+        LineageEdge,
+        PipelineSummary,
+        RunRecord,
+        StepRunRecord,
+    )
+    from rung.pipelines import EventHook
+    from rung.tracking import RunComparison
+    from rung.workspace import Workspace
+
+__all__ = ["ArtifactLineage", "Client", "LineageNode"]
+
+
+@dataclass(frozen=True, slots=True)
+class LineageNode:
+    """An artifact and the step run that produced it, with that step's inputs."""
+
+    artifact: ArtifactRecord
+    producer: LineageEdge | None
+    inputs: list[LineageNode] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactLineage:
+    """Where an artifact came from (a tree, upstream) and who consumed it."""
+
+    root: LineageNode
+    consumers: list[LineageEdge]
+
+
+class Client:
+    """Read and act on one workspace.
+
+    Args:
+        workspace: the workspace to use.
+    """
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+
+    # -- runs -----------------------------------------------------------------------
+
+    def list_runs(
+        self,
+        *,
+        pipeline: str | None = None,
+        status: str | None = None,
+        limit: int | None = 50,
+        all_projects: bool = False,
+    ) -> list[RunRecord]:
+        """Runs, newest first (runs whose process died are marked failed first)."""
+        reap_stale_runs(self.workspace)
+        return self.workspace.metadata.list_runs(
+            project=None if all_projects else self.workspace.project,
+            pipeline=pipeline,
+            status=status,
+            limit=limit,
+        )
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """One run by id or unique prefix."""
+        reap_stale_runs(self.workspace)
+        return self.workspace.metadata.get_run(run_id)
+
+    def run(self, run_id: str) -> Run:
+        """A :class:`Run` handle (outputs, metrics, steps)."""
+        return Run(self.workspace, self.get_run(run_id).id)
+
+    def step_runs(self, run_id: str) -> list[StepRunRecord]:
+        """Every step run of a run, in start order."""
+        return self.workspace.metadata.list_step_runs(self.get_run(run_id).id)
+
+    def compare_runs(self, run_ids: Sequence[str]) -> RunComparison:
+        """Parameters and metrics of several runs side by side."""
+        return compare_runs(self.workspace, run_ids)
+
+    def environment(self, run_id: str) -> dict[str, str]:
+        """The installed packages recorded for a run ({} if none recorded)."""
+        record = self.get_run(run_id)
+        if not record.environment_hash:
+            return {}
+        return self.workspace.metadata.get_environment(record.environment_hash)
+
+    # -- pipelines ------------------------------------------------------------------
+
+    def list_pipelines(self) -> list[PipelineSummary]:
+        """Pipelines this project has run, with their latest run."""
+        return self.workspace.metadata.list_pipelines(project=self.workspace.project)
+
+    def run_pipeline(
+        self,
+        reference: str,
+        *,
+        config: str | Path | None = None,
+        cli_params: Mapping[str, str] | None = None,
+        enable_cache: bool | None = None,
+        on_event: EventHook | None = None,
+    ) -> Run:
+        """Load ``file.py:name`` and run it (see ``Pipeline.run``)."""
+        found = load_pipeline(reference)
+        return found.run(
+            config=config,
+            cli_params=cli_params,
+            enable_cache=enable_cache,
+            workspace=self.workspace,
+            on_event=on_event,
+        )
+
+    def resume_run(self, run_id: str, *, on_event: EventHook | None = None) -> Run:
+        """Re-run only what did not complete in a failed or killed run."""
+        return resume_run(run_id, workspace=self.workspace, on_event=on_event)
+
+    # -- artifacts ------------------------------------------------------------------
+
+    def list_artifacts(
+        self,
+        *,
+        run_id: str | None = None,
+        type_contains: str | None = None,
+        limit: int | None = 50,
+    ) -> list[ArtifactRecord]:
+        """Artifacts, newest first; ``run_id`` keeps one run's outputs."""
+        resolved = self.get_run(run_id).id if run_id else None
+        return self.workspace.metadata.list_artifacts(
+            run_id=resolved, type_contains=type_contains, limit=limit
+        )
+
+    def get_artifact(self, artifact_id: str) -> ArtifactRecord:
+        """One artifact record by id or unique prefix."""
+        return self.workspace.metadata.get_artifact(artifact_id)
+
+    def load_artifact(self, artifact_id: str, *, allow_pickle: bool = False) -> Any:
+        """An artifact's value (pickled ones need ``allow_pickle=True``)."""
+        record = self.get_artifact(artifact_id)
+        self.workspace.require_content(record)
+        return self.workspace.load_artifact(record, allow_pickle=allow_pickle)
+
+    def export_artifact(self, artifact_id: str, destination: Path) -> Path:
+        """Copy an artifact's stored files into ``destination`` (no loading).
+
+        Raises:
+            ArtifactError: ``destination`` exists and is not an empty folder.
+        """
+        from rung.artifacts import StoredArtifact, export_value
+
+        record = self.get_artifact(artifact_id)
+        self.workspace.require_content(record)
+        if destination.exists() and (
+            not destination.is_dir() or any(destination.iterdir())
+        ):
+            raise ArtifactError(
+                f"Export destination {destination} exists and is not an empty folder. "
+                "Choose a new path."
+            )
+        stored = StoredArtifact(
+            record.id,
+            record.type,
+            record.materializer,
+            record.uri,
+            record.size_bytes,
+            dict(record.metadata),
+            record.is_pickled,
+        )
+        export_value(self.workspace.artifacts, stored, destination)
+        return destination
+
+    def lineage(self, artifact_id: str, *, depth: int = 20) -> ArtifactLineage:
+        """The artifact's upstream tree (producers, recursively) and consumers."""
+        record = self.get_artifact(artifact_id)
+        edges = self.workspace.metadata.lineage(record.id)
+        consumers = [e for e in edges if e.direction == "input"]
+        return ArtifactLineage(self._upstream(record, edges, depth, set()), consumers)
+
+    def _upstream(
+        self,
+        record: ArtifactRecord,
+        edges: list[LineageEdge],
+        depth: int,
+        seen: set[str],
+    ) -> LineageNode:
+        producers = [e for e in edges if e.direction == "output"]
+        producer = producers[0] if producers else None
+        if producer is None or depth <= 0 or record.id in seen:
+            return LineageNode(record, producer)
+        seen = seen | {record.id}
+        inputs = []
+        for edge in self.workspace.metadata.step_run_edges(producer.step_run_id):
+            if edge.direction != "input":
+                continue
+            parent = self.workspace.metadata.get_artifact(edge.artifact_id)
+            parent_edges = self.workspace.metadata.lineage(parent.id)
+            inputs.append(self._upstream(parent, parent_edges, depth - 1, seen))
+        return LineageNode(record, producer, inputs)

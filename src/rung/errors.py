@@ -1,0 +1,182 @@
+"""Rung's exception hierarchy.
+
+Every error Rung raises on purpose derives from :class:`RungError`. Each domain
+has one family; where callers may already catch a builtin (``LookupError``,
+``ValueError``), the error subclasses it too. The CLI prints a ``RungError``
+as a one-line headline plus its message, without a traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AmbiguousIdError",
+    "ArtifactError",
+    "ArtifactIntegrityError",
+    "ArtifactNotFoundError",
+    "ConfigError",
+    "MaterializerNotFoundError",
+    "MetadataError",
+    "MigrationError",
+    "ParameterError",
+    "PipelineDefinitionError",
+    "PipelineError",
+    "PipelineNotFoundError",
+    "RunError",
+    "RunNotFoundError",
+    "RungError",
+    "StepFailedError",
+    "StoreUnavailableError",
+    "UnsafeArtifactError",
+    "WorkspaceError",
+    "WorkspaceNotFoundError",
+]
+
+
+class RungError(Exception):
+    """Root of every error Rung raises on purpose.
+
+    Attributes:
+        headline: a short title for the CLI ("Unknown pipeline").
+    """
+
+    headline = "Rung error"
+
+
+# -- configuration and workspace -------------------------------------------------
+
+
+class ConfigError(RungError, ValueError):
+    """A setting, a config file or a YAML run configuration is invalid."""
+
+    headline = "Invalid configuration"
+
+
+class WorkspaceError(RungError):
+    """The workspace cannot be found or opened."""
+
+    headline = "Workspace error"
+
+
+class WorkspaceNotFoundError(WorkspaceError, LookupError):
+    """No ``.rung/`` folder was found from a directory upwards."""
+
+    headline = "No workspace"
+
+
+# -- metadata ---------------------------------------------------------------------
+
+
+class MetadataError(RungError):
+    """The metadata store failed or refused an operation."""
+
+    headline = "Metadata store error"
+
+
+class StoreUnavailableError(MetadataError):
+    """The metadata database cannot be reached or opened."""
+
+    headline = "Metadata store unavailable"
+
+
+class MigrationError(MetadataError):
+    """The metadata schema could not be brought up to date."""
+
+    headline = "Schema migration failed"
+
+
+class AmbiguousIdError(MetadataError, LookupError):
+    """An id prefix matches more than one record."""
+
+    headline = "Ambiguous id"
+
+
+class RunError(RungError):
+    """A run record is invalid or in the wrong state."""
+
+    headline = "Run error"
+
+
+class RunNotFoundError(RunError, LookupError):
+    """No run has the given id."""
+
+    headline = "Unknown run"
+
+
+# -- artifacts --------------------------------------------------------------------
+
+
+class ArtifactError(RungError):
+    """An artifact cannot be stored or loaded."""
+
+    headline = "Artifact error"
+
+
+class ArtifactNotFoundError(ArtifactError, LookupError):
+    """No artifact has the given id, or its content is gone from the store."""
+
+    headline = "Unknown artifact"
+
+
+class ArtifactIntegrityError(ArtifactError):
+    """An artifact's stored content does not match its recorded hash."""
+
+    headline = "Corrupt artifact"
+
+
+class MaterializerNotFoundError(ArtifactError, TypeError):
+    """No materializer can store a value of this type."""
+
+    headline = "Cannot store value"
+
+
+class UnsafeArtifactError(ArtifactError):
+    """Loading the artifact would run untrusted code (pickle, unknown types)."""
+
+    headline = "Unsafe artifact"
+
+
+# -- pipelines --------------------------------------------------------------------
+
+
+class PipelineError(RungError):
+    """A pipeline cannot be defined, found or run."""
+
+    headline = "Pipeline error"
+
+
+class PipelineNotFoundError(PipelineError, LookupError):
+    """A ``file.py:name`` reference does not name a pipeline."""
+
+    headline = "Unknown pipeline"
+
+
+class PipelineDefinitionError(PipelineError, TypeError):
+    """A step or pipeline is wired incorrectly (cycle, bad output, bad call)."""
+
+    headline = "Invalid pipeline"
+
+
+class ParameterError(PipelineError, ValueError):
+    """A pipeline parameter is unknown, missing or of the wrong type."""
+
+    headline = "Invalid parameter"
+
+
+class StepFailedError(PipelineError):
+    """User code inside a step raised an exception.
+
+    The original exception is chained as ``__cause__``; its traceback is also
+    stored on the step run record.
+
+    Attributes:
+        step: the name of the failing step.
+        run_id: the id of the run it failed in.
+    """
+
+    headline = "Step failed"
+
+    def __init__(self, step: str, run_id: str, message: str | None = None) -> None:
+        self.step = step
+        self.run_id = run_id
+        text = message or f"Step {step!r} failed in run {run_id}."
+        super().__init__(text)

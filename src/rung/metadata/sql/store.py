@@ -1,0 +1,188 @@
+"""``SqlMetadataStore``: the metadata protocol on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rung.metadata import _common as c
+from rung.metadata.sql import _metrics, _runs, _steps
+from rung.metadata.sql._engine import Database
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from rung.metadata.base import (
+        ArtifactRecord,
+        LineageEdge,
+        MetricRecord,
+        PipelineSummary,
+        RunRecord,
+        StepRunRecord,
+    )
+
+__all__ = ["SqlMetadataStore"]
+
+
+class SqlMetadataStore:
+    """Metadata in a SQL database through SQLAlchemy Core.
+
+    The constructor only keeps the URL. The first call connects, and brings
+    the schema to the current revision if needed (under a lock, so that
+    concurrent processes migrate once). SQLite runs in WAL mode; writers take
+    the write lock when their transaction begins, and a write that still finds
+    the database locked is retried. The store is safe to share between threads.
+
+    Args:
+        url: a SQLAlchemy URL: ``sqlite:///path/metadata.db`` (the folder is
+            created), ``sqlite://`` (in memory) or
+            ``postgresql+psycopg://user:password@host:5432/dbname``.
+
+    Raises:
+        StoreUnavailableError: (on first use) the database cannot be opened.
+        MigrationError: (on first use) the schema cannot be brought up to date.
+
+    Example:
+        >>> store = SqlMetadataStore("sqlite://")
+        >>> store.list_runs()
+        []
+        >>> store.close()
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._db = Database(url)
+
+    def close(self) -> None:
+        """Release the connections. Calling it twice is harmless."""
+        self._db.close()
+
+    # -- runs ---------------------------------------------------------------------
+
+    def create_run(self, run: RunRecord) -> None:
+        """Insert a new run (with its params and tags)."""
+        clean = c.clean_run(run)
+        self._db.write(
+            lambda conn: _runs.insert_run(conn, clean),
+            lambda conn: _runs.diagnose_new_run(conn, run.id),
+        )
+
+    def update_run(self, run_id: str, changes: Mapping[str, Any]) -> RunRecord:
+        """Apply ``changes`` in one transaction (params and tags merge)."""
+        clean = c.clean_run_changes(run_id, changes)
+        return self._db.write(lambda conn: _runs.update_run(conn, run_id, clean))
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """Return a run by id or unique id prefix (>= 4 characters)."""
+        return self._db.read(lambda conn: _runs.find_run(conn, run_id))
+
+    def list_runs(
+        self,
+        *,
+        project: str | None = None,
+        pipeline: str | None = None,
+        status: str | None = None,
+        limit: int | None = 100,
+    ) -> list[RunRecord]:
+        """Return runs, newest first, filtered by the given fields."""
+        return self._db.read(
+            lambda conn: _runs.list_runs(conn, project, pipeline, status, limit)
+        )
+
+    def list_pipelines(self, *, project: str | None = None) -> list[PipelineSummary]:
+        """Return one summary per (pipeline, project) that has runs, by name."""
+        return self._db.read(lambda conn: _runs.list_pipelines(conn, project))
+
+    # -- step runs -----------------------------------------------------------------
+
+    def create_step_run(self, step_run: StepRunRecord) -> None:
+        """Insert a step run; its inputs (and outputs) become lineage edges."""
+        clean = c.clean_step_run(step_run)
+        self._db.write(
+            lambda conn: _steps.insert_step_run(conn, clean),
+            lambda conn: _steps.diagnose_new_step_run(conn, clean),
+        )
+
+    def finish_step_run(
+        self,
+        step_run_id: str,
+        changes: Mapping[str, Any],
+        artifacts: Sequence[ArtifactRecord] = (),
+    ) -> StepRunRecord:
+        """Add ``artifacts``, apply ``changes`` (outputs become edges), atomically."""
+        clean = c.clean_step_changes(step_run_id, changes)
+        new_artifacts = [c.clean_artifact(a) for a in artifacts]
+        links = {*clean.get("inputs", {}).values(), *clean.get("outputs", {}).values()}
+        return self._db.write(
+            lambda conn: _steps.finish_step_run(
+                conn, step_run_id, clean, new_artifacts
+            ),
+            lambda conn: _steps.diagnose_links(conn, links - {a.id for a in artifacts}),
+        )
+
+    def list_step_runs(self, run_id: str) -> list[StepRunRecord]:
+        """Return a run's step runs in start order (all attempts)."""
+        return self._db.read(lambda conn: _steps.list_step_runs(conn, run_id))
+
+    def find_cached_step_run(self, cache_key: str) -> StepRunRecord | None:
+        """Return the newest completed (not cached) step run with this key."""
+        return self._db.read(lambda conn: _steps.find_cached_step_run(conn, cache_key))
+
+    # -- artifacts -----------------------------------------------------------------
+
+    def add_artifacts(self, artifacts: Sequence[ArtifactRecord]) -> None:
+        """Insert artifacts; ones already known are left unchanged."""
+        clean = [c.clean_artifact(a) for a in artifacts]
+        if clean:
+            self._db.write(lambda conn: _steps.add_artifacts(conn, clean))
+
+    def get_artifact(self, artifact_id: str) -> ArtifactRecord:
+        """Return an artifact by id or unique prefix (>= 4 characters)."""
+        return self._db.read(lambda conn: _steps.find_artifact(conn, artifact_id))
+
+    def list_artifacts(
+        self,
+        *,
+        run_id: str | None = None,
+        type_contains: str | None = None,
+        limit: int | None = 100,
+    ) -> list[ArtifactRecord]:
+        """Return artifacts, newest first; ``run_id`` keeps that run's outputs."""
+        return self._db.read(
+            lambda conn: _steps.list_artifacts(conn, run_id, type_contains, limit)
+        )
+
+    def lineage(self, artifact_id: str) -> list[LineageEdge]:
+        """Return every edge that touches the artifact (producers, consumers)."""
+        return self._db.read(lambda conn: _steps.lineage(conn, artifact_id))
+
+    def step_run_edges(self, step_run_id: str) -> list[LineageEdge]:
+        """Return the input and output edges of one step run."""
+        return self._db.read(lambda conn: _steps.step_run_edges(conn, step_run_id))
+
+    # -- metrics and environments ----------------------------------------------------
+
+    def log_metrics(self, metrics: Sequence[MetricRecord]) -> None:
+        """Insert metric values in one transaction (a batch)."""
+        rows = c.metric_rows(metrics)
+        if rows:
+            self._db.write(
+                lambda conn: _metrics.insert_metrics(conn, rows),
+                lambda conn: _metrics.diagnose_metrics(conn, rows),
+            )
+
+    def get_metrics(self, run_id: str, key: str | None = None) -> list[MetricRecord]:
+        """Return a run's metric history in logging order."""
+        return self._db.read(lambda conn: _metrics.get_metrics(conn, run_id, key))
+
+    def latest_metrics(self, run_ids: Sequence[str]) -> dict[str, dict[str, float]]:
+        """Return, per run, the last value logged for each key."""
+        return self._db.read(lambda conn: _metrics.latest_metrics(conn, run_ids))
+
+    def put_environment(self, env_hash: str, packages: Mapping[str, str]) -> None:
+        """Store an installed-packages lock under its hash (idempotent)."""
+        clean = c.clean_strings(packages, "packages")
+        self._db.write(lambda conn: _metrics.put_environment(conn, env_hash, clean))
+
+    def get_environment(self, env_hash: str) -> dict[str, str]:
+        """Return a stored lock; raises EnvironmentNotFoundError if unknown."""
+        return self._db.read(lambda conn: _metrics.get_environment(conn, env_hash))

@@ -1,0 +1,34 @@
+"""Pipelines: ``@step`` and ``@pipeline``, the DAG, caching and the run engine."""
+
+from __future__ import annotations
+
+from rung.pipelines._dag import Dag, Node, OutputRef, StepOutputs
+from rung.pipelines._engine import ExecutionPlan, execute_plan
+from rung.pipelines._events import EventHook, PipelineEvent
+from rung.pipelines._loader import find_pipelines, load_pipeline, pipelines_in_file
+from rung.pipelines._params import RunConfig, load_run_config, parse_cli_params
+from rung.pipelines._pipeline import Pipeline, pipeline
+from rung.pipelines._resume import resume_run
+from rung.pipelines._step import Step, step
+
+__all__ = [
+    "Dag",
+    "EventHook",
+    "ExecutionPlan",
+    "Node",
+    "OutputRef",
+    "Pipeline",
+    "PipelineEvent",
+    "RunConfig",
+    "Step",
+    "StepOutputs",
+    "execute_plan",
+    "find_pipelines",
+    "load_pipeline",
+    "load_run_config",
+    "parse_cli_params",
+    "pipeline",
+    "pipelines_in_file",
+    "resume_run",
+    "step",
+]

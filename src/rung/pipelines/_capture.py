@@ -1,0 +1,164 @@
+"""Per-step capture of printed output and of resource use (CPU, memory)."""
+
+from __future__ import annotations
+
+import contextvars
+import io
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+__all__ = ["Captured", "capture_step", "install_capture"]
+
+MAX_LOG_CHARS = 256_000
+_SAMPLE_SECONDS = 0.05
+
+
+@dataclass(slots=True)
+class Captured:
+    """What one step printed and used."""
+
+    stdout: list[str] = field(default_factory=list)
+    stderr: list[str] = field(default_factory=list)
+    cpu_seconds: float = 0.0
+    peak_memory_bytes: int = 0
+
+    def text(self, stream: str) -> str:
+        """The captured text of ``stdout`` or ``stderr``, truncated when huge."""
+        text = "".join(self.stdout if stream == "stdout" else self.stderr)
+        if len(text) > MAX_LOG_CHARS:
+            cut = len(text) - MAX_LOG_CHARS
+            text = (
+                f"[... {cut} earlier characters not kept ...]\n" + text[-MAX_LOG_CHARS:]
+            )
+        return text
+
+
+_current: contextvars.ContextVar[Captured | None] = contextvars.ContextVar(
+    "rung_captured", default=None
+)
+
+
+class _Tee(io.TextIOBase):
+    """Writes to the real stream and to the capturing step's buffer, if any."""
+
+    def __init__(self, original: TextIO, stream: str) -> None:
+        self.original = original
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        captured = _current.get()
+        if captured is not None:
+            (captured.stdout if self.stream == "stdout" else captured.stderr).append(
+                text
+            )
+        return self.original.write(text)
+
+    def flush(self) -> None:
+        self.original.flush()
+
+    def isatty(self) -> bool:
+        return self.original.isatty()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.original, "encoding", "utf-8")
+
+    def fileno(self) -> int:
+        return self.original.fileno()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.original, name)
+
+
+_install_lock = threading.Lock()
+_install_count = 0
+_saved: tuple[TextIO, TextIO] | None = None
+
+
+@contextmanager
+def install_capture() -> Iterator[None]:
+    """Route ``sys.stdout``/``sys.stderr`` through tees while a run executes."""
+    global _install_count, _saved  # noqa: PLW0603 - process-wide stream swap
+    with _install_lock:
+        if _install_count == 0:
+            _saved = (sys.stdout, sys.stderr)
+            sys.stdout = _Tee(sys.stdout, "stdout")
+            sys.stderr = _Tee(sys.stderr, "stderr")
+        _install_count += 1
+    try:
+        yield
+    finally:
+        with _install_lock:
+            _install_count -= 1
+            if _install_count == 0 and _saved is not None:
+                sys.stdout, sys.stderr = _saved
+                _saved = None
+
+
+class _MemorySampler:
+    """Samples this process's RSS while steps run; each step keeps its peak."""
+
+    def __init__(self) -> None:
+        self._peaks: dict[int, int] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._process: Any = None
+
+    def rss(self) -> int:
+        if self._process is None:
+            import psutil
+
+            self._process = psutil.Process()
+        return int(self._process.memory_info().rss)
+
+    def begin(self, token: int) -> None:
+        with self._lock:
+            self._peaks[token] = self.rss()
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="rung-memory", daemon=True
+                )
+                self._thread.start()
+
+    def end(self, token: int) -> int:
+        last = self.rss()
+        with self._lock:
+            return max(self._peaks.pop(token, 0), last)
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(_SAMPLE_SECONDS)
+            with self._lock:
+                if not self._peaks:
+                    self._thread = None
+                    return
+                tokens = list(self._peaks)
+            value = self.rss()
+            with self._lock:
+                for token in tokens:
+                    if token in self._peaks and value > self._peaks[token]:
+                        self._peaks[token] = value
+
+
+_sampler = _MemorySampler()
+
+
+@contextmanager
+def capture_step() -> Iterator[Captured]:
+    """Capture prints, CPU time (this thread) and peak RSS of one step."""
+    captured = Captured()
+    token = _current.set(captured)
+    key = id(captured)
+    _sampler.begin(key)
+    cpu_start = time.thread_time()
+    try:
+        yield captured
+    finally:
+        captured.cpu_seconds = time.thread_time() - cpu_start
+        captured.peak_memory_bytes = _sampler.end(key)
+        _current.reset(token)

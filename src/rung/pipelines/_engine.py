@@ -1,0 +1,321 @@
+"""The run engine: schedules a DAG's nodes on an orchestrator and records the run."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rung._internal.hashing import hash_json
+from rung._internal.timeutil import now
+from rung.errors import RungError, StepFailedError
+from rung.orchestrators import open_orchestrator
+from rung.pipelines._capture import install_capture
+from rung.pipelines._events import EventHook, PipelineEvent
+from rung.pipelines._node import NodeResult, NodeTask, execute_node
+from rung.tracking import (
+    Run,
+    begin_run,
+    code_version,
+    end_run,
+    host_name,
+    installed_packages,
+)
+from rung.tracking._lifecycle import heartbeats
+
+if TYPE_CHECKING:
+    from rung.metadata import ArtifactRecord, RunRecord
+    from rung.orchestrators import Orchestrator
+    from rung.pipelines._dag import Dag
+    from rung.workspace import Workspace
+
+__all__ = ["ExecutionPlan", "execute_plan"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionPlan:
+    """A traced pipeline plus everything decided before it runs."""
+
+    pipeline: str
+    dag: Dag
+    params: Mapping[str, Any]
+    enable_cache: bool = True
+    step_cache: Mapping[str, bool] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    run_name: str | None = None
+    source: str | None = None
+    source_folder: Path | None = None
+    trigger: str = "manual"
+
+    def config(self) -> dict[str, Any]:
+        """What is stored with the run so it can be resumed."""
+        return {
+            "parameters": dict(self.params),
+            "enable_cache": self.enable_cache,
+            "step_cache": dict(self.step_cache),
+            "steps": self.dag.describe(),
+        }
+
+
+def execute_plan(
+    workspace: Workspace,
+    plan: ExecutionPlan,
+    *,
+    on_event: EventHook | None = None,
+    resume: RunRecord | None = None,
+) -> Run:
+    """Run a plan (or resume a failed run of it) and return the finished run.
+
+    Raises:
+        StepFailedError: a step's code raised; the run is recorded as failed.
+        RungError: a step was refused (bad output type, missing artifact...).
+        KeyboardInterrupt: the run is recorded as cancelled first.
+    """
+    provenance = _Provenance(plan.source_folder or Path.cwd())
+    record = _reopen(workspace, resume) if resume else _begin(workspace, plan)
+    orchestrator = open_orchestrator(
+        workspace.options.orchestrator, max_workers=workspace.options.max_workers
+    )
+    scheduler = _Scheduler(workspace, plan, record, orchestrator, on_event)
+    try:
+        with install_capture():
+            scheduler.run()
+    except KeyboardInterrupt:
+        orchestrator.shutdown(cancel_pending=True)
+        _finish(workspace, record, "cancelled", "Interrupted by the user.", provenance)
+        raise
+    except Exception as exc:
+        orchestrator.shutdown(cancel_pending=True)
+        _finish(workspace, record, "failed", _one_line(exc), provenance)
+        _tag_run(exc, record.id)
+        raise
+    orchestrator.shutdown()
+    failure = scheduler.failure
+    status = "failed" if failure else "completed"
+    final = _finish(
+        workspace, record, status, _one_line(failure) if failure else None, provenance
+    )
+    scheduler.emit("run_finished", detail=final.status)
+    if failure is not None:
+        _tag_run(failure, record.id)
+        raise failure
+    return Run(workspace, record.id)
+
+
+class _Scheduler:
+    """Submits ready nodes, collects results, stops submitting on failure."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        plan: ExecutionPlan,
+        record: RunRecord,
+        orchestrator: Orchestrator,
+        on_event: EventHook | None,
+    ) -> None:
+        self.workspace = workspace
+        self.plan = plan
+        self.record = record
+        self.orchestrator = orchestrator
+        self.on_event = on_event
+        self.done: dict[str, dict[str, ArtifactRecord]] = {}
+        self.failure: BaseException | None = None
+        self.external = _store_constants(workspace, plan.dag)
+
+    def emit(
+        self, kind: Any, step: str | None = None, detail: str | None = None
+    ) -> None:
+        if self.on_event is not None:
+            event = PipelineEvent(
+                kind,
+                self.record.id,
+                self.record.name,
+                step,
+                len(self.done),
+                len(self.plan.dag),
+                detail,
+            )
+            self.on_event(event)
+
+    def run(self) -> None:
+        dag = self.plan.dag
+        self.done.update(_reusable(self.workspace, self.record, dag))
+        self.emit("run_started")
+        for name in self.done:
+            self.emit("step_reused", name)
+        pending = [name for name in dag.nodes if name not in self.done]
+        running: dict[Future[NodeResult], str] = {}
+        while pending or running:
+            if self.failure is None:
+                for name in [
+                    n for n in pending if dag.nodes[n].upstream <= set(self.done)
+                ]:
+                    pending.remove(name)
+                    running[self._submit(name)] = name
+            if not running:
+                break
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in finished:
+                self._collect(running.pop(future), future)
+        for name in pending:
+            self.emit("step_skipped", name)
+
+    def _submit(self, name: str) -> Future[NodeResult]:
+        node = self.plan.dag.nodes[name]
+        inputs = {
+            arg: self.done[ref.node][ref.output] for arg, ref in node.inputs.items()
+        }
+        inputs.update(self.external.get(name, {}))
+        pickled = frozenset(
+            arg
+            for arg, ref in node.inputs.items()
+            if self.plan.dag.nodes[ref.node].step.allow_pickle
+        )
+        use_cache = self.plan.enable_cache and self.plan.step_cache.get(name, True)
+        task = NodeTask(
+            self.record.id, self.record.attempt, node, inputs, use_cache, pickled
+        )
+        self.emit("step_started", name)
+        return self.orchestrator.submit(
+            execute_node, self.workspace, task, resources=node.step.resources
+        )
+
+    def _collect(self, name: str, future: Future[NodeResult]) -> None:
+        try:
+            result = future.result()
+        except (RungError, Exception) as exc:
+            self.failure = self.failure or exc
+            self.emit("step_failed", name, _one_line(exc))
+            return
+        self.done[name] = result.outputs
+        if result.cached_from:
+            self.emit("step_cached", name, result.cached_from)
+        else:
+            self.emit("step_completed", name)
+
+
+def _store_constants(
+    workspace: Workspace, dag: Dag
+) -> dict[str, dict[str, ArtifactRecord]]:
+    stored: dict[str, dict[str, ArtifactRecord]] = {}
+    for name, node in dag.nodes.items():
+        if node.values:
+            records = {arg: workspace.put_artifact(v) for arg, v in node.values.items()}
+            stored[name] = records
+    return stored
+
+
+def _reusable(
+    workspace: Workspace, record: RunRecord, dag: Dag
+) -> dict[str, dict[str, ArtifactRecord]]:
+    if record.attempt <= 1:
+        return {}
+    latest = {sr.name: sr for sr in workspace.metadata.list_step_runs(record.id)}
+    reused: dict[str, dict[str, ArtifactRecord]] = {}
+    for name, node in dag.nodes.items():
+        step_run = latest.get(name)
+        if step_run is None or step_run.status not in ("completed", "cached"):
+            continue
+        if not node.upstream <= set(reused):
+            continue
+        if set(step_run.outputs) != set(node.step.output_names):
+            continue
+        records = {
+            o: workspace.metadata.get_artifact(a) for o, a in step_run.outputs.items()
+        }
+        if all(workspace.has_content(r) for r in records.values()):
+            reused[name] = records
+    return reused
+
+
+def _begin(workspace: Workspace, plan: ExecutionPlan) -> RunRecord:
+    source_hash = hash_json(
+        sorted({n.step.source_hash for n in plan.dag.nodes.values()})
+    )
+    return begin_run(
+        workspace,
+        name=plan.run_name,
+        pipeline=plan.pipeline,
+        params=plan.params,
+        tags=plan.tags,
+        source=plan.source,
+        config=plan.config(),
+        source_hash=source_hash,
+        orchestrator=workspace.options.orchestrator,
+        trigger=plan.trigger,
+    )
+
+
+def _reopen(workspace: Workspace, record: RunRecord) -> RunRecord:
+    reopened = workspace.metadata.update_run(
+        record.id,
+        {
+            "status": "running",
+            "attempt": record.attempt + 1,
+            "ended_at": None,
+            "error": None,
+            "heartbeat_at": now(),
+            "host": host_name(),
+            "pid": os.getpid(),
+        },
+    )
+    heartbeats.add(workspace, record.id)
+    return reopened
+
+
+class _Provenance:
+    """Collects git state and the package lock in the background."""
+
+    def __init__(self, folder: Path) -> None:
+        self.result: dict[str, Any] = {}
+        self._thread = threading.Thread(
+            target=self._collect, args=(folder,), daemon=True
+        )
+        self._thread.start()
+
+    def _collect(self, folder: Path) -> None:
+        version = code_version(folder)
+        env_hash, packages = installed_packages()
+        self.result = {
+            "git_commit": version.commit,
+            "git_dirty": version.dirty,
+            "environment_hash": env_hash,
+            "_packages": packages,
+        }
+
+    def changes(self, workspace: Workspace) -> dict[str, Any]:
+        self._thread.join(timeout=10)
+        result = dict(self.result)
+        packages = result.pop("_packages", None)
+        if packages is not None:
+            workspace.metadata.put_environment(result["environment_hash"], packages)
+        return result
+
+
+def _finish(
+    workspace: Workspace,
+    record: RunRecord,
+    status: str,
+    error: str | None,
+    provenance: _Provenance,
+) -> RunRecord:
+    return end_run(workspace, record.id, status, error, provenance.changes(workspace))
+
+
+def _tag_run(exc: BaseException, run_id: str) -> None:
+    """Let callers find the run an error ended (``exc.run_id``)."""
+    if getattr(exc, "run_id", None) is None:
+        try:
+            exc.run_id = run_id  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, StepFailedError | RungError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"

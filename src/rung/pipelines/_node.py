@@ -1,0 +1,254 @@
+"""Executing one DAG node: cache lookup, inputs, user code, outputs, records."""
+
+from __future__ import annotations
+
+import inspect
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from rung._internal.hashing import hash_json
+from rung._internal.ids import new_id
+from rung._internal.timeutil import now
+from rung.errors import PipelineDefinitionError, RungError, StepFailedError
+from rung.pipelines._capture import Captured, capture_step
+from rung.tracking import RunScope, buffer_for, scoped
+
+if TYPE_CHECKING:
+    from rung.metadata import ArtifactRecord, StepRunRecord
+    from rung.pipelines._dag import Node
+    from rung.workspace import Workspace
+
+__all__ = ["NodeResult", "NodeTask", "cache_key", "execute_node"]
+
+_CACHE_SCHEME = 1
+
+
+@dataclass(frozen=True, slots=True)
+class NodeTask:
+    """Everything needed to execute one node (self-contained, for any worker)."""
+
+    run_id: str
+    attempt: int
+    node: Node
+    inputs: Mapping[str, ArtifactRecord]
+    use_cache: bool
+    pickled_inputs: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class NodeResult:
+    """What a node produced: output name -> artifact, and whether from cache."""
+
+    outputs: dict[str, ArtifactRecord]
+    cached_from: str | None = None
+
+
+def cache_key(node: Node, inputs: Mapping[str, ArtifactRecord]) -> str:
+    """SHA-256 over the step's source, input artifacts, parameters and formats."""
+    return hash_json(
+        {
+            "scheme": _CACHE_SCHEME,
+            "source": node.step.source_hash,
+            "inputs": {name: record.id for name, record in sorted(inputs.items())},
+            "params": node.params,
+            "outputs": list(node.step.output_names),
+            "materializers": node.step.materializers,
+            "pickle": node.step.allow_pickle,
+            "formats": _formats_fingerprint(),
+        }
+    )
+
+
+def execute_node(workspace: Workspace, task: NodeTask) -> NodeResult:
+    """Run one node in the current thread and record it.
+
+    Raises:
+        StepFailedError: the user's code raised (chained with ``from``).
+        RungError: Rung refused something (bad output, unknown artifact...).
+    """
+    key = cache_key(task.node, task.inputs)
+    if task.use_cache and task.node.step.cache:
+        hit = _from_cache(workspace, task, key)
+        if hit is not None:
+            return hit
+    step_run_id = new_id()
+    workspace.metadata.create_step_run(_new_step_run(task, step_run_id, key))
+    captured = Captured()
+    try:
+        values = _load_inputs(workspace, task)
+        with (
+            scoped(RunScope(workspace, task.run_id, step_run_id)),
+            capture_step() as captured,
+        ):
+            result = _call_user_code(task, values, step_run_id)
+        records = _store_outputs(workspace, task.node, result)
+        buffer_for(workspace).flush()
+    except BaseException as exc:
+        _record_failure(workspace, step_run_id, captured, exc)
+        raise
+    workspace.metadata.finish_step_run(
+        step_run_id,
+        {
+            "status": "completed",
+            "ended_at": now(),
+            "outputs": {name: r.id for name, r in records.items()},
+            "cpu_seconds": captured.cpu_seconds,
+            "peak_memory_bytes": captured.peak_memory_bytes,
+            "stdout": captured.text("stdout"),
+            "stderr": captured.text("stderr"),
+        },
+        artifacts=list(records.values()),
+    )
+    return NodeResult(records)
+
+
+def _new_step_run(
+    task: NodeTask, step_run_id: str, key: str, **extra: Any
+) -> StepRunRecord:
+    from rung.metadata import StepRunRecord
+
+    fields: dict[str, Any] = {
+        "id": step_run_id,
+        "run_id": task.run_id,
+        "name": task.node.name,
+        "status": "running",
+        "started_at": now(),
+        "attempt": task.attempt,
+        "cache_key": key,
+        "source_hash": task.node.step.source_hash,
+        "params": dict(task.node.params),
+        "inputs": {name: record.id for name, record in task.inputs.items()},
+    }
+    fields.update(extra)
+    return StepRunRecord(**fields)
+
+
+def _from_cache(workspace: Workspace, task: NodeTask, key: str) -> NodeResult | None:
+    source = workspace.metadata.find_cached_step_run(key)
+    if source is None or set(source.outputs) != set(task.node.step.output_names):
+        return None
+    records = {n: workspace.metadata.get_artifact(a) for n, a in source.outputs.items()}
+    if not all(workspace.has_content(r) for r in records.values()):
+        return None
+    step_run_id = new_id()
+    workspace.metadata.create_step_run(
+        _new_step_run(task, step_run_id, key, status="cached", cached_from=source.id)
+    )
+    workspace.metadata.finish_step_run(
+        step_run_id,
+        {"ended_at": now(), "outputs": {n: r.id for n, r in records.items()}},
+    )
+    _copy_metrics(workspace, source, task.run_id, step_run_id)
+    return NodeResult(records, cached_from=source.run_id)
+
+
+def _copy_metrics(
+    workspace: Workspace, source: StepRunRecord, run_id: str, step_run_id: str
+) -> None:
+    """A cached step brings the metrics its source logged (e.g. accuracy)."""
+    logged = [
+        m
+        for m in workspace.metadata.get_metrics(source.run_id)
+        if m.step_run_id == source.id
+    ]
+    if logged:
+        workspace.metadata.log_metrics(
+            [replace(m, run_id=run_id, step_run_id=step_run_id) for m in logged]
+        )
+
+
+def _load_inputs(workspace: Workspace, task: NodeTask) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, record in task.inputs.items():
+        trusted = task.node.step.allow_pickle or name in task.pickled_inputs
+        values[name] = workspace.load_artifact(record, allow_pickle=trusted)
+    return values
+
+
+def _call_user_code(task: NodeTask, values: Mapping[str, Any], step_run_id: str) -> Any:
+    node = task.node
+    arguments = {**node.params, **node.values, **values}
+    bound = inspect.BoundArguments(
+        node.step.signature,
+        {
+            name: arguments[name]
+            for name in node.step.signature.parameters
+            if name in arguments
+        },
+    )
+    try:
+        return node.step.func(*bound.args, **bound.kwargs)
+    except RungError:
+        raise
+    except Exception as exc:
+        raise StepFailedError(
+            node.name,
+            task.run_id,
+            f"Step {node.name!r} failed in run {task.run_id[:12]}: "
+            f"{type(exc).__name__}: {exc}",
+        ) from exc
+
+
+def _store_outputs(
+    workspace: Workspace, node: Node, result: Any
+) -> dict[str, ArtifactRecord]:
+    names = node.step.output_names
+    if not names:
+        return {}
+    if len(names) == 1:
+        values = {names[0]: result}
+    else:
+        if not isinstance(result, tuple) or len(result) != len(names):
+            got = (
+                f"a tuple of {len(result)}"
+                if isinstance(result, tuple)
+                else type(result).__name__
+            )
+            raise PipelineDefinitionError(
+                f"Step {node.name!r} declares {len(names)} outputs {list(names)} but "
+                f"returned {got}. Return a tuple with one value per output."
+            )
+        values = dict(zip(names, result, strict=True))
+    return {
+        name: workspace.store_value(
+            value,
+            allow_pickle=node.step.allow_pickle,
+            materializer=node.step.materializers.get(name),
+        )
+        for name, value in values.items()
+    }
+
+
+def _record_failure(
+    workspace: Workspace, step_run_id: str, captured: Captured, exc: BaseException
+) -> None:
+    cause = exc.__cause__ if isinstance(exc, StepFailedError) and exc.__cause__ else exc
+    status = "failed"
+    message = f"{type(cause).__name__}: {cause}"
+    if isinstance(exc, KeyboardInterrupt):
+        message = "Interrupted by the user."
+    text = "".join(traceback.format_exception(cause))
+    try:
+        workspace.metadata.finish_step_run(
+            step_run_id,
+            {
+                "status": status,
+                "ended_at": now(),
+                "error": message,
+                "traceback": text,
+                "cpu_seconds": captured.cpu_seconds,
+                "peak_memory_bytes": captured.peak_memory_bytes,
+                "stdout": captured.text("stdout"),
+                "stderr": captured.text("stderr"),
+            },
+        )
+    except RungError:
+        pass  # the run is marked failed by the engine either way
+
+
+def _formats_fingerprint() -> str:
+    from rung.artifacts import materializer_fingerprint
+
+    return materializer_fingerprint()

@@ -1,0 +1,61 @@
+"""Resume a failed, cancelled or killed run: re-run only what did not complete."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rung._internal import defaults
+from rung.errors import RunError
+from rung.pipelines._engine import execute_plan
+from rung.pipelines._loader import load_pipeline
+from rung.tracking import reap_stale_runs
+
+if TYPE_CHECKING:
+    from rung.pipelines._events import EventHook
+    from rung.tracking import Run
+    from rung.workspace import Workspace
+
+__all__ = ["resume_run"]
+
+
+def resume_run(
+    run_id: str,
+    *,
+    workspace: Workspace | None = None,
+    on_event: EventHook | None = None,
+) -> Run:
+    """Continue a run that did not complete, in place (same run id).
+
+    Steps that completed keep their outputs; the others run again with the
+    run's original parameters. The run's ``attempt`` counter goes up by one.
+
+    Raises:
+        RunError: the run completed, is still running, or has no pipeline source.
+    """
+    ws = workspace or defaults.current_workspace()
+    reap_stale_runs(ws)
+    record = ws.metadata.get_run(run_id)
+    if record.status == "completed":
+        raise RunError(
+            f"Run {record.id[:12]} already completed; there is nothing to resume."
+        )
+    if record.status == "running":
+        raise RunError(
+            f"Run {record.id[:12]} is still running (process {record.pid} on "
+            f"{record.host}). Wait for it, or stop it first."
+        )
+    if record.pipeline is None or not record.source:
+        raise RunError(
+            f"Run {record.id[:12]} cannot be resumed: it was not started from a "
+            "pipeline defined in a file (ad-hoc and notebook runs have no source)."
+        )
+    pipeline = load_pipeline(record.source)
+    config = dict(record.config)
+    plan = pipeline.plan(
+        params=config.get("parameters", {}),
+        enable_cache=config.get("enable_cache", True),
+        run_name=record.name,
+        source=record.source,
+        trigger=record.trigger,
+    )
+    return execute_plan(ws, plan, on_event=on_event, resume=record)

@@ -1,0 +1,54 @@
+"""Tracking: runs, parameters, metrics, tags, and run comparison.
+
+Works inside pipeline steps, inside ``with rung.start_run():`` blocks, and in
+plain notebooks or scripts (an ad-hoc run opens on the first ``log_*`` call).
+"""
+
+from __future__ import annotations
+
+from rung.tracking._api import (
+    ActiveRun,
+    flush,
+    log_metric,
+    log_metrics,
+    log_params,
+    set_tags,
+    start_run,
+)
+from rung.tracking._buffer import MetricBuffer, buffer_for
+from rung.tracking._compare import RunComparison, compare_runs
+from rung.tracking._context import RunScope, current_scope, scoped
+from rung.tracking._lifecycle import begin_run, end_run, is_alive, reap_stale_runs
+from rung.tracking._provenance import (
+    CodeVersion,
+    code_version,
+    host_name,
+    installed_packages,
+)
+from rung.tracking._run import Run
+
+__all__ = [
+    "ActiveRun",
+    "CodeVersion",
+    "MetricBuffer",
+    "Run",
+    "RunComparison",
+    "RunScope",
+    "begin_run",
+    "buffer_for",
+    "code_version",
+    "compare_runs",
+    "current_scope",
+    "end_run",
+    "flush",
+    "host_name",
+    "installed_packages",
+    "is_alive",
+    "log_metric",
+    "log_metrics",
+    "log_params",
+    "reap_stale_runs",
+    "scoped",
+    "set_tags",
+    "start_run",
+]

@@ -1,0 +1,169 @@
+"""Run lifecycle: create, heartbeat, finish, and detect runs whose process died."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from rung._internal.ids import new_id
+from rung._internal.timeutil import now
+from rung.tracking._provenance import host_name
+
+if TYPE_CHECKING:
+    from rung.metadata import RunRecord
+    from rung.workspace import Workspace
+
+__all__ = ["begin_run", "end_run", "heartbeats", "is_alive", "reap_stale_runs"]
+
+
+def begin_run(
+    workspace: Workspace,
+    *,
+    name: str | None = None,
+    pipeline: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    source: str | None = None,
+    config: Mapping[str, Any] | None = None,
+    source_hash: str | None = None,
+    orchestrator: str = "local",
+    trigger: str = "manual",
+) -> RunRecord:
+    """Insert a new running run and start its heartbeat."""
+    from rung.metadata import RunRecord
+
+    run_id = new_id()
+    started = now()
+    record = RunRecord(
+        id=run_id,
+        name=name or f"{pipeline or 'run'}-{run_id[:8]}",
+        project=workspace.project,
+        user=workspace.user,
+        status="running",
+        started_at=started,
+        heartbeat_at=started,
+        pipeline=pipeline,
+        params=dict(params or {}),
+        tags=dict(tags or {}),
+        source=source,
+        config=dict(config or {}),
+        source_hash=source_hash,
+        host=host_name(),
+        pid=os.getpid(),
+        orchestrator=orchestrator,
+        trigger=trigger,
+    )
+    workspace.metadata.create_run(record)
+    heartbeats.add(workspace, run_id)
+    return record
+
+
+def end_run(
+    workspace: Workspace,
+    run_id: str,
+    status: str,
+    error: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> RunRecord:
+    """Flush the run's metrics, stop its heartbeat and store its final status."""
+    from rung.tracking._buffer import buffer_for
+
+    heartbeats.discard(workspace, run_id)
+    buffer_for(workspace).flush()
+    changes: dict[str, Any] = {"status": status, "ended_at": now(), "error": error}
+    changes.update(extra or {})
+    return workspace.metadata.update_run(run_id, changes)
+
+
+class _Heartbeats:
+    """One daemon thread that stamps ``heartbeat_at`` on every live run."""
+
+    def __init__(self) -> None:
+        self._runs: dict[str, Workspace] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, workspace: Workspace, run_id: str) -> None:
+        with self._lock:
+            self._runs[run_id] = workspace
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="rung-heartbeat", daemon=True
+                )
+                self._thread.start()
+
+    def discard(self, workspace: Workspace, run_id: str) -> None:
+        with self._lock:
+            self._runs.pop(run_id, None)
+
+    def is_local(self, run_id: str) -> bool:
+        with self._lock:
+            return run_id in self._runs
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                runs = list(self._runs.items())
+            interval = min(
+                (ws.options.heartbeat_interval for _, ws in runs), default=5.0
+            )
+            self._wake.wait(interval)
+            for run_id, workspace in runs:
+                if not self.is_local(run_id):
+                    continue
+                try:
+                    workspace.metadata.update_run(run_id, {"heartbeat_at": now()})
+                except Exception:  # noqa: S112 - a missed beat is retried
+                    continue
+
+
+heartbeats = _Heartbeats()
+
+
+def is_alive(run: RunRecord, stale_after: float) -> bool:
+    """Decide whether a ``running`` run's process still lives.
+
+    On this host the process id is checked (and its start time, against pid
+    reuse); elsewhere the heartbeat must be younger than ``stale_after``.
+    """
+    if heartbeats.is_local(run.id):
+        return True
+    if run.host == host_name() and run.pid:
+        return _pid_started_before(run.pid, run.started_at)
+    last = run.heartbeat_at or run.started_at
+    return now() - last < stale_after
+
+
+def reap_stale_runs(workspace: Workspace) -> list[str]:
+    """Mark ``running`` runs whose process is gone as failed; return their ids."""
+    reaped: list[str] = []
+    for run in workspace.metadata.list_runs(project=None, status="running", limit=None):
+        if is_alive(run, workspace.options.stale_after):
+            continue
+        where = f"process {run.pid} on {run.host}" if run.pid else run.host
+        reason = (
+            f"The run's process ({where}) stopped without finishing the run "
+            f"(killed or crashed). Resume it with `rung run --resume {run.id[:12]}`."
+        )
+        ended = run.heartbeat_at or run.started_at
+        workspace.metadata.update_run(
+            run.id, {"status": "failed", "ended_at": ended, "error": reason}
+        )
+        reaped.append(run.id)
+    return reaped
+
+
+def _pid_started_before(pid: int, started_at: float) -> bool:
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return False
+        created = process.create_time()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return False
+    return created <= started_at + 1.0

@@ -1,0 +1,68 @@
+"""Where a run comes from: host, process, git commit, installed packages."""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import os
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from rung._internal.hashing import hash_json
+
+__all__ = ["CodeVersion", "code_version", "host_name", "installed_packages"]
+
+_GIT_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class CodeVersion:
+    """The git state of the folder a run's code came from."""
+
+    commit: str | None
+    dirty: bool | None
+
+
+@functools.cache
+def host_name() -> str:
+    """Return this machine's host name."""
+    return socket.gethostname()
+
+
+def code_version(folder: Path) -> CodeVersion:
+    """Return the git commit and dirty flag of ``folder``, or Nones outside git."""
+    commit = _git(folder, "rev-parse", "HEAD")
+    if commit is None:
+        return CodeVersion(None, None)
+    status = _git(folder, "status", "--porcelain", "--untracked-files=no")
+    return CodeVersion(commit, None if status is None else bool(status))
+
+
+@functools.cache
+def installed_packages() -> tuple[str, dict[str, str]]:
+    """Return (hash, {distribution: version}) for this interpreter; cached."""
+    packages: dict[str, str] = {}
+    for dist in importlib.metadata.distributions():
+        name = dist.name
+        if name:
+            packages[name.lower()] = dist.version
+    ordered = dict(sorted(packages.items()))
+    return hash_json(ordered), ordered
+
+
+def _git(folder: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=_GIT_TIMEOUT,
+            check=False,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None

@@ -1,0 +1,133 @@
+"""The ``rung`` command end to end: init, run, runs, artifacts, pipelines, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import Cli
+
+
+def run_json(cli: Cli, *args: str) -> dict:  # type: ignore[type-arg]
+    code, out = cli("run", "flow.py:flow", "--json", *args)
+    assert code == 0, out
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_init_creates_the_workspace(cli: Cli, project: Path) -> None:
+    code, out = cli("init")
+    assert code == 0
+    assert "Created workspace" in out
+    assert (project / ".rung" / "metadata.db").is_file()
+    code, out = cli("init")
+    assert "Using existing workspace" in out
+
+
+def test_run_uses_cli_params_over_config(cli: Cli, project: Path) -> None:
+    (project / "run.yaml").write_text("parameters:\n  n: 10\n  offset: 1.0\n")
+    result = run_json(cli, "--config", "run.yaml", "-p", "offset=0.5")
+    assert result["run"]["status"] == "completed"
+    assert result["run"]["params"] == {"n": 10, "offset": 0.5}
+    assert result["metrics"] == {"result": 45.5}
+
+
+def test_second_run_is_cached_and_no_cache_reruns(cli: Cli) -> None:
+    run_json(cli)
+    cached = run_json(cli)
+    assert {s["status"] for s in cached["steps"]} == {"cached"}
+    fresh = run_json(cli, "--no-cache")
+    assert {s["status"] for s in fresh["steps"]} == {"completed"}
+
+
+def test_runs_list_show_and_compare(cli: Cli) -> None:
+    first = run_json(cli, "-p", "n=2")["run"]["id"]
+    second = run_json(cli, "-p", "n=4")["run"]["id"]
+    code, out = cli("runs", "list")
+    assert code == 0 and "flow" in out and first[:8] in out
+    listed = json.loads(cli("runs", "list", "--json")[1])
+    assert [r["id"] for r in listed] == [second, first]
+    code, out = cli("runs", "show", first[:8], "--logs")
+    assert code == 0 and "making 2" in out and "param n" in out
+    code, out = cli("runs", "compare", first, second)
+    assert code == 0 and "param n" in out and "metric result" in out
+
+
+def test_artifacts_list_show_lineage_export(cli: Cli, project: Path) -> None:
+    result = run_json(cli, "-p", "n=3")
+    add_step = next(s for s in result["steps"] if s["name"] == "add")
+    artifact = add_step["outputs"]["output"]
+    code, out = cli("artifacts", "list")
+    assert code == 0 and artifact[:12] in out
+    code, out = cli("artifacts", "show", artifact[:10])
+    assert code == 0 and "made by" in out and "builtins.float" in out
+    lineage = json.loads(cli("artifacts", "lineage", artifact, "--json")[1])
+    assert lineage["root"]["producer"]["step_name"] == "add"
+    assert lineage["root"]["inputs"][0]["producer"]["step_name"] == "make"
+    code, out = cli("artifacts", "export", artifact, "-o", str(project / "exported"))
+    assert code == 0
+    assert any((project / "exported").iterdir())
+
+
+def test_pipelines_list_shows_run_and_defined_pipelines(cli: Cli) -> None:
+    run_json(cli)
+    code, out = cli("pipelines", "list")
+    assert code == 0 and "flow" in out
+    code, out = cli("pipelines", "list", "flow.py")
+    assert code == 0 and "flow.py:flow" in out
+
+
+def test_user_mistakes_print_one_clear_error_without_traceback(cli: Cli) -> None:
+    cases = {
+        ("run", "missing.py:flow"): "Pipeline file missing.py does not exist",
+        (
+            "run",
+            "flow.py:nope",
+        ): "flow.py has no 'nope'. Pipelines it defines: ['flow']",
+        (
+            "run",
+            "flow.py:flow",
+            "-p",
+            "n=lots",
+        ): "parameter 'n' (from cli): expected int",
+        ("run", "flow.py:flow", "-p", "colour=red"): "unknown parameter 'colour'",
+        (
+            "run",
+            "flow.py:flow",
+            "--config",
+            "nope.yaml",
+        ): "Config file nope.yaml does not exist",
+        ("runs", "show", "ffffffff"): "ffffffff",
+    }
+    for args, message in cases.items():
+        done = cli.process(*args)
+        assert done.returncode == 1, (args, done.stderr)
+        assert message in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr, args
+
+
+def test_failing_step_exits_non_zero_and_names_the_step(cli: Cli) -> None:
+    done = cli.process("run", "flow.py:flow", "-p", "offset=-1")
+    assert done.returncode == 1
+    assert "Step 'add' failed" in done.stderr
+    assert "offset must not be negative" in done.stderr
+    assert "Traceback" not in done.stderr
+    verbose = cli.process("--verbose", "run", "flow.py:flow", "-p", "offset=-1")
+    assert "Traceback" in verbose.stderr
+
+
+def test_commands_that_read_need_a_workspace(cli: Cli) -> None:
+    done = cli.process("runs", "list")
+    assert done.returncode == 1
+    assert "No Rung workspace" in done.stderr and "rung init" in done.stderr
+
+
+@pytest.mark.slow
+def test_demo_runs_three_times_with_caching(cli: Cli) -> None:
+    code, out = cli("demo")
+    assert code == 0, out
+    assert "4/4" in out  # the second run came entirely from the cache
+    assert "2/4" in out  # a new C re-runs train and evaluate only
