@@ -5,6 +5,14 @@ from __future__ import annotations
 from rung.pipelines._dag import Dag, Node, OutputRef, StepOutputs
 from rung.pipelines._engine import ExecutionPlan, execute_plan
 from rung.pipelines._events import EventHook, PipelineEvent
+from rung.pipelines._hooks import (
+    InputResolver,
+    PlanCheck,
+    StepContext,
+    add_plan_check,
+    is_resolver,
+    remove_plan_check,
+)
 from rung.pipelines._loader import find_pipelines, load_pipeline, pipelines_in_file
 from rung.pipelines._params import RunConfig, load_run_config, parse_cli_params
 from rung.pipelines._pipeline import Pipeline, pipeline
@@ -15,20 +23,26 @@ __all__ = [
     "Dag",
     "EventHook",
     "ExecutionPlan",
+    "InputResolver",
     "Node",
     "OutputRef",
     "Pipeline",
     "PipelineEvent",
+    "PlanCheck",
     "RunConfig",
     "Step",
+    "StepContext",
     "StepOutputs",
+    "add_plan_check",
     "execute_plan",
     "find_pipelines",
+    "is_resolver",
     "load_pipeline",
     "load_run_config",
     "parse_cli_params",
     "pipeline",
     "pipelines_in_file",
+    "remove_plan_check",
     "resume_run",
     "step",
 ]

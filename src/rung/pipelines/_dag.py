@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rung.errors import PipelineDefinitionError
+from rung.pipelines._hooks import is_resolver
 
 if TYPE_CHECKING:
     from rung.pipelines._step import Step
@@ -57,6 +58,8 @@ class Node:
         inputs: argument name -> the output it consumes.
         params: argument name -> a JSON-able constant.
         values: argument name -> a constant that must be stored as an artifact.
+        resolvers: argument name -> an input resolved when the step runs
+            (see ``rung.pipelines.InputResolver``).
     """
 
     name: str
@@ -64,6 +67,7 @@ class Node:
     inputs: dict[str, OutputRef] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
+    resolvers: dict[str, Any] = field(default_factory=dict)
 
     @property
     def upstream(self) -> set[str]:
@@ -88,6 +92,8 @@ class Dag:
                 "step": node.step.name,
                 "inputs": {k: f"{r.node}.{r.output}" for k, r in node.inputs.items()},
                 "params": node.params,
+                "resolved": {k: r.rung_describe() for k, r in node.resolvers.items()},
+                "labels": node.step.labels,
                 "outputs": list(node.step.output_names),
             }
             for node in self.nodes.values()
@@ -142,6 +148,8 @@ def _classify(node: Node, arg: str, value: Any) -> None:
             "a container. Pass step outputs directly as arguments, or combine "
             "them in a step."
         )
+    elif is_resolver(value):
+        node.resolvers[arg] = value
     elif _is_json_value(value):
         node.params[arg] = value
     else:

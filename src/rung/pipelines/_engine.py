@@ -16,6 +16,7 @@ from rung.errors import RungError, StepFailedError
 from rung.orchestrators import open_orchestrator
 from rung.pipelines._capture import install_capture
 from rung.pipelines._events import EventHook, PipelineEvent
+from rung.pipelines._hooks import plan_checks
 from rung.pipelines._node import NodeResult, NodeTask, execute_node
 from rung.tracking import (
     Run,
@@ -70,11 +71,16 @@ def execute_plan(
 ) -> Run:
     """Run a plan (or resume a failed run of it) and return the finished run.
 
+    Every registered plan check (``add_plan_check``) runs first; one that
+    raises refuses the run before anything is recorded.
+
     Raises:
         StepFailedError: a step's code raised; the run is recorded as failed.
         RungError: a step was refused (bad output type, missing artifact...).
         KeyboardInterrupt: the run is recorded as cancelled first.
     """
+    for check in plan_checks():
+        check(workspace, plan)
     provenance = _Provenance(plan.source_folder or Path.cwd())
     record = _reopen(workspace, resume) if resume else _begin(workspace, plan)
     orchestrator = open_orchestrator(

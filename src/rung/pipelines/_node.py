@@ -13,6 +13,7 @@ from rung._internal.ids import new_id
 from rung._internal.timeutil import now
 from rung.errors import PipelineDefinitionError, RungError, StepFailedError
 from rung.pipelines._capture import Captured, capture_step
+from rung.pipelines._hooks import StepContext
 from rung.tracking import RunScope, buffer_for, scoped
 
 if TYPE_CHECKING:
@@ -45,13 +46,22 @@ class NodeResult:
     cached_from: str | None = None
 
 
-def cache_key(node: Node, inputs: Mapping[str, ArtifactRecord]) -> str:
-    """SHA-256 over the step's source, input artifacts, parameters and formats."""
+def cache_key(
+    node: Node,
+    inputs: Mapping[str, ArtifactRecord],
+    resolved: Mapping[str, str] | None = None,
+) -> str:
+    """SHA-256 over the step's source, inputs, parameters and formats.
+
+    ``resolved`` holds the fingerprints of inputs resolved at run time
+    (dataset versions...), so a new version of such an input misses the cache.
+    """
     return hash_json(
         {
             "scheme": _CACHE_SCHEME,
             "source": node.step.source_hash,
             "inputs": {name: record.id for name, record in sorted(inputs.items())},
+            "resolved": dict(sorted((resolved or {}).items())),
             "params": node.params,
             "outputs": list(node.step.output_names),
             "materializers": node.step.materializers,
@@ -68,7 +78,12 @@ def execute_node(workspace: Workspace, task: NodeTask) -> NodeResult:
         StepFailedError: the user's code raised (chained with ``from``).
         RungError: Rung refused something (bad output, unknown artifact...).
     """
-    key = cache_key(task.node, task.inputs)
+    context = StepContext(workspace, task.run_id, task.node.name, task.node.step.labels)
+    fingerprints = {
+        arg: resolver.rung_fingerprint(context)
+        for arg, resolver in task.node.resolvers.items()
+    }
+    key = cache_key(task.node, task.inputs, fingerprints)
     if task.use_cache and task.node.step.cache:
         hit = _from_cache(workspace, task, key)
         if hit is not None:
@@ -78,10 +93,13 @@ def execute_node(workspace: Workspace, task: NodeTask) -> NodeResult:
     captured = Captured()
     try:
         values = _load_inputs(workspace, task)
-        with (
-            scoped(RunScope(workspace, task.run_id, step_run_id)),
-            capture_step() as captured,
-        ):
+        context = replace(context, step_run_id=step_run_id)
+        for arg, resolver in task.node.resolvers.items():
+            values[arg] = resolver.rung_resolve(context)
+        scope = RunScope(
+            workspace, task.run_id, step_run_id, task.node.name, task.node.step.labels
+        )
+        with scoped(scope), capture_step() as captured:
             result = _call_user_code(task, values, step_run_id)
         records = _store_outputs(workspace, task.node, result)
         buffer_for(workspace).flush()

@@ -33,6 +33,8 @@ class Step:
         outputs: names for the outputs (default: from the return annotation).
         materializers: output name -> materializer name, to force a format.
         resources: what one execution needs (``cpus``, ``gpus``, ``memory``).
+        labels: free-form facts about the step that policies read, e.g.
+            ``{"region": "CA"}`` or ``{"egress": "true"}``.
     """
 
     def __init__(
@@ -45,6 +47,7 @@ class Step:
         outputs: Sequence[str] | None = None,
         materializers: Mapping[str, str] | None = None,
         resources: Mapping[str, float] | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> None:
         if not callable(func):
             raise PipelineDefinitionError(f"@step needs a function. Got {func!r}.")
@@ -57,6 +60,7 @@ class Step:
         self.output_names = _output_names(func, outputs)
         self.materializers = dict(materializers or {})
         self.resources = dict(resources or {})
+        self.labels = {str(k): str(v) for k, v in (labels or {}).items()}
         unknown = set(self.materializers) - set(self.output_names)
         if unknown:
             raise PipelineDefinitionError(
@@ -100,6 +104,7 @@ def step(
     outputs: Sequence[str] | None = None,
     materializers: Mapping[str, str] | None = None,
     resources: Mapping[str, float] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Callable[[Callable[..., Any]], Step]: ...
 
 
@@ -113,6 +118,7 @@ def step(
     outputs: Sequence[str] | None = None,
     materializers: Mapping[str, str] | None = None,
     resources: Mapping[str, float] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Step | Callable[[Callable[..., Any]], Step]:
     """Turn a function into a pipeline step; use bare or with options.
 
@@ -137,6 +143,7 @@ def step(
             outputs=outputs,
             materializers=materializers,
             resources=resources,
+            labels=labels,
         )
 
     return wrap(func) if func is not None else wrap

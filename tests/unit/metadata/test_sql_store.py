@@ -165,7 +165,10 @@ def test_database_newer_than_rung_raises_migration_error(db_path: Path) -> None:
     store.close()
     with sqlite3.connect(db_path) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
-    with pytest.raises(MigrationError, match=r"revision 0001: .*'9999'.*upgrade Rung"):
+    with pytest.raises(
+        MigrationError,
+        match=rf"revision {_migrate.HEAD_REVISION}: .*'9999'.*upgrade Rung",
+    ):
         store.list_runs()
     store.close()
 
