@@ -13,17 +13,30 @@ __all__ = [
     "ArtifactError",
     "ArtifactIntegrityError",
     "ArtifactNotFoundError",
+    "CatalogError",
     "ConfigError",
+    "DataSourceError",
+    "DatasetNotFoundError",
+    "GovernanceError",
     "MaterializerNotFoundError",
     "MetadataError",
     "MigrationError",
+    "ModelNotFoundError",
+    "ModelVersionNotFoundError",
+    "PackagingError",
     "ParameterError",
     "PipelineDefinitionError",
     "PipelineError",
     "PipelineNotFoundError",
+    "PolicyFileError",
+    "PolicyViolationError",
+    "PromotionRefusedError",
+    "RegistryConflictError",
+    "RegistryError",
     "RunError",
     "RunNotFoundError",
     "RungError",
+    "SchemaChangeError",
     "StepFailedError",
     "StoreUnavailableError",
     "UnsafeArtifactError",
@@ -180,3 +193,90 @@ class StepFailedError(PipelineError):
         self.run_id = run_id
         text = message or f"Step {step!r} failed in run {run_id}."
         super().__init__(text)
+
+
+# -- registry ---------------------------------------------------------------------
+
+
+class RegistryError(RungError):
+    """A model registry operation failed or was refused."""
+
+    headline = "Model registry error"
+
+
+class ModelNotFoundError(RegistryError, LookupError):
+    """No registered model has the given name."""
+
+    headline = "Unknown model"
+
+
+class ModelVersionNotFoundError(RegistryError, LookupError):
+    """A model has no such version or alias."""
+
+    headline = "Unknown model version"
+
+
+class PromotionRefusedError(RegistryError):
+    """A promotion gate failed; nothing changed."""
+
+    headline = "Promotion refused"
+
+
+class RegistryConflictError(RegistryError):
+    """A concurrent change won; retry with fresh state."""
+
+    headline = "Conflict"
+
+
+class PackagingError(RungError):
+    """A pipeline bundle cannot be built, verified or run."""
+
+    headline = "Packaging error"
+
+
+# -- catalog ----------------------------------------------------------------------
+
+
+class CatalogError(RungError):
+    """A data catalog operation failed or was refused."""
+
+    headline = "Catalog error"
+
+
+class DatasetNotFoundError(CatalogError, LookupError):
+    """No dataset (or dataset version) has the given name or number."""
+
+    headline = "Unknown dataset"
+
+
+class DataSourceError(CatalogError):
+    """A dataset's source cannot be reached or read."""
+
+    headline = "Data source unreachable"
+
+
+class SchemaChangeError(CatalogError):
+    """A refresh found schema changes the dataset forbids."""
+
+    headline = "Schema changed"
+
+
+# -- governance -------------------------------------------------------------------
+
+
+class GovernanceError(RungError):
+    """A governance operation failed."""
+
+    headline = "Governance error"
+
+
+class PolicyFileError(GovernanceError, ValueError):
+    """A policy file or policy definition is malformed."""
+
+    headline = "Invalid policy"
+
+
+class PolicyViolationError(GovernanceError):
+    """An action would break a policy; it was refused (and audited)."""
+
+    headline = "Policy violation"

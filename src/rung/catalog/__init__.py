@@ -1,0 +1,3 @@
+"""catalog."""
+
+__all__: list[str] = []

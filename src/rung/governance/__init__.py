@@ -1,0 +1,3 @@
+"""governance."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""packaging."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""registry."""
+
+__all__: list[str] = []
