@@ -17,7 +17,9 @@ __all__ = [
     "ConfigError",
     "DataSourceError",
     "DatasetNotFoundError",
+    "EnvironmentNotFoundError",
     "GovernanceError",
+    "InvalidRecordError",
     "MaterializerNotFoundError",
     "MetadataError",
     "MigrationError",
@@ -38,6 +40,7 @@ __all__ = [
     "RungError",
     "SchemaChangeError",
     "StepFailedError",
+    "StepRunNotFoundError",
     "StoreUnavailableError",
     "UnsafeArtifactError",
     "WorkspaceError",
@@ -103,6 +106,18 @@ class AmbiguousIdError(MetadataError, LookupError):
     headline = "Ambiguous id"
 
 
+class InvalidRecordError(MetadataError, ValueError):
+    """A record, or a change to one, is invalid: unknown field, bad value, clash."""
+
+    headline = "Invalid record"
+
+
+class EnvironmentNotFoundError(MetadataError, LookupError):
+    """No installed-packages lock is stored under the given hash."""
+
+    headline = "Unknown environment"
+
+
 class RunError(RungError):
     """A run record is invalid or in the wrong state."""
 
@@ -113,6 +128,12 @@ class RunNotFoundError(RunError, LookupError):
     """No run has the given id."""
 
     headline = "Unknown run"
+
+
+class StepRunNotFoundError(RunNotFoundError):
+    """No step run has the given id."""
+
+    headline = "Unknown step run"
 
 
 # -- artifacts --------------------------------------------------------------------

@@ -1,30 +1,11 @@
-"""Errors of the metadata layer that ``rung.errors`` does not define yet.
-
-Each one subclasses the matching family of ``rung.errors`` (and the builtin
-callers may already catch), so ``except MetadataError`` or ``except
-LookupError`` keeps working if they later move into ``rung.errors``.
-"""
+"""Metadata errors, re-exported from ``rung.errors`` where they are defined."""
 
 from __future__ import annotations
 
-from rung.errors import MetadataError, RunNotFoundError
+from rung.errors import (
+    EnvironmentNotFoundError,
+    InvalidRecordError,
+    StepRunNotFoundError,
+)
 
 __all__ = ["EnvironmentNotFoundError", "InvalidRecordError", "StepRunNotFoundError"]
-
-
-class StepRunNotFoundError(RunNotFoundError):
-    """No step run has the given id."""
-
-    headline = "Unknown step run"
-
-
-class EnvironmentNotFoundError(MetadataError, LookupError):
-    """No installed-packages lock is stored under the given hash."""
-
-    headline = "Unknown environment"
-
-
-class InvalidRecordError(MetadataError, ValueError):
-    """A record, or a change to one, is invalid: unknown field, bad value, clash."""
-
-    headline = "Invalid record"

@@ -1,0 +1,99 @@
+"""The public API: every ``__all__`` matches what the package exposes."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+import rung
+
+PACKAGES = [
+    "rung",
+    "rung.errors",
+    "rung.workspace",
+    "rung.metadata",
+    "rung.artifacts",
+    "rung.pipelines",
+    "rung.orchestrators",
+    "rung.tracking",
+    "rung.client",
+    "rung.demo",
+]
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_all_names_resolve(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = module.__all__
+    assert len(exported) == len(set(exported))
+    for attr in exported:
+        assert getattr(module, attr) is not None, f"{name}.{attr}"
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_public_names_are_listed_in_all(name: str) -> None:
+    module = importlib.import_module(name)
+    public = {
+        attr
+        for attr, value in vars(module).items()
+        if not attr.startswith("_")
+        and getattr(value, "__module__", "").startswith(name)
+        and callable(value)
+    }
+    assert public <= set(module.__all__)
+
+
+def test_errors_all_derive_from_the_root() -> None:
+    from rung import errors
+
+    for attr in errors.__all__:
+        assert issubclass(getattr(errors, attr), errors.RungError)
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        rung.nope  # noqa: B018
+
+
+HEAVY = [
+    "pandas",
+    "numpy",
+    "sqlalchemy",
+    "fastapi",
+    "sklearn",
+    "pyarrow",
+    "duckdb",
+    "rich",
+]
+
+
+@pytest.mark.parametrize("statement", ["import rung", "import rung.cli"])
+def test_importing_rung_loads_no_heavy_module(statement: str) -> None:
+    code = (
+        f"import sys; {statement}; "
+        f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == ""
+
+
+def test_help_loads_no_heavy_module() -> None:
+    code = (
+        "import sys\n"
+        "from rung.cli import app\n"
+        "try:\n"
+        "    app(['--help'], prog_name='rung')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "Usage: rung" in done.stdout
+    assert done.stderr.strip() == ""
