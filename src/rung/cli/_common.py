@@ -25,12 +25,21 @@ class _LazyConsole:
         self._options = options
         self._console: Console | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def real(self) -> Console:
+        """The Rich console itself (for Rich objects that take a console)."""
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(**self._options)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+
+def real_console(lazy: Console) -> Console:
+    """The real console behind a lazy one (Progress and Live need it)."""
+    return lazy.real() if isinstance(lazy, _LazyConsole) else lazy
 
 
 console: Console = _LazyConsole(highlight=False)  # type: ignore[assignment]

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from rung.cli._common import console, format_bytes, short, styled_status
+from rung.cli._common import console, format_bytes, real_console, short, styled_status
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -39,7 +39,7 @@ def live_progress(enabled: bool = True) -> Iterator[EventHook | None]:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TextColumn("{task.description}"),
-        console=console,
+        console=real_console(console),
         transient=True,
     )
     state: dict[str, Any] = {"task": None, "active": []}
