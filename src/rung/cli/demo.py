@@ -33,7 +33,13 @@ def demo(
         console.print(f"Workspace: [bold]{client.workspace.metadata.url}[/]")
         with live_progress(enabled=console.is_terminal) as hook:
             results = run_demo(client.workspace, on_event=hook)
-        table = Table(title="Rung demo: breast-cancer classifier", title_justify="left")
+        table = Table(
+            title="Rung demo: breast-cancer classifier",
+            title_justify="left",
+            box=None,
+            header_style="bold underline",
+            pad_edge=False,
+        )
         for column in ("run", "why", "status", "cached", "time", "accuracy", "roc_auc"):
             table.add_column(column, no_wrap=True)
         for result in results:
