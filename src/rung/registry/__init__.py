@@ -1,3 +1,122 @@
-"""registry."""
+"""The model registry: versions, aliases, promotion gates, approvals, rollback.
 
-__all__: list[str] = []
+Register a model from a pipeline run (or an object, or an artifact id), move
+aliases such as ``staging`` and ``production`` through gates, roll back, and
+load by URI. Every change is an audited event.
+
+Example:
+    >>> import rung
+    >>> from rung.registry import promote_model, register_model
+    >>> run = training(C=0.5)  # doctest: +SKIP
+    >>> v = register_model(run, name="churn", step="train")  # doctest: +SKIP
+    >>> promote_model("churn", v.version, "production")  # doctest: +SKIP
+    >>> model = rung.load_model("churn@production")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from rung.metadata import (
+    AliasRecord,
+    ApprovalRecord,
+    ModelRecord,
+    ModelVersionRecord,
+    RegistryEventRecord,
+    RoleRecord,
+    SignatureColumn,
+)
+from rung.registry._aliases import (
+    alias_stack,
+    approve_promotion,
+    check_promotion,
+    get_gates,
+    promote_model,
+    reject_promotion,
+    rollback_model,
+    set_gates,
+)
+from rung.registry._card import ModelCard
+from rung.registry._checks import GateCheck, evaluate_gates
+from rung.registry._gates import (
+    AliasGates,
+    ApprovalRule,
+    Gates,
+    MetricCondition,
+    load_gates_file,
+    parse_condition,
+    parse_gates,
+)
+from rung.registry._load import load_model, resolve_model
+from rung.registry._models import (
+    VersionComparison,
+    archive_version,
+    compare_versions,
+    get_model,
+    get_version,
+    grant_role,
+    list_models,
+    list_roles,
+    list_versions,
+    model_history,
+    restore_version,
+    revoke_role,
+)
+from rung.registry._refs import LATEST, ModelRef, parse_model_uri
+from rung.registry._register import register_model
+from rung.registry._signature import (
+    Signature,
+    infer_signature,
+    signature_problems,
+    type_kind,
+)
+from rung.registry._step import register_model_step
+
+__all__ = [
+    "LATEST",
+    "AliasGates",
+    "AliasRecord",
+    "ApprovalRecord",
+    "ApprovalRule",
+    "GateCheck",
+    "Gates",
+    "MetricCondition",
+    "ModelCard",
+    "ModelRecord",
+    "ModelRef",
+    "ModelVersionRecord",
+    "RegistryEventRecord",
+    "RoleRecord",
+    "Signature",
+    "SignatureColumn",
+    "VersionComparison",
+    "alias_stack",
+    "approve_promotion",
+    "archive_version",
+    "check_promotion",
+    "compare_versions",
+    "evaluate_gates",
+    "get_gates",
+    "get_model",
+    "get_version",
+    "grant_role",
+    "infer_signature",
+    "list_models",
+    "list_roles",
+    "list_versions",
+    "load_gates_file",
+    "load_model",
+    "model_history",
+    "parse_condition",
+    "parse_gates",
+    "parse_model_uri",
+    "promote_model",
+    "register_model",
+    "register_model_step",
+    "reject_promotion",
+    "resolve_model",
+    "restore_version",
+    "revoke_role",
+    "rollback_model",
+    "set_gates",
+    "signature_problems",
+    "type_kind",
+]

@@ -1,0 +1,295 @@
+"""Moving aliases: promotion through gates, approvals, rollback.
+
+A promotion reads the alias' current version (the champion), evaluates the
+gates against it and moves the alias only if it still points there
+(compare-and-set in the store): a concurrent promotion that won in between
+makes this one fail with ``RegistryConflictError`` instead of skipping gates
+that were checked against a stale champion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from rung.errors import ModelVersionNotFoundError, PromotionRefusedError
+from rung.metadata import ApprovalRecord
+from rung.registry._checks import GateCheck, evaluate_gates
+from rung.registry._gates import Gates, parse_gates
+from rung.registry._refs import check_alias, note, resolve_workspace
+
+if TYPE_CHECKING:
+    from rung.metadata import AliasRecord, ModelVersionRecord, RegistryEventRecord
+    from rung.workspace import Workspace
+
+__all__ = [
+    "approve_promotion",
+    "check_promotion",
+    "get_gates",
+    "promote_model",
+    "reject_promotion",
+    "rollback_model",
+    "set_gates",
+]
+
+
+def set_gates(
+    name: str,
+    gates: Gates | Mapping[str, Any],
+    *,
+    comment: str = "",
+    workspace: Workspace | None = None,
+) -> Gates:
+    """Replace the promotion gates of model ``name`` (audited).
+
+    Args:
+        name: the model.
+        gates: ``Gates`` or a mapping alias -> gates (see ``parse_gates``);
+            an empty mapping removes every gate.
+        comment: why.
+        workspace: where the model is registered.
+
+    Raises:
+        ModelNotFoundError: unknown model.
+        GateDefinitionError: malformed gates (nothing changes).
+
+    Example:
+        >>> gates = {"production": {"metrics": ["accuracy >= 0.9"]}}
+        >>> set_gates("churn", gates)  # doctest: +SKIP
+    """
+    ws = resolve_workspace(workspace)
+    parsed = gates if isinstance(gates, Gates) else parse_gates(gates)
+    data = parsed.to_dict()
+    ws.metadata.update_model(
+        ws.project, name, {"gates": data}, note(ws, "set_gates", comment, data)
+    )
+    return parsed
+
+
+def get_gates(name: str, *, workspace: Workspace | None = None) -> Gates:
+    """The promotion gates of model ``name`` (empty when none are set)."""
+    ws = resolve_workspace(workspace)
+    return parse_gates(dict(ws.metadata.get_model(ws.project, name).gates))
+
+
+def check_promotion(
+    name: str, version: int, alias: str, *, workspace: Workspace | None = None
+) -> list[GateCheck]:
+    """Evaluate the gates of ``alias`` for ``version`` now, without moving it."""
+    ws = resolve_workspace(workspace)
+    return _evaluate(ws, name, version, check_alias(alias))[0]
+
+
+def promote_model(
+    name: str,
+    version: int,
+    alias: str,
+    *,
+    comment: str = "",
+    workspace: Workspace | None = None,
+) -> AliasRecord:
+    """Point ``alias`` at ``version`` once every gate of the alias passes.
+
+    Promoting the version the alias already points to changes nothing.
+
+    Raises:
+        ModelNotFoundError / ModelVersionNotFoundError: unknown model or version.
+        PromotionRefusedError: the version is archived, or gates failed (the
+            message names each failing gate with its numbers).
+        RegistryConflictError: another change moved the alias meanwhile.
+
+    Example:
+        >>> promote_model("churn", 3, "production")  # doctest: +SKIP
+    """
+    ws = resolve_workspace(workspace)
+    check_alias(alias)
+    checks, candidate, current = _evaluate(ws, name, version, alias)
+    if current == version:
+        return next(
+            a for a in ws.metadata.list_aliases(ws.project, name) if a.alias == alias
+        )
+    failed = [c for c in checks if not c.passed]
+    if failed:
+        lines = "\n".join(f"  - {c.detail}" for c in failed)
+        raise PromotionRefusedError(
+            f"Cannot promote model {name!r} version {version} to {alias!r}: "
+            f"{len(failed)} gate(s) failed:\n{lines}\nNothing changed. See the gates "
+            f"with `rung models gates {name}`; approvals are given with "
+            f"`rung models approve {name} {version} --alias {alias}`."
+        )
+    details = {"gates": [{"gate": c.gate, "detail": c.detail} for c in checks]}
+    return ws.metadata.move_alias(
+        ws.project,
+        name,
+        alias,
+        candidate.version,
+        expected=current,
+        note=note(ws, "promote", comment, details),
+    )
+
+
+def approve_promotion(
+    name: str,
+    version: int,
+    alias: str,
+    *,
+    comment: str = "",
+    workspace: Workspace | None = None,
+) -> ApprovalRecord:
+    """Record the workspace user's approval of moving ``alias`` to ``version``.
+
+    It counts toward an approvals gate while the user holds the gate's role.
+    """
+    return _decide(
+        name, version, alias, "approve", comment=comment, workspace=workspace
+    )
+
+
+def reject_promotion(
+    name: str,
+    version: int,
+    alias: str,
+    *,
+    comment: str = "",
+    workspace: Workspace | None = None,
+) -> ApprovalRecord:
+    """Record a rejection: it blocks the approvals gate until the user approves."""
+    return _decide(name, version, alias, "reject", comment=comment, workspace=workspace)
+
+
+def rollback_model(
+    name: str,
+    alias: str,
+    *,
+    to: int | None = None,
+    comment: str = "",
+    workspace: Workspace | None = None,
+) -> AliasRecord:
+    """Move ``alias`` back to the version it pointed to before.
+
+    Repeated rollbacks walk further back through the alias' history; ``to``
+    reinstates a chosen version instead. Gates are not checked (a rollback
+    restores a version that was trusted before), archived versions are refused.
+
+    Raises:
+        ModelVersionNotFoundError: the alias is unset, has no earlier version,
+            or ``to`` is not a version.
+        PromotionRefusedError: the target version is archived.
+        RegistryConflictError: another change moved the alias meanwhile.
+    """
+    ws = resolve_workspace(workspace)
+    model = ws.metadata.get_model(ws.project, name)
+    current = model.aliases.get(check_alias(alias))
+    if current is None:
+        raise ModelVersionNotFoundError(
+            f"Model {name!r} has no alias {alias!r}, so there is nothing to roll "
+            f"back. Its aliases: {sorted(model.aliases) or 'none'}."
+        )
+    events = ws.metadata.list_registry_events(ws.project, model=name, alias=alias)
+    stack = alias_stack(events, current)
+    target = to if to is not None else (stack[-2] if len(stack) > 1 else None)
+    if target is None:
+        raise ModelVersionNotFoundError(
+            f"Alias {alias!r} of model {name!r} has no earlier version to roll back "
+            f"to (its history: {_versions(stack)}). Pass a version with "
+            "--to VERSION (to=...)."
+        )
+    if target == current:
+        raise ModelVersionNotFoundError(
+            f"Alias {alias!r} of model {name!r} already points to version {target}; "
+            f"nothing to roll back. Its history: {_versions(stack)}."
+        )
+    ws.metadata.get_model_version(ws.project, name, target)
+    details = {"stack": stack}
+    return ws.metadata.move_alias(
+        ws.project,
+        name,
+        alias,
+        target,
+        expected=current,
+        note=note(ws, "rollback", comment, details),
+    )
+
+
+def alias_stack(events: list[RegistryEventRecord], current: int) -> list[int]:
+    """Replay an alias' promotions and rollbacks into a stack of versions.
+
+    A promotion pushes its version; a rollback pops back to the last time the
+    stack held its target (or pushes it, for a version never there). The top
+    is where the alias points now; the entry below is where a rollback goes.
+    """
+    stack: list[int] = []
+    for event in events:
+        target = event.to_version
+        if target is None or event.action not in ("promote", "rollback"):
+            continue
+        if event.action == "rollback" and target in stack:
+            del stack[len(stack) - stack[::-1].index(target) :]
+        else:
+            stack.append(target)
+    if not stack or stack[-1] != current:
+        stack.append(current)  # history predates this log: start from now
+    return stack
+
+
+def _evaluate(
+    ws: Workspace, name: str, version: int, alias: str
+) -> tuple[list[GateCheck], ModelVersionRecord, int | None]:
+    model = ws.metadata.get_model(ws.project, name)
+    candidate = ws.metadata.get_model_version(ws.project, name, version)
+    if candidate.is_archived:
+        raise PromotionRefusedError(
+            f"Cannot promote model {name!r} version {version} to {alias!r}: the "
+            f"version is archived. Restore it with `rung models restore {name} "
+            f"{version}`, or register a new version."
+        )
+    current = model.aliases.get(alias)
+    gates = parse_gates(dict(model.gates)).for_alias(alias)
+    if gates.is_empty or current == version:
+        return [], candidate, current
+    champion = (
+        None
+        if current is None
+        else ws.metadata.get_model_version(ws.project, name, current)
+    )
+    approvals, roles = [], []
+    if gates.approvals is not None:
+        approvals = ws.metadata.list_approvals(
+            ws.project, name, version=version, alias=alias
+        )
+        roles = ws.metadata.list_roles(ws.project)
+    return (
+        evaluate_gates(gates, candidate, champion, approvals, roles),
+        candidate,
+        current,
+    )
+
+
+def _decide(
+    name: str,
+    version: int,
+    alias: str,
+    decision: str,
+    *,
+    comment: str,
+    workspace: Workspace | None,
+) -> ApprovalRecord:
+    from rung._internal.timeutil import now
+
+    ws = resolve_workspace(workspace)
+    check_alias(alias)
+    target = ws.metadata.get_model_version(ws.project, name, version)
+    if target.is_archived:
+        raise PromotionRefusedError(
+            f"Version {version} of model {name!r} is archived: there is no "
+            f"promotion to {decision}. Restore it first with `rung models restore "
+            f"{name} {version}`."
+        )
+    record = ApprovalRecord(
+        name, version, alias, ws.project, ws.user, decision, now(), comment or ""
+    )
+    return ws.metadata.add_approval(record)
+
+
+def _versions(stack: list[int]) -> str:
+    return " -> ".join(f"v{n}" for n in stack)

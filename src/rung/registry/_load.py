@@ -1,0 +1,113 @@
+"""``load_model("churn@production")``: a model URI -> a version -> the model.
+
+Loading goes through the artifact layer, so it is safe by default: skops
+files load only Rung's trusted types, and pickled versions need
+``allow_pickle=True``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rung.errors import (
+    ArtifactNotFoundError,
+    ModelVersionNotFoundError,
+    UnsafeArtifactError,
+)
+from rung.registry._refs import LATEST, ModelRef, parse_model_uri, resolve_workspace
+
+if TYPE_CHECKING:
+    from rung.metadata import ModelVersionRecord
+    from rung.workspace import Workspace
+
+__all__ = ["load_model", "resolve_model"]
+
+
+def resolve_model(
+    uri: str | ModelRef, *, workspace: Workspace | None = None
+) -> ModelVersionRecord:
+    """The version a model URI names (``churn@production``, ``churn/3``...).
+
+    ``NAME@latest`` is the newest version that is not archived.
+
+    Raises:
+        InvalidModelReferenceError: the URI is malformed.
+        ModelNotFoundError / ModelVersionNotFoundError: nothing matches.
+
+    Example:
+        >>> resolve_model("churn@production").version  # doctest: +SKIP
+        3
+    """
+    ws = resolve_workspace(workspace)
+    ref = uri if isinstance(uri, ModelRef) else parse_model_uri(uri)
+    if ref.version is not None:
+        return ws.metadata.get_model_version(ws.project, ref.name, ref.version)
+    model = ws.metadata.get_model(ws.project, ref.name)
+    if ref.alias == LATEST:
+        versions = ws.metadata.list_model_versions(ws.project, ref.name)
+        ready = [v for v in versions if not v.is_archived]
+        if not ready:
+            raise ModelVersionNotFoundError(
+                f"Every version of model {ref.name!r} is archived, so "
+                f"'{ref.name}@latest' names none. Restore one with "
+                f"`rung models restore {ref.name} VERSION`."
+            )
+        return ready[-1]
+    number = model.aliases.get(ref.alias or "")
+    if number is None:
+        known = ", ".join(sorted(model.aliases)) or "none yet"
+        raise ModelVersionNotFoundError(
+            f"Model {ref.name!r} has no alias {ref.alias!r} (its aliases: {known}). "
+            f"Promote a version with `rung models promote {ref.name} VERSION "
+            f"--alias {ref.alias}`."
+        )
+    return ws.metadata.get_model_version(ws.project, ref.name, number)
+
+
+def load_model(
+    uri: str | ModelRef,
+    *,
+    allow_pickle: bool = False,
+    workspace: Workspace | None = None,
+) -> Any:
+    """Load the model a URI names.
+
+    Args:
+        uri: ``NAME@ALIAS`` (``churn@production``, ``churn@latest``) or
+            ``NAME/VERSION`` (``churn/3``).
+        allow_pickle: allow a pickled version to load (it runs code from the
+            file: only for versions you trust).
+        workspace: where the model is registered (default: the project's).
+
+    Raises:
+        ArtifactNotFoundError: the version's artifact content is gone.
+        UnsafeArtifactError: the version is pickled and ``allow_pickle`` is
+            False, or its skops file holds untrusted types.
+
+    Example:
+        >>> import rung
+        >>> model = rung.load_model("churn@production")  # doctest: +SKIP
+        >>> model.predict(features)  # doctest: +SKIP
+    """
+    ws = resolve_workspace(workspace)
+    version = resolve_model(uri, workspace=ws)
+    label = f"{version.model}/{version.version}"
+    record = ws.metadata.get_artifact(version.artifact_id)
+    if not ws.has_content(record):
+        raise ArtifactNotFoundError(
+            f"Model {label} points to artifact {record.id[:12]}, whose content is "
+            f"gone from the artifact store {ws.artifacts.url} (key {record.uri}). "
+            "Restore the artifact folder, or re-run the training pipeline and "
+            f"register a new version; then archive {label}."
+        )
+    if record.is_pickled and not allow_pickle:
+        raise UnsafeArtifactError(
+            f"Model {label} was stored with pickle (artifact {record.id[:12]}, "
+            f"{record.type}): loading it runs code from the file. If you trust "
+            "whoever registered it, load it with "
+            f"rung.load_model({str(uri)!r}, allow_pickle=True)."
+        )
+    try:
+        return ws.load_artifact(record, allow_pickle=allow_pickle)
+    except UnsafeArtifactError as exc:
+        raise UnsafeArtifactError(f"Model {label}: {exc}") from exc

@@ -1,0 +1,208 @@
+"""``rung models`` end to end: register, gates, approvals, promote, rollback."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.e2e.conftest import Cli
+
+TRAINING = textwrap.dedent(
+    """
+    import rung
+    from rung import pipeline, step
+
+
+    @step
+    def make_data(rows: int = 60):
+        import numpy as np
+        import pandas as pd
+
+        rng = np.random.default_rng(0)
+        x, n = rng.normal(size=rows), rng.integers(0, 5, rows)
+        frame = pd.DataFrame({"x": x, "n": n})
+        frame["y"] = (frame["x"] > 0).astype(int)
+        return frame
+
+
+    @step
+    def train(data):
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression().fit(data[["x", "n"]], data["y"])
+
+
+    @step
+    def evaluate(model, data) -> float:
+        accuracy = float(model.score(data[["x", "n"]], data["y"]))
+        rung.log_metric("accuracy", accuracy)
+        return accuracy
+
+
+    @pipeline
+    def training(rows: int = 60) -> None:
+        data = make_data(rows=rows)
+        evaluate(train(data), data)
+    """
+)
+
+GATES = """\
+production:
+  metrics:
+    - accuracy >= 0.9
+  approvals: {role: reviewer, count: 1}
+"""
+
+
+def as_json(cli: Cli, *args: str) -> Any:
+    code, out = cli(*args, "--json")
+    assert code == 0, out
+    return json.loads(out)
+
+
+@pytest.fixture
+def run_id(cli: Cli, project: Path) -> str:
+    """A completed training run in a new workspace."""
+    (project / "train.py").write_text(TRAINING)
+    assert cli("init")[0] == 0
+    result = as_json(cli, "run", "train.py:training")
+    assert result["run"]["status"] == "completed"
+    return str(result["run"]["id"])
+
+
+def test_register_list_show_versions_compare(cli: Cli, run_id: str) -> None:
+    first = as_json(
+        cli, "models", "register", "churn", "--run", run_id, "--step", "train"
+    )
+    assert (first["version"], first["run_id"]) == (1, run_id)
+    assert [c["name"] for c in first["signature"]] == ["x", "n"]
+    assert first["framework"] == "sklearn" and "accuracy" in first["metrics"]
+    code, out = cli(
+        "models",
+        "register",
+        "churn",
+        "--artifact",
+        first["artifact_id"][:12],
+        "--metric",
+        "accuracy=0.5",
+        "--tag",
+        "note=manual",
+        "-d",
+        "by hand",
+    )
+    assert code == 0 and "Registered churn version 2" in out
+    listed = as_json(cli, "models", "list")
+    assert [(m["name"], m["latest_version"]) for m in listed] == [("churn", 2)]
+    shown = as_json(cli, "models", "show", "churn")
+    assert [v["description"] for v in shown["versions"]] == ["", "by hand"]
+    code, out = cli("models", "versions", "churn")
+    assert code == 0 and "sklearn" in out
+    compared = as_json(cli, "models", "compare", "churn", "1", "2")
+    assert compared["metrics"]["accuracy"][1] == 0.5
+    code, out = cli("models", "list")
+    assert code == 0 and "churn" in out
+
+
+def test_gates_approvals_promotion_rollback_and_history(
+    cli: Cli, run_id: str, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(2):
+        as_json(cli, "models", "register", "churn", "--run", run_id, "--step", "train")
+    (project / "gates.yaml").write_text(GATES)
+    code, out = cli("models", "gates", "churn", "--file", "gates.yaml", "-m", "policy")
+    assert code == 0 and "accuracy >= 0.9" in out
+
+    refused = cli.process("models", "promote", "churn", "1", "--alias", "production")
+    assert refused.returncode == 1
+    assert "needs 1 approval from role 'reviewer', has 0" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    assert cli("models", "roles", "grant", "bob", "reviewer")[0] == 0
+    monkeypatch.setenv("RUNG_USER", "bob")
+    code, out = cli(
+        "models", "approve", "churn", "1", "--alias", "production", "-m", "ok"
+    )
+    assert code == 0 and "bob approved churn version 1" in out
+    cli("models", "approve", "churn", "2", "--alias", "production")
+    monkeypatch.delenv("RUNG_USER")
+
+    checks = as_json(
+        cli, "models", "promote", "churn", "1", "--alias", "production", "--dry-run"
+    )
+    assert all(c["passed"] for c in checks)
+    for version in ("1", "2"):
+        code, out = cli("models", "promote", "churn", version, "--alias", "production")
+        assert code == 0 and f"-> version {version}" in out
+    code, out = cli(
+        "models", "rollback", "churn", "--alias", "production", "-m", "p99 up"
+    )
+    assert code == 0 and "rolled back to version 1" in out
+    assert as_json(cli, "models", "show", "churn")["model"]["aliases"] == {
+        "production": 1
+    }
+
+    events = as_json(cli, "models", "history", "churn")
+    assert [e["action"] for e in events] == [
+        "register",
+        "register",
+        "set_gates",
+        "approve",
+        "approve",
+        "promote",
+        "promote",
+        "rollback",
+    ]
+    assert (events[-1]["from_version"], events[-1]["to_version"]) == (2, 1)
+    assert events[-1]["comment"] == "p99 up" and events[3]["user"] == "bob"
+    code, out = cli("models", "history", "churn")
+    assert code == 0 and "rollback" in out
+    assert [r["user"] for r in as_json(cli, "models", "roles", "list")] == ["bob"]
+
+
+def test_archive_restore_and_load(cli: Cli, run_id: str) -> None:
+    as_json(cli, "models", "register", "churn", "--run", run_id, "--step", "train")
+    assert cli("models", "archive", "churn", "1", "-m", "leak")[0] == 0
+    archived = cli.process("models", "promote", "churn", "1", "--alias", "staging")
+    assert archived.returncode == 1 and "archived" in archived.stderr
+    assert cli("models", "restore", "churn", "1")[0] == 0
+    assert cli("models", "promote", "churn", "1", "--alias", "staging")[0] == 0
+
+    import rung
+
+    with rung.open_workspace(create=False) as ws:
+        model = rung.load_model("churn@staging", workspace=ws)
+    assert list(model.feature_names_in_) == ["x", "n"]
+
+
+def test_user_mistakes_print_one_clear_error(
+    cli: Cli, run_id: str, project: Path
+) -> None:
+    as_json(cli, "models", "register", "churn", "--run", run_id, "--step", "train")
+    (project / "bad.yaml").write_text("production:\n  metrics: [accuracy => 0.9]\n")
+    cases = {
+        ("models", "show", "fraud"): "No model 'fraud'",
+        ("models", "promote", "churn", "7", "--alias", "production"): "no version 7",
+        (
+            "models",
+            "rollback",
+            "churn",
+            "--alias",
+            "production",
+        ): "no alias 'production'",
+        ("models", "gates", "churn", "--file", "bad.yaml"): "Unknown operator '=>'",
+        ("models", "register", "churn"): "Give either --artifact ID or --run",
+        ("models", "register", "x y", "--artifact", "abcd"): "Invalid model name 'x y'",
+        ("models", "roles", "revoke", "bob", "reviewer"): "does not hold role",
+    }
+    for args, message in cases.items():
+        done = cli.process(*args)
+        assert done.returncode == 1, (args, done.stdout, done.stderr)
+        assert message in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr, args
+    assert as_json(cli, "models", "gates", "churn") == {}

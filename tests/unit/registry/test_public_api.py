@@ -1,0 +1,47 @@
+"""The public API of ``rung.registry`` and the top-level shortcuts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import rung
+import rung.registry
+
+
+def test_all_lists_exactly_the_public_names() -> None:
+    public = {
+        name
+        for name, value in vars(rung.registry).items()
+        if not name.startswith("_")
+        and (callable(value) or (isinstance(value, str) and name.isupper()))
+    }
+    assert set(rung.registry.__all__) == public | {"Signature"}
+    assert len(rung.registry.__all__) == len(set(rung.registry.__all__))
+
+
+def test_rung_exposes_register_and_load_lazily() -> None:
+    assert rung.register_model is rung.registry.register_model
+    assert rung.load_model is rung.registry.load_model
+    assert {"register_model", "load_model"} <= set(rung.__all__)
+
+
+def test_importing_the_registry_loads_no_heavy_module() -> None:
+    heavy = [
+        "pandas",
+        "numpy",
+        "sqlalchemy",
+        "sklearn",
+        "pyarrow",
+        "yaml",
+        "rich",
+        "typer",
+    ]
+    code = (
+        "import sys, rung.registry; "
+        f"print(' '.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == ""
