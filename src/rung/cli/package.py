@@ -1,0 +1,186 @@
+"""``rung package``: bundle a pipeline for Docker; ``rung package verify``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from typer.core import TyperGroup
+
+if TYPE_CHECKING:
+    from rung.packaging import Bundle
+
+__all__ = ["app", "bundle_run_target", "register"]
+
+
+class _BuildByDefault(TyperGroup):
+    """Make ``rung package FILE.py:NAME ...`` mean ``rung package build ...``."""
+
+    # ``ctx`` is Any: Typer's Context type moved between versions (click, vendored).
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if (
+            args
+            and args[0] not in self.commands
+            and args[0] not in ctx.help_option_names
+        ):
+            args = ["build", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=_BuildByDefault,
+    help=(
+        "Bundle a pipeline (source, resolved config, package lock, Dockerfile). "
+        "`rung package FILE.py:NAME -o DIR` is short for `rung package build ...`."
+    ),
+    no_args_is_help=True,
+)
+
+
+def register(root: typer.Typer) -> None:
+    """Add the ``package`` command group to ``root``."""
+    root.add_typer(app, name="package")
+
+
+@app.command("build")
+def build(
+    reference: str = typer.Argument(..., help="The pipeline: path/to/file.py:name."),
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="The bundle folder (new or empty)."
+    ),
+    config: Path = typer.Option(None, "--config", "-c", help="YAML run configuration."),
+    param: list[str] = typer.Option(
+        [], "--param", "-p", help="A parameter KEY=VALUE (repeatable)."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Replace a bundle already in the output folder."
+    ),
+    rung_wheel: Path = typer.Option(
+        None, "--rung-wheel", help="Bundle this wheel of Rung instead of building one."
+    ),
+    base_image: str = typer.Option(
+        None, "--base-image", help="Docker base image (default: python:X.Y-slim)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
+) -> None:
+    """Write a self-contained bundle of a pipeline, ready for `docker build`."""
+    from rung.cli._common import console, format_bytes, print_json
+    from rung.packaging import package_pipeline
+    from rung.pipelines import parse_cli_params
+
+    started = time.perf_counter()
+    bundle = package_pipeline(
+        reference,
+        output,
+        config=config,
+        cli_params=parse_cli_params(param),
+        force=force,
+        rung_wheel=rung_wheel,
+        base_image=base_image,
+    )
+    seconds = time.perf_counter() - started
+    if as_json:
+        print_json(_summary(bundle, seconds))
+        return
+    console.print(
+        f"Bundle [bold]{bundle.path}[/] for pipeline [bold]{bundle.name}[/] "
+        f"({format_bytes(bundle.size_bytes())}, {seconds:.1f} s), "
+        f"hash {bundle.content_hash[:12]}",
+        soft_wrap=True,
+    )
+    _warn_unresolved(bundle)
+    console.print(
+        f"Run it: `rung run {bundle.path}`; as an image: "
+        f"`docker build -t {bundle.image_name} {bundle.path}` and "
+        f"`docker run {bundle.image_name}`.",
+        soft_wrap=True,  # keep paths and commands whole for copy and paste
+    )
+
+
+@app.command("verify")
+def verify(
+    path: Path = typer.Argument(..., help="The bundle folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the bundle as JSON."),
+) -> None:
+    """Check a bundle's files against its content hash."""
+    from rung.cli._common import console, print_json
+    from rung.packaging import open_bundle
+
+    bundle = open_bundle(path)
+    if as_json:
+        print_json(_summary(bundle, None))
+        return
+    console.print(
+        f"Bundle [bold]{bundle.path}[/] is intact: pipeline [bold]{bundle.name}[/], "
+        f"hash {bundle.content_hash[:12]}, built {bundle.created_at} with Rung "
+        f"{bundle.rung_version} on Python {bundle.python_version}.",
+        soft_wrap=True,
+    )
+    _warn_unresolved(bundle)
+
+
+def bundle_run_target(
+    target: str, bundle: Path, config: Path
+) -> tuple[str, Path, dict[str, str]]:
+    """Turn ``rung run DIR`` / ``--bundle DIR`` into (reference, config, tags).
+
+    Anything that is not a bundle passes through unchanged, with no tags.
+    Arguments are typed as ``rung run`` declares them; Typer passes None for
+    those not given.
+
+    Raises:
+        PackagingError: the bundle's files do not match its hash.
+        ParameterError: a bundle is combined with a target or ``--config``.
+    """
+    if bundle is None and (target is None or not Path(target).is_dir()):
+        return target, config, {}
+    from rung.errors import ParameterError
+    from rung.packaging import open_bundle
+
+    if bundle is not None and target is not None:
+        raise ParameterError(
+            f"Give either a pipeline ({target}) or --bundle {bundle}, not both."
+        )
+    if config is not None:
+        raise ParameterError(
+            "A bundle carries its own configuration (rung-run.yaml), so --config "
+            "does not apply. Override values with -p KEY=VALUE, or package again "
+            "with `rung package --config`."
+        )
+    opened = open_bundle(bundle if bundle is not None else Path(target))
+    return opened.reference, opened.config_path, opened.run_tags
+
+
+def _summary(bundle: Bundle, seconds: float | None) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        "path": str(bundle.path),
+        "name": bundle.name,
+        "pipeline": bundle.pipeline,
+        "parameters": dict(bundle.parameters),
+        "content_hash": bundle.content_hash,
+        "size_bytes": bundle.size_bytes(),
+        "rung_version": bundle.rung_version,
+        "python_version": bundle.python_version,
+        "rung_install": bundle.rung_install,
+        "created_at": bundle.created_at,
+        "unresolved_imports": list(bundle.unresolved_imports),
+    }
+    if seconds is not None:
+        summary["seconds"] = round(seconds, 3)
+    return summary
+
+
+def _warn_unresolved(bundle: Bundle) -> None:
+    from rung.cli._common import err_console
+
+    if bundle.unresolved_imports:
+        err_console.print(
+            "[yellow]Warning:[/] the pipeline imports "
+            f"{', '.join(bundle.unresolved_imports)}, found neither next to the "
+            "pipeline file nor installed here; the bundle may fail where they "
+            "are needed. Keep local modules in the pipeline's folder.",
+            markup=True,
+            highlight=False,
+        )
