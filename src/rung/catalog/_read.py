@@ -1,0 +1,231 @@
+"""Reading dataset versions: read checks, ``load_dataset``, ``dataset()`` inputs.
+
+Every read runs the registered read checks first (governance plugs its
+policies in here), loads the version (from its snapshot artifact, or from the
+source after checking the content still matches), and, inside a run, records
+the read so lineage can follow the data.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from rung._internal import defaults
+from rung._internal.timeutil import now
+from rung.catalog._api import parse_version
+from rung.errors import StaleDatasetVersionError
+from rung.metadata.catalog import DatasetReadRecord
+from rung.tracking import RunScope, current_scope
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+    from rung.metadata.catalog import DatasetRecord, DatasetVersionRecord
+    from rung.pipelines import StepContext
+    from rung.workspace import Workspace
+
+__all__ = [
+    "DatasetInput",
+    "ReadCheck",
+    "add_read_check",
+    "dataset",
+    "load_dataset",
+    "read_checks",
+    "read_table",
+    "remove_read_check",
+]
+
+ReadCheck = Callable[
+    ["Workspace", "DatasetRecord", "DatasetVersionRecord", "RunScope | None"], None
+]
+"""``check(workspace, dataset, version, scope)``; raise a RungError to refuse."""
+
+_lock = threading.Lock()
+_checks: list[ReadCheck | str] = []
+
+
+def add_read_check(check: ReadCheck | str) -> None:
+    """Run ``check`` before every dataset read; adding it twice has no effect.
+
+    Args:
+        check: a callable ``check(workspace, dataset, version, scope)``, or a
+            ``"module:function"`` string imported on first use. It raises a
+            ``RungError`` to refuse the read.
+
+    Example:
+        >>> def no_pii(ws, dataset, version, scope):
+        ...     if "pii" in dataset.tags:
+        ...         raise PolicyViolationError("no PII here")
+        >>> add_read_check(no_pii)  # doctest: +SKIP
+    """
+    with _lock:
+        if check not in _checks:
+            _checks.append(check)
+
+
+def remove_read_check(check: ReadCheck | str) -> None:
+    """Stop running ``check`` (unknown checks are ignored)."""
+    with _lock:
+        if check in _checks:
+            _checks.remove(check)
+
+
+def read_checks() -> list[ReadCheck]:
+    """The registered read checks, imported."""
+    with _lock:
+        registered = list(_checks)
+    resolved: list[ReadCheck] = []
+    for check in registered:
+        if isinstance(check, str):
+            module, _, attr = check.partition(":")
+            resolved.append(getattr(importlib.import_module(module), attr))
+        else:
+            resolved.append(check)
+    return resolved
+
+
+def load_dataset(
+    name: str, version: int | str | None = None, *, workspace: Workspace | None = None
+) -> pd.DataFrame:
+    """Load a dataset version as a pandas DataFrame (None: the latest).
+
+    Inside a run (a pipeline step, ``rung.start_run()``) the read is recorded
+    in lineage.
+
+    Args:
+        name: the dataset.
+        version: a version number, or None / ``"latest"``.
+        workspace: default: the run's workspace, else the default workspace.
+
+    Raises:
+        DatasetNotFoundError: unknown dataset or version.
+        StaleDatasetVersionError: the version has no snapshot and its source
+            changed since.
+        RungError: a read check refused the read.
+
+    Example:
+        >>> import rung
+        >>> df = rung.load_dataset("claims")  # doctest: +SKIP
+    """
+    scope = current_scope()
+    if workspace is None:
+        workspace = scope.workspace if scope else defaults.current_workspace()
+    return _read(workspace, name, version, scope).to_pandas()
+
+
+def _read(
+    workspace: Workspace, name: str, version: int | str | None, scope: RunScope | None
+) -> pa.Table:
+    record = workspace.metadata.get_dataset(name)
+    found = workspace.metadata.get_dataset_version(name, parse_version(version))
+    return _read_version(workspace, record, found, scope)
+
+
+def _read_version(
+    workspace: Workspace,
+    record: DatasetRecord,
+    version: DatasetVersionRecord,
+    scope: RunScope | None,
+) -> pa.Table:
+    for check in read_checks():
+        check(workspace, record, version, scope)
+    table = read_table(workspace, record, version)
+    if scope is not None and scope.workspace is workspace:
+        workspace.metadata.record_dataset_read(
+            DatasetReadRecord(
+                version.id, scope.run_id, now(), scope.step_run_id, scope.step
+            )
+        )
+    return table
+
+
+def read_table(
+    workspace: Workspace, record: DatasetRecord, version: DatasetVersionRecord
+) -> pa.Table:
+    """Return a version's rows as an Arrow table (no checks, nothing recorded).
+
+    Raises:
+        StaleDatasetVersionError: no snapshot, and the source changed since.
+    """
+    if version.snapshot_artifact_id is not None:
+        return workspace.load_artifact(version.snapshot_artifact_id)
+    from rung.catalog import _sources
+    from rung.catalog._refresh import spec_of
+
+    spec = spec_of(record, version.uri or None)
+    fetched = _sources.fetch(spec)
+    if fetched.fingerprint != version.fingerprint:
+        raise StaleDatasetVersionError(
+            f"Dataset {record.name!r} version {version.version} has no snapshot and "
+            "its source changed since it was recorded "
+            f"({version.fingerprint[:19]} -> {fetched.fingerprint[:19]}). Load the "
+            f"latest version after `rung datasets refresh {record.name}`, or keep "
+            "snapshots (register with --snapshot always)."
+        )
+    return _sources.to_table(spec, fetched)
+
+
+class DatasetInput:
+    """A dataset version passed to a step inside a ``@pipeline`` body.
+
+    The version is chosen once per run (the latest, unless pinned), so the
+    step's cache key changes with every new version, and the step receives a
+    pandas DataFrame. See :func:`dataset`.
+    """
+
+    def __init__(self, name: str, version: int | str | None = None) -> None:
+        self.name = name
+        self.version = parse_version(version)
+        self._chosen: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def rung_fingerprint(self, context: StepContext) -> str:
+        """The id of the version this run reads (changes with every version)."""
+        with self._lock:
+            chosen = self._chosen.get(context.run_id)
+        if chosen is None:
+            found = context.workspace.metadata.get_dataset_version(
+                self.name, self.version
+            )
+            with self._lock:
+                chosen = self._chosen.setdefault(context.run_id, found.id)
+        return chosen
+
+    def rung_resolve(self, context: StepContext) -> Any:
+        """Check, load and record the read of the chosen version."""
+        workspace = context.workspace
+        version = workspace.metadata.find_dataset_version(
+            self.rung_fingerprint(context)
+        )
+        record = workspace.metadata.get_dataset(self.name)
+        scope = RunScope(
+            workspace, context.run_id, context.step_run_id, context.step, context.labels
+        )
+        return _read_version(workspace, record, version, scope).to_pandas()
+
+    def rung_describe(self) -> dict[str, Any]:
+        """``{"kind": "dataset", "name": ..., "version": ...}`` (None: latest)."""
+        return {"kind": "dataset", "name": self.name, "version": self.version}
+
+    def __repr__(self) -> str:
+        return f"dataset({self.name!r}, version={self.version!r})"
+
+
+def dataset(name: str, version: int | str | None = None) -> DatasetInput:
+    """Refer to a dataset version as a step input inside a ``@pipeline`` body.
+
+    Example:
+        >>> from rung import pipeline, step
+        >>> from rung.catalog import dataset
+        >>> @step
+        ... def count(df: pd.DataFrame) -> int:
+        ...     return len(df)
+        >>> @pipeline
+        ... def report() -> None:
+        ...     count(dataset("claims"))
+    """
+    return DatasetInput(name, version)
