@@ -1,0 +1,172 @@
+"""Classifying a step's inputs while a run is going.
+
+Fast path: each checked step remembers (per process) which dataset versions
+reached its inputs. A consumer then needs only the run's dataset reads (one
+query) to classify what its upstream step produced: what reached that step,
+plus what it read itself.
+
+Fallback (the upstream step was cached, reused on resume, checked in
+another process, or the input is a constant): walk lineage from the artifact
+to the step runs that produced it in this run (in any run, if none did),
+their reads (or those of the step run a cached one reused) and, recursively,
+their inputs. Finished step runs never change, so that walk is cached too.
+
+Only which dataset versions arrived, and by which path, is cached: the tags
+and regions of those datasets are read fresh on every check, so
+re-classifying a dataset takes effect at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import replace
+from typing import TYPE_CHECKING, TypeVar
+
+from rung.governance._classify import Classification, DataSource, source_of_dataset
+
+if TYPE_CHECKING:
+    from rung.metadata import StepRunRecord
+    from rung.workspace import Workspace
+
+__all__ = ["RunLineage"]
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+_CACHE_SIZE = 4096
+_FINISHED = frozenset({"completed", "cached"})
+_lock = threading.Lock()
+# (metadata id, step run id) -> what reached the step run's outputs (bare).
+_walked: OrderedDict[tuple[int, str], Classification] = OrderedDict()
+# (metadata id, run id, node) -> (step run id, what reached its inputs, bare).
+_received: OrderedDict[tuple[int, str, str], tuple[str, Classification]] = OrderedDict()
+
+
+class RunLineage:
+    """Classifies the inputs of steps of one run.
+
+    Args:
+        workspace: where the records are.
+        run_id: the run.
+        max_step_runs: stop a fallback walk past this many step runs (the
+            result is then marked incomplete).
+    """
+
+    def __init__(
+        self, workspace: Workspace, run_id: str, max_step_runs: int = 500
+    ) -> None:
+        self.workspace = workspace
+        self.run_id = run_id
+        self.max_step_runs = max_step_runs
+        self._store = id(workspace.metadata)
+        self._reads: dict[str, list[DataSource]] | None = None
+        self._records: dict[str, dict[str, StepRunRecord]] = {}
+        self._datasets: dict[tuple[str, int], DataSource] = {}
+        self._active: set[str] = set()
+        self._visited = 0
+
+    def bare_input(self, upstream: str | None, artifact_id: str) -> Classification:
+        """What an input carries (datasets and paths, no facts yet).
+
+        Args:
+            upstream: the node that produced it in this run, if any.
+            artifact_id: the input artifact.
+        """
+        remembered = _get(_received, (self._store, self.run_id, upstream or ""))
+        if upstream is None or remembered is None:
+            return self._artifact(artifact_id)
+        step_run_id, received = remembered
+        own = Classification(tuple(self._run_reads().get(step_run_id, ())))
+        return Classification.merge([own, received]).via(upstream)
+
+    def remember(self, node: str, step_run_id: str, received: Classification) -> None:
+        """Record what reached ``node``'s inputs, for the steps it feeds."""
+        _put(_received, (self._store, self.run_id, node), (step_run_id, received))
+
+    def with_facts(self, bare: Classification) -> Classification:
+        """Add each dataset's current tags, columns and region."""
+        sources = tuple(self._facts(s) for s in bare.sources)
+        return Classification(sources, bare.complete)
+
+    def _run_reads(self) -> dict[str, list[DataSource]]:
+        if self._reads is None:
+            self._reads = {}
+            reads = self.workspace.metadata.list_dataset_reads(run_id=self.run_id)
+            for read in reads:
+                bare = DataSource(read.dataset, read.version)
+                self._reads.setdefault(read.step_run_id or "", []).append(bare)
+        return self._reads
+
+    def _artifact(self, artifact_id: str) -> Classification:
+        edges = [
+            e
+            for e in self.workspace.metadata.lineage(artifact_id)
+            if e.direction == "output"
+        ]
+        mine = [e for e in edges if e.run_id == self.run_id] or edges
+        return Classification.merge(
+            self._of_step_run(e.run_id, e.step_run_id, e.step_name) for e in mine
+        )
+
+    def _of_step_run(self, run_id: str, step_run_id: str, name: str) -> Classification:
+        cached = _get(_walked, (self._store, step_run_id))
+        if cached is not None:
+            return cached
+        if step_run_id in self._active:
+            return Classification()  # identical content feeding itself
+        if self._visited >= self.max_step_runs:
+            return Classification(complete=False)
+        self._visited += 1
+        self._active.add(step_run_id)
+        try:
+            record = self._record(run_id, step_run_id)
+            found = self._walk(record, step_run_id, name)
+        finally:
+            self._active.discard(step_run_id)
+        if record is not None and record.status in _FINISHED and found.complete:
+            _put(_walked, (self._store, step_run_id), found)
+        return found
+
+    def _walk(
+        self, record: StepRunRecord | None, step_run_id: str, name: str
+    ) -> Classification:
+        metadata = self.workspace.metadata
+        readers = [step_run_id]
+        if record is not None and record.cached_from:
+            readers.append(record.cached_from)
+        sources = [
+            DataSource(read.dataset, read.version)
+            for reader in readers
+            for read in metadata.list_dataset_reads(step_run_id=reader)
+        ]
+        inputs = [
+            self._artifact(e.artifact_id)
+            for e in metadata.step_run_edges(step_run_id)
+            if e.direction == "input"
+        ]
+        return Classification.merge([Classification(tuple(sources)), *inputs]).via(name)
+
+    def _record(self, run_id: str, step_run_id: str) -> StepRunRecord | None:
+        if run_id not in self._records:
+            steps = self.workspace.metadata.list_step_runs(run_id)
+            self._records[run_id] = {s.id: s for s in steps}
+        return self._records[run_id].get(step_run_id)
+
+    def _facts(self, bare: DataSource) -> DataSource:
+        key = (bare.dataset, bare.version or 0)
+        if key not in self._datasets:
+            record = self.workspace.metadata.get_dataset(bare.dataset)
+            self._datasets[key] = source_of_dataset(record, bare.version)
+        return replace(self._datasets[key], path=bare.path)
+
+
+def _get(cache: OrderedDict[_K, _V], key: _K) -> _V | None:
+    with _lock:
+        return cache.get(key)
+
+
+def _put(cache: OrderedDict[_K, _V], key: _K, value: _V) -> None:
+    with _lock:
+        cache[key] = value
+        while len(cache) > _CACHE_SIZE:
+            cache.popitem(last=False)
