@@ -32,11 +32,14 @@ __all__ = [
     "__version__",
     "flush",
     "load_artifact",
+    "load_dataset",
+    "load_model",
     "log_metric",
     "log_metrics",
     "log_params",
     "open_workspace",
     "pipeline",
+    "register_model",
     "resume_run",
     "set_tags",
     "start_run",
@@ -51,11 +54,14 @@ _LAZY = {
     "Step": "rung.pipelines",
     "Workspace": "rung.workspace",
     "flush": "rung.tracking",
+    "load_dataset": "rung.catalog",
+    "load_model": "rung.registry",
     "log_metric": "rung.tracking",
     "log_metrics": "rung.tracking",
     "log_params": "rung.tracking",
     "open_workspace": "rung._session",
     "pipeline": "rung.pipelines",
+    "register_model": "rung.registry",
     "resume_run": "rung.pipelines",
     "set_tags": "rung.tracking",
     "start_run": "rung.tracking",
@@ -103,8 +109,10 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from rung._session import open_workspace
+    from rung.catalog import load_dataset
     from rung.client import Client
     from rung.pipelines import Pipeline, Step, pipeline, resume_run, step
+    from rung.registry import load_model, register_model
     from rung.tracking import (
         Run,
         flush,

@@ -30,7 +30,18 @@ def workspace_from_settings(settings: Settings) -> Workspace:
         flush_interval=settings.flush_interval,
         heartbeat_interval=settings.heartbeat_interval,
         stale_after=settings.stale_after,
+        # A relative OpenLineage file path is relative to the project folder.
+        openlineage_url=(
+            str(settings.root / settings.openlineage_url)
+            if settings.openlineage_url and "://" not in settings.openlineage_url
+            else settings.openlineage_url
+        ),
+        region=settings.region,
     )
+    if settings.openlineage_url:
+        from rung.pipelines import add_run_listener
+
+        add_run_listener("rung.catalog:openlineage_listener")
     return Workspace.from_urls(
         settings.metadata_url,
         settings.artifact_url,

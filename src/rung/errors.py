@@ -18,12 +18,17 @@ __all__ = [
     "DataSourceError",
     "DatasetNotFoundError",
     "EnvironmentNotFoundError",
+    "GateDefinitionError",
     "GovernanceError",
+    "InvalidDatasetError",
+    "InvalidModelReferenceError",
     "InvalidRecordError",
+    "LineageNodeNotFoundError",
     "MaterializerNotFoundError",
     "MetadataError",
     "MigrationError",
     "ModelNotFoundError",
+    "ModelSignatureError",
     "ModelVersionNotFoundError",
     "PackagingError",
     "ParameterError",
@@ -31,6 +36,7 @@ __all__ = [
     "PipelineError",
     "PipelineNotFoundError",
     "PolicyFileError",
+    "PolicySetNotFoundError",
     "PolicyViolationError",
     "PromotionRefusedError",
     "RegistryConflictError",
@@ -39,6 +45,7 @@ __all__ = [
     "RunNotFoundError",
     "RungError",
     "SchemaChangeError",
+    "StaleDatasetVersionError",
     "StepFailedError",
     "StepRunNotFoundError",
     "StoreUnavailableError",
@@ -301,3 +308,54 @@ class PolicyViolationError(GovernanceError):
     """An action would break a policy; it was refused (and audited)."""
 
     headline = "Policy violation"
+
+
+# -- catalog (continued) ------------------------------------------------------------
+
+
+class InvalidDatasetError(CatalogError, ValueError):
+    """A dataset definition is invalid: name, format, schedule, column, option."""
+
+    headline = "Invalid dataset"
+
+
+class StaleDatasetVersionError(CatalogError):
+    """A version without snapshot no longer matches its source's content."""
+
+    headline = "Dataset version unavailable"
+
+
+# -- governance (continued) ---------------------------------------------------------
+
+
+class PolicySetNotFoundError(GovernanceError, LookupError):
+    """A project has no policy set, or no policy set with that version."""
+
+    headline = "Unknown policy set"
+
+
+class LineageNodeNotFoundError(CatalogError, LookupError):
+    """A lineage reference names no dataset, artifact, run or model version."""
+
+    headline = "Unknown lineage node"
+
+
+# -- registry (continued) -----------------------------------------------------------
+
+
+class GateDefinitionError(RegistryError, ValueError):
+    """A promotion gate (file, mapping or condition) is malformed."""
+
+    headline = "Invalid promotion gates"
+
+
+class InvalidModelReferenceError(RegistryError, ValueError):
+    """A model name, alias or model URI is malformed."""
+
+    headline = "Invalid model reference"
+
+
+class ModelSignatureError(RegistryError, ValueError):
+    """A model signature cannot be read from what was given."""
+
+    headline = "Invalid model signature"

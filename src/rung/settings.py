@@ -45,6 +45,11 @@ class Settings:
         flush_interval: seconds between background flushes of logged metrics.
         heartbeat_interval: seconds between run heartbeats.
         stale_after: seconds without heartbeat after which a run counts as dead.
+        openlineage_url: where to send OpenLineage run events: a file path
+            (JSON lines) or an http(s) URL; None sends none.
+        region: where this workspace's steps run (an ISO 3166 code such as
+            ``CA``); residency policies read it for steps without a
+            ``region`` label. None: unknown.
     """
 
     root: Path
@@ -57,6 +62,8 @@ class Settings:
     flush_interval: float = 1.0
     heartbeat_interval: float = 5.0
     stale_after: float = 60.0
+    openlineage_url: str | None = None
+    region: str | None = None
 
     @property
     def workspace_dir(self) -> Path:
@@ -74,6 +81,8 @@ _FIELD_TYPES: dict[str, type] = {
     "flush_interval": float,
     "heartbeat_interval": float,
     "stale_after": float,
+    "openlineage_url": str,
+    "region": str,
 }
 
 

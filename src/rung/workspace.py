@@ -39,6 +39,9 @@ class WorkspaceOptions:
     flush_interval: float = 1.0
     heartbeat_interval: float = 5.0
     stale_after: float = 60.0
+    openlineage_url: str | None = None
+    # Where steps run, for residency policies (``RUNG_REGION``); None: unknown.
+    region: str | None = None
 
 
 class Workspace:

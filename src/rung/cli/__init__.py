@@ -7,7 +7,19 @@ import traceback
 
 import typer
 
-from rung.cli import artifacts, demo, init, pipelines, run, runs
+from rung.cli import (
+    artifacts,
+    datasets,
+    demo,
+    init,
+    lineage,
+    models,
+    package,
+    pipelines,
+    policies,
+    run,
+    runs,
+)
 from rung.cli._common import err_console, state
 
 __all__ = ["app", "main"]
@@ -46,9 +58,14 @@ def _root(
 init.register(app)
 run.register(app)
 demo.register(app)
+package.register(app)
 app.add_typer(runs.app, name="runs")
 app.add_typer(artifacts.app, name="artifacts")
 app.add_typer(pipelines.app, name="pipelines")
+app.add_typer(models.app, name="models")
+app.add_typer(datasets.app, name="datasets")
+app.add_typer(policies.app, name="policies")
+lineage.register(app)
 
 
 def main() -> None:

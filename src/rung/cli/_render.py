@@ -59,8 +59,15 @@ def live_progress(enabled: bool = True) -> Iterator[EventHook | None]:
         yield on_event
 
 
-def steps_table(steps: list[StepRunRecord], planned: list[dict[str, Any]]) -> Table:
-    """One row per step of the pipeline: status, time, resources, outputs."""
+def steps_table(
+    steps: list[StepRunRecord],
+    planned: list[dict[str, Any]],
+    sources: dict[str, str] | None = None,
+) -> Table:
+    """One row per step of the pipeline: status, time, resources, outputs.
+
+    ``sources`` maps cached step runs to the run whose outputs they reused.
+    """
     from rich.table import Table
 
     from rung._internal.timeutil import format_duration
@@ -78,11 +85,10 @@ def steps_table(steps: list[StepRunRecord], planned: list[dict[str, Any]]) -> Ta
             table.add_row(name, styled_status("not run"), "", "", "", "", "")
             continue
         outputs = ", ".join(f"{k}={short(v, 8)}" for k, v in record.outputs.items())
-        note = (
-            f"reused step run {short(record.cached_from, 8)}"
-            if record.cached_from
-            else ""
-        )
+        note = ""
+        if record.cached_from:
+            origin = (sources or {}).get(record.id)
+            note = f"from run {short(origin, 8)}" if origin else "from cache"
         if record.error:
             note = record.error if len(record.error) < 60 else record.error[:57] + "..."
         table.add_row(

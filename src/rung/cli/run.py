@@ -46,11 +46,17 @@ def run(
         help="How many steps may run at once (local orchestrator).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    bundle: Path = typer.Option(
+        None, "--bundle", help="Run a bundle from `rung package` (or give its folder)."
+    ),
 ) -> None:
     """Run a pipeline (parameters: code defaults < --config < -p)."""
     from rung.cli._render import live_progress
+    from rung.cli.package import bundle_run_target
     from rung.errors import ParameterError
     from rung.pipelines import parse_cli_params
+
+    target, config, tags = bundle_run_target(target, bundle, config)
 
     if (target is None) == (resume is None):
         raise ParameterError(
@@ -79,6 +85,7 @@ def run(
                         cli_params=cli_params,
                         enable_cache=False if no_cache else None,
                         on_event=hook,
+                        tags=tags,
                     )
         except Exception as exc:
             run_id = getattr(exc, "run_id", None)
@@ -104,7 +111,7 @@ def show_run_result(client: Client, result: Run, as_json: bool) -> None:
         f"{styled_status(record.status)}"
         f" — {len(planned)} steps, {cached} from cache"
     )
-    console.print(steps_table(steps, planned))
+    console.print(steps_table(steps, planned, client.cache_sources(steps)))
     metrics = result.metrics
     if metrics:
         text = ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items()))

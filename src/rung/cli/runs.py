@@ -75,7 +75,8 @@ def show(
         from rung.cli._render import steps_table
 
         if record.pipeline is not None:
-            console.print(steps_table(steps, list(record.config.get("steps", []))))
+            planned = list(record.config.get("steps", []))
+            console.print(steps_table(steps, planned, client.cache_sources(steps)))
         for step in steps:
             if logs and (step.stdout or step.stderr):
                 console.rule(f"{step.name} (attempt {step.attempt})")

@@ -85,6 +85,16 @@ class Client:
         """Every step run of a run, in start order."""
         return self.workspace.metadata.list_step_runs(self.get_run(run_id).id)
 
+    def cache_sources(self, step_runs: Sequence[StepRunRecord]) -> dict[str, str]:
+        """For cached step runs: step run id -> the run whose outputs it reused."""
+        sources: dict[str, str] = {}
+        for step_run in step_runs:
+            if step_run.cached_from:
+                edges = self.workspace.metadata.step_run_edges(step_run.cached_from)
+                if edges:
+                    sources[step_run.id] = edges[0].run_id
+        return sources
+
     def compare_runs(self, run_ids: Sequence[str]) -> RunComparison:
         """Parameters and metrics of several runs side by side."""
         return compare_runs(self.workspace, run_ids)
@@ -110,6 +120,7 @@ class Client:
         cli_params: Mapping[str, str] | None = None,
         enable_cache: bool | None = None,
         on_event: EventHook | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> Run:
         """Load ``file.py:name`` and run it (see ``Pipeline.run``)."""
         found = load_pipeline(reference)
@@ -119,6 +130,7 @@ class Client:
             enable_cache=enable_cache,
             workspace=self.workspace,
             on_event=on_event,
+            tags=tags,
         )
 
     def resume_run(self, run_id: str, *, on_event: EventHook | None = None) -> Run:

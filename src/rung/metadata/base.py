@@ -15,6 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from rung.metadata.catalog import CatalogRecords
+from rung.metadata.governance import GovernanceRecords
+from rung.metadata.registry import ModelRecords
+
 __all__ = [
     "RUN_STATUSES",
     "STEP_STATUSES",
@@ -277,6 +281,12 @@ class StepRunRecords(Protocol):
         """
         ...
 
+    def record_cache_hit(self, step_run: StepRunRecord) -> None:
+        """In one transaction: insert a finished ``cached`` step run (its inputs
+        and outputs become lineage edges) and copy into its run the metrics its
+        source (``step_run.cached_from``) logged."""
+        ...
+
     def list_step_runs(self, run_id: str) -> list[StepRunRecord]:
         """Return a run's step runs in start order (all attempts)."""
         ...
@@ -347,7 +357,14 @@ class MetricRecords(Protocol):
 
 @runtime_checkable
 class MetadataStore(
-    RunRecords, StepRunRecords, ArtifactRecords, MetricRecords, Protocol
+    RunRecords,
+    StepRunRecords,
+    ArtifactRecords,
+    MetricRecords,
+    ModelRecords,
+    GovernanceRecords,
+    CatalogRecords,
+    Protocol,
 ):
     """Everything Rung records about runs, steps, artifacts and metrics.
 

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import copy
 import threading
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from rung.metadata import _common as c
+from rung.metadata._memory_catalog import InMemoryCatalogRecords
+from rung.metadata._memory_governance import InMemoryGovernanceMixin
+from rung.metadata._memory_registry import InMemoryModelRecords
 from rung.metadata.base import (
     ArtifactRecord,
     LineageEdge,
@@ -36,7 +40,9 @@ def _copy(value: _T) -> _T:
     return copy.deepcopy(value)
 
 
-class InMemoryMetadataStore:
+class InMemoryMetadataStore(
+    InMemoryModelRecords, InMemoryGovernanceMixin, InMemoryCatalogRecords
+):
     """A thread-safe metadata store that lives in memory.
 
     Args:
@@ -136,6 +142,21 @@ class InMemoryMetadataStore:
                 raise c.already_exists("Step run", step_run.id)
             self._check_artifacts([*clean.inputs.values(), *clean.outputs.values()])
             self._steps[step_run.id] = clean
+
+    def record_cache_hit(self, step_run: StepRunRecord) -> None:
+        """Insert a cached step run and copy its source's metrics, atomically."""
+        if step_run.cached_from is None:
+            raise ValueError("record_cache_hit needs step_run.cached_from.")
+        with self._lock:
+            self.create_step_run(step_run)
+            source = step_run.cached_from
+            for history in list(self._metrics.values()):
+                copied = [
+                    replace(m, run_id=step_run.run_id, step_run_id=step_run.id)
+                    for m in history
+                    if m.step_run_id == source
+                ]
+                self._metrics.setdefault(step_run.run_id, []).extend(copied)
 
     def finish_step_run(
         self,

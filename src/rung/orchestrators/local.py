@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -10,6 +11,21 @@ from typing import Any, TypeVar
 __all__ = ["LocalOrchestrator"]
 
 T = TypeVar("T")
+
+# Pools outlive a run: starting threads for every run would cost more than a
+# small pipeline's steps. One pool per size, created on first use.
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(size: int) -> ThreadPoolExecutor:
+    with _pools_lock:
+        pool = _pools.get(size)
+        if pool is None:
+            pool = _pools[size] = ThreadPoolExecutor(
+                max_workers=size, thread_name_prefix=f"rung-step-{size}"
+            )
+        return pool
 
 
 class LocalOrchestrator:
@@ -33,7 +49,7 @@ class LocalOrchestrator:
 
     def __init__(self, max_workers: int = 4) -> None:
         self.max_workers = max_workers
-        self._pool: ThreadPoolExecutor | None = None
+        self._futures: list[Future[Any]] = []
 
     def submit(
         self,
@@ -43,15 +59,18 @@ class LocalOrchestrator:
         resources: Mapping[str, float] | None = None,
     ) -> Future[T]:
         """Run ``fn(*args)`` on a pool thread with the caller's context vars."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(
-                max_workers=self.max_workers, thread_name_prefix="rung-step"
-            )
         context = contextvars.copy_context()
-        return self._pool.submit(context.run, fn, *args)
+        future = _pool(self.max_workers).submit(context.run, fn, *args)
+        self._futures.append(future)
+        return future
 
     def shutdown(self, *, cancel_pending: bool = False) -> None:
-        """Wait for running steps; drop queued ones when ``cancel_pending``."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=cancel_pending)
-            self._pool = None
+        """Wait for this orchestrator's running steps; drop queued ones when
+        ``cancel_pending`` (the shared threads stay for the next run)."""
+        futures, self._futures = self._futures, []
+        if cancel_pending:
+            for future in futures:
+                future.cancel()
+        for future in futures:
+            if not future.cancelled():
+                future.exception()

@@ -9,9 +9,15 @@ from rung.pipelines._hooks import (
     InputResolver,
     PlanCheck,
     StepContext,
+    StepInputCheck,
+    StepInputs,
     add_plan_check,
+    add_run_listener,
+    add_step_input_check,
     is_resolver,
     remove_plan_check,
+    remove_run_listener,
+    remove_step_input_check,
 )
 from rung.pipelines._loader import find_pipelines, load_pipeline, pipelines_in_file
 from rung.pipelines._params import RunConfig, load_run_config, parse_cli_params
@@ -32,8 +38,12 @@ __all__ = [
     "RunConfig",
     "Step",
     "StepContext",
+    "StepInputCheck",
+    "StepInputs",
     "StepOutputs",
     "add_plan_check",
+    "add_run_listener",
+    "add_step_input_check",
     "execute_plan",
     "find_pipelines",
     "is_resolver",
@@ -43,6 +53,13 @@ __all__ = [
     "pipeline",
     "pipelines_in_file",
     "remove_plan_check",
+    "remove_run_listener",
+    "remove_step_input_check",
     "resume_run",
     "step",
 ]
+
+# Governance's residency and egress policies, registered by name: nothing is
+# imported until a run starts; without a policy set each costs one query a run.
+add_plan_check("rung.governance:check_plan")
+add_step_input_check("rung.governance:check_step_inputs")

@@ -16,7 +16,7 @@ from rung.errors import RungError, StepFailedError
 from rung.orchestrators import open_orchestrator
 from rung.pipelines._capture import install_capture
 from rung.pipelines._events import EventHook, PipelineEvent
-from rung.pipelines._hooks import plan_checks
+from rung.pipelines._hooks import notify_run_listeners, plan_checks
 from rung.pipelines._node import NodeResult, NodeTask, execute_node
 from rung.tracking import (
     Run,
@@ -83,6 +83,7 @@ def execute_plan(
         check(workspace, plan)
     provenance = _Provenance(plan.source_folder or Path.cwd())
     record = _reopen(workspace, resume) if resume else _begin(workspace, plan)
+    notify_run_listeners(workspace, record, "running")
     orchestrator = open_orchestrator(
         workspace.options.orchestrator, max_workers=workspace.options.max_workers
     )
@@ -297,9 +298,15 @@ class _Provenance:
         self._thread.join(timeout=10)
         result = dict(self.result)
         packages = result.pop("_packages", None)
-        if packages is not None:
+        stored = (workspace.metadata.url, result.get("environment_hash"))
+        if packages is not None and stored not in _STORED_ENVIRONMENTS:
             workspace.metadata.put_environment(result["environment_hash"], packages)
+            _STORED_ENVIRONMENTS.add(stored)
         return result
+
+
+# (metadata URL, environment hash) pairs this process already stored.
+_STORED_ENVIRONMENTS: set[tuple[str, Any]] = set()
 
 
 def _finish(
@@ -309,7 +316,9 @@ def _finish(
     error: str | None,
     provenance: _Provenance,
 ) -> RunRecord:
-    return end_run(workspace, record.id, status, error, provenance.changes(workspace))
+    final = end_run(workspace, record.id, status, error, provenance.changes(workspace))
+    notify_run_listeners(workspace, final, final.status)
+    return final
 
 
 def _tag_run(exc: BaseException, run_id: str) -> None:

@@ -6,28 +6,45 @@
   instead of being stored as a constant.
 - **Plan checks**: callables run on every plan before anything is recorded
   (for example residency policies); raising a ``RungError`` refuses the run.
+- **Run listeners**: callables told when a run starts and when it finishes
+  (for example OpenLineage emitters); they never fail a run.
+- **Step input checks**: callables run in a step after its inputs are loaded
+  and before its code runs (for example egress policies); raising a
+  ``RungError`` stops the step, which is recorded as failed.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from rung.metadata import ArtifactRecord, RunRecord
+    from rung.pipelines._dag import Node
     from rung.pipelines._engine import ExecutionPlan
     from rung.workspace import Workspace
 
 __all__ = [
     "InputResolver",
     "PlanCheck",
+    "RunListener",
     "StepContext",
+    "StepInputCheck",
+    "StepInputs",
     "add_plan_check",
+    "add_run_listener",
+    "add_step_input_check",
     "is_resolver",
+    "notify_run_listeners",
     "plan_checks",
     "remove_plan_check",
+    "remove_run_listener",
+    "remove_step_input_check",
+    "step_input_checks",
 ]
 
 
@@ -105,3 +122,105 @@ def plan_checks() -> list[PlanCheck]:
         else:
             resolved.append(check)
     return resolved
+
+
+RunListener = Callable[["Workspace", "RunRecord", str], None]
+"""``listener(workspace, run, status)``: status is ``running`` at the start,
+then the final one (``completed``, ``failed``, ``cancelled``)."""
+
+_logger = logging.getLogger("rung.pipelines")
+_listeners: list[RunListener | str] = []
+
+
+def add_run_listener(listener: RunListener | str) -> None:
+    """Call ``listener(workspace, run, status)`` when a run starts and finishes.
+
+    ``"module:function"`` is imported on first use. Adding the same listener
+    twice has no effect. A listener that raises is logged, never fatal.
+
+    Example:
+        >>> add_run_listener("rung.catalog:openlineage_listener")  # doctest: +SKIP
+    """
+    with _lock:
+        if listener not in _listeners:
+            _listeners.append(listener)
+
+
+def remove_run_listener(listener: RunListener | str) -> None:
+    """Stop calling ``listener``."""
+    with _lock:
+        if listener in _listeners:
+            _listeners.remove(listener)
+
+
+def notify_run_listeners(workspace: Workspace, run: RunRecord, status: str) -> None:
+    """Call every run listener; log (and swallow) whatever they raise."""
+    with _lock:
+        registered = list(_listeners)
+    for entry in registered:
+        try:
+            listener = entry
+            if isinstance(listener, str):
+                module, _, attr = listener.partition(":")
+                listener = getattr(importlib.import_module(module), attr)
+            listener(workspace, run, status)
+        except Exception:  # a listener must never fail the run
+            _logger.warning(
+                "Run listener %r failed for run %s", entry, run.id, exc_info=True
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class StepInputs:
+    """What a step is about to receive, for step input checks.
+
+    Attributes:
+        context: the step, its run, labels and step run.
+        node: the DAG node (its resolvers describe their inputs).
+        artifacts: argument name -> the artifact it was loaded from.
+        values: argument name -> the loaded or resolved value.
+    """
+
+    context: StepContext
+    node: Node
+    artifacts: Mapping[str, ArtifactRecord]
+    values: Mapping[str, Any]
+
+
+StepInputCheck = Callable[[StepInputs], None]
+
+_input_checks: list[StepInputCheck | str] = []
+
+
+def add_step_input_check(check: StepInputCheck | str) -> None:
+    """Run ``check(inputs)`` in every step before its code runs.
+
+    ``"module:function"`` is imported on first use. Adding the same check twice
+    has no effect. A check raises a ``RungError`` to stop the step. Cached steps
+    run no code, so they are not checked.
+
+    Example:
+        >>> add_step_input_check("rung.governance:check_step_inputs")
+    """
+    with _lock:
+        if check not in _input_checks:
+            _input_checks.append(check)
+
+
+def remove_step_input_check(check: StepInputCheck | str) -> None:
+    """Stop running ``check``."""
+    with _lock:
+        if check in _input_checks:
+            _input_checks.remove(check)
+
+
+def step_input_checks() -> list[StepInputCheck]:
+    """The registered step input checks, imported."""
+    with _lock:
+        registered = list(_input_checks)
+    return [
+        getattr(importlib.import_module(c.partition(":")[0]), c.partition(":")[2])
+        if isinstance(c, str)
+        else c
+        for c in registered
+    ]

@@ -13,7 +13,7 @@ from rung._internal.ids import new_id
 from rung._internal.timeutil import now
 from rung.errors import PipelineDefinitionError, RungError, StepFailedError
 from rung.pipelines._capture import Captured, capture_step
-from rung.pipelines._hooks import StepContext
+from rung.pipelines._hooks import StepContext, StepInputs, step_input_checks
 from rung.tracking import RunScope, buffer_for, scoped
 
 if TYPE_CHECKING:
@@ -96,6 +96,8 @@ def execute_node(workspace: Workspace, task: NodeTask) -> NodeResult:
         context = replace(context, step_run_id=step_run_id)
         for arg, resolver in task.node.resolvers.items():
             values[arg] = resolver.rung_resolve(context)
+        for check in step_input_checks():  # e.g. egress policies; raise to stop
+            check(StepInputs(context, task.node, task.inputs, values))
         scope = RunScope(
             workspace, task.run_id, step_run_id, task.node.name, task.node.step.labels
         )
@@ -144,37 +146,28 @@ def _new_step_run(
 
 
 def _from_cache(workspace: Workspace, task: NodeTask, key: str) -> NodeResult | None:
+    started = now()
     source = workspace.metadata.find_cached_step_run(key)
     if source is None or set(source.outputs) != set(task.node.step.output_names):
         return None
     records = {n: workspace.metadata.get_artifact(a) for n, a in source.outputs.items()}
     if not all(workspace.has_content(r) for r in records.values()):
         return None
-    step_run_id = new_id()
-    workspace.metadata.create_step_run(
-        _new_step_run(task, step_run_id, key, status="cached", cached_from=source.id)
-    )
-    workspace.metadata.finish_step_run(
-        step_run_id,
-        {"ended_at": now(), "outputs": {n: r.id for n, r in records.items()}},
-    )
-    _copy_metrics(workspace, source, task.run_id, step_run_id)
-    return NodeResult(records, cached_from=source.run_id)
-
-
-def _copy_metrics(
-    workspace: Workspace, source: StepRunRecord, run_id: str, step_run_id: str
-) -> None:
-    """A cached step brings the metrics its source logged (e.g. accuracy)."""
-    logged = [
-        m
-        for m in workspace.metadata.get_metrics(source.run_id)
-        if m.step_run_id == source.id
-    ]
-    if logged:
-        workspace.metadata.log_metrics(
-            [replace(m, run_id=run_id, step_run_id=step_run_id) for m in logged]
+    # One transaction: the cached step run, its lineage, and the metrics its
+    # source logged (so a cached run still shows e.g. its accuracy).
+    workspace.metadata.record_cache_hit(
+        _new_step_run(
+            task,
+            new_id(),
+            key,
+            status="cached",
+            cached_from=source.id,
+            started_at=started,
+            ended_at=now(),
+            outputs={n: r.id for n, r in records.items()},
         )
+    )
+    return NodeResult(records, cached_from=source.run_id)
 
 
 def _load_inputs(workspace: Workspace, task: NodeTask) -> dict[str, Any]:

@@ -147,9 +147,9 @@ def resolve_parameters(
 def _validate(annotation: Any, value: Any, origin: str) -> Any:
     if annotation is inspect.Parameter.empty or annotation is Any:
         return _parse_scalar(value) if origin == "cli" else value
-    from pydantic import TypeAdapter, ValidationError
+    from pydantic import ValidationError
 
-    adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+    adapter = _adapter(annotation)
     candidates = [value]
     if origin == "cli":
         candidates.append(_parse_scalar(value))
@@ -162,6 +162,22 @@ def _validate(annotation: Any, value: Any, origin: str) -> Any:
     detail = "; ".join(e["msg"] for e in failures[0].errors())
     type_name = getattr(annotation, "__name__", str(annotation))
     raise ValueError(f"expected {type_name}, got {value!r} ({detail})")
+
+
+_ADAPTERS: dict[Any, Any] = {}
+
+
+def _adapter(annotation: Any) -> Any:
+    """A pydantic TypeAdapter for ``annotation``, built once per annotation."""
+    from pydantic import TypeAdapter
+
+    try:
+        cached = _ADAPTERS.get(annotation)
+    except TypeError:  # an unhashable annotation: build it every time
+        return TypeAdapter(annotation)
+    if cached is None:
+        cached = _ADAPTERS[annotation] = TypeAdapter(annotation)
+    return cached
 
 
 def _parse_scalar(raw: Any) -> Any:

@@ -10,7 +10,7 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, overload
 
-from rung._internal.hashing import hash_bytes, hash_text
+from rung._internal.hashing import hash_bytes
 from rung.errors import PipelineDefinitionError
 
 __all__ = ["Step", "step"]
@@ -70,14 +70,18 @@ class Step:
 
     @functools.cached_property
     def source_hash(self) -> str:
-        """SHA-256 of the function's source (of its bytecode if no source)."""
+        """SHA-256 of the function's source and bytecode.
+
+        The bytecode guards against source lookup returning the wrong lines
+        (code run with ``exec`` under another file's name).
+        """
+        code = getattr(self.func, "__code__", None)
+        compiled = b"" if code is None else code.co_code + repr(code.co_names).encode()
         try:
-            return hash_text(textwrap.dedent(inspect.getsource(self.func)))
+            source = textwrap.dedent(inspect.getsource(self.func))
         except (OSError, TypeError):
-            code = getattr(self.func, "__code__", None)
-            if code is None:
-                return hash_text(repr(self.func))
-            return hash_bytes(code.co_code + repr(code.co_consts).encode())
+            source = repr(self.func) if code is None else ""
+        return hash_bytes(source.encode("utf-8") + b"\0" + compiled)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from rung.pipelines._dag import current_builder

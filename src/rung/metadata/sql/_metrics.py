@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 __all__ = [
+    "copy_step_metrics",
     "diagnose_metrics",
     "get_environment",
     "get_metrics",
@@ -83,6 +84,21 @@ def diagnose_metrics(conn: sa.Connection, rows: Sequence[c.MetricRow]) -> None:
     missing = step_run_ids - _existing(conn, step_runs, step_run_ids)
     if missing:
         raise c.step_run_not_found(min(missing))
+
+
+def copy_step_metrics(
+    conn: sa.Connection, source_step_run_id: str, run_id: str, step_run_id: str
+) -> None:
+    """Copy the metrics one step run logged into another run and step run."""
+    chosen = sa.select(
+        sa.literal(run_id),
+        sa.literal(step_run_id),
+        metrics.c.key,
+        metrics.c.value,
+        metrics.c.step,
+        metrics.c.timestamp,
+    ).where(metrics.c.step_run_id == source_step_run_id)
+    conn.execute(metrics.insert().from_select(list(_COLUMNS), chosen))
 
 
 def get_metrics(

@@ -152,3 +152,10 @@ environments = sa.Table(
     sa.Column("packages", sa.Text, nullable=False),
     sa.Column("created_at", sa.Double, nullable=False),
 )
+
+# Other domains' tables live in their own modules, on the same ``metadata``.
+from rung.metadata.sql import (  # noqa: E402
+    schema_catalog,  # noqa: F401
+    schema_governance,  # noqa: F401
+    schema_registry,  # noqa: F401
+)

@@ -6,7 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from rung.metadata import _common as c
 from rung.metadata.sql import _metrics, _runs, _steps
+from rung.metadata.sql._catalog import SqlCatalogRecords
 from rung.metadata.sql._engine import Database
+from rung.metadata.sql._governance import SqlGovernanceMixin
+from rung.metadata.sql._registry import SqlModelRecords
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -23,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["SqlMetadataStore"]
 
 
-class SqlMetadataStore:
+class SqlMetadataStore(SqlModelRecords, SqlGovernanceMixin, SqlCatalogRecords):
     """Metadata in a SQL database through SQLAlchemy Core.
 
     The constructor only keeps the URL. The first call connects, and brings
@@ -101,6 +104,19 @@ class SqlMetadataStore:
             lambda conn: _steps.insert_step_run(conn, clean),
             lambda conn: _steps.diagnose_new_step_run(conn, clean),
         )
+
+    def record_cache_hit(self, step_run: StepRunRecord) -> None:
+        """Insert a cached step run and copy its source's metrics, atomically."""
+        clean = c.clean_step_run(step_run)
+        source = clean.cached_from
+        if source is None:
+            raise ValueError("record_cache_hit needs step_run.cached_from.")
+
+        def write(conn: Any) -> None:
+            _steps.insert_step_run(conn, clean)
+            _metrics.copy_step_metrics(conn, source, clean.run_id, clean.id)
+
+        self._db.write(write, lambda conn: _steps.diagnose_new_step_run(conn, clean))
 
     def finish_step_run(
         self,
