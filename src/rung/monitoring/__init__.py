@@ -1,0 +1,3 @@
+"""monitoring."""
+
+__all__: list[str] = []

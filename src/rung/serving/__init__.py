@@ -1,0 +1,3 @@
+"""serving."""
+
+__all__: list[str] = []
