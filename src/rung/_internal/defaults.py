@@ -7,10 +7,11 @@ code calls :func:`current_workspace` and never imports ``rung.settings``.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable
 from typing import Any
+
+from rung._internal.hooks import resolve
 
 __all__ = ["current_workspace", "reset", "set_factory", "use"]
 
@@ -47,9 +48,8 @@ def current_workspace() -> Any:
     if factory is None:
         raise RuntimeError("No default workspace factory is registered.")
     if isinstance(factory, str):
-        module_name, _, attr = factory.partition(":")
-        factory = getattr(importlib.import_module(module_name), attr)
-    workspace = factory()
+        factory = resolve(factory)  # type: ignore[assignment]
+    workspace = factory()  # type: ignore[operator]
     with _lock:
         if _pinned is None:
             _pinned = workspace

@@ -8,12 +8,12 @@ the read so lineage can follow the data.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rung._internal import defaults
+from rung._internal.hooks import HookList
 from rung._internal.timeutil import now
 from rung.catalog._api import parse_version
 from rung.errors import StaleDatasetVersionError
@@ -44,8 +44,7 @@ ReadCheck = Callable[
 ]
 """``check(workspace, dataset, version, scope)``; raise a RungError to refuse."""
 
-_lock = threading.Lock()
-_checks: list[ReadCheck | str] = []
+_checks: HookList[ReadCheck] = HookList()
 
 
 def add_read_check(check: ReadCheck | str) -> None:
@@ -62,30 +61,17 @@ def add_read_check(check: ReadCheck | str) -> None:
         ...         raise PolicyViolationError("no PII here")
         >>> add_read_check(no_pii)  # doctest: +SKIP
     """
-    with _lock:
-        if check not in _checks:
-            _checks.append(check)
+    _checks.add(check)
 
 
 def remove_read_check(check: ReadCheck | str) -> None:
     """Stop running ``check`` (unknown checks are ignored)."""
-    with _lock:
-        if check in _checks:
-            _checks.remove(check)
+    _checks.remove(check)
 
 
 def read_checks() -> list[ReadCheck]:
     """The registered read checks, imported."""
-    with _lock:
-        registered = list(_checks)
-    resolved: list[ReadCheck] = []
-    for check in registered:
-        if isinstance(check, str):
-            module, _, attr = check.partition(":")
-            resolved.append(getattr(importlib.import_module(module), attr))
-        else:
-            resolved.append(check)
-    return resolved
+    return _checks.resolved()
 
 
 def load_dataset(

@@ -15,12 +15,12 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from rung._internal.hooks import HookList, resolve
 
 if TYPE_CHECKING:
     from rung.metadata import ArtifactRecord, RunRecord
@@ -91,37 +91,23 @@ def is_resolver(value: Any) -> bool:
 
 PlanCheck = Callable[["Workspace", "ExecutionPlan"], None]
 
-_lock = threading.Lock()
-_checks: list[PlanCheck | str] = []
+_plan_checks: HookList[PlanCheck] = HookList()
 
 
 def add_plan_check(check: PlanCheck | str) -> None:
     """Run ``check(workspace, plan)`` before every run (``"module:function"`` is
     imported on first use). Adding the same check twice has no effect."""
-    with _lock:
-        if check not in _checks:
-            _checks.append(check)
+    _plan_checks.add(check)
 
 
 def remove_plan_check(check: PlanCheck | str) -> None:
     """Stop running ``check``."""
-    with _lock:
-        if check in _checks:
-            _checks.remove(check)
+    _plan_checks.remove(check)
 
 
 def plan_checks() -> list[PlanCheck]:
     """The registered checks, imported."""
-    with _lock:
-        registered = list(_checks)
-    resolved: list[PlanCheck] = []
-    for check in registered:
-        if isinstance(check, str):
-            module, _, attr = check.partition(":")
-            resolved.append(getattr(importlib.import_module(module), attr))
-        else:
-            resolved.append(check)
-    return resolved
+    return _plan_checks.resolved()
 
 
 RunListener = Callable[["Workspace", "RunRecord", str], None]
@@ -129,7 +115,7 @@ RunListener = Callable[["Workspace", "RunRecord", str], None]
 then the final one (``completed``, ``failed``, ``cancelled``)."""
 
 _logger = logging.getLogger("rung.pipelines")
-_listeners: list[RunListener | str] = []
+_listeners: HookList[RunListener] = HookList()
 
 
 def add_run_listener(listener: RunListener | str) -> None:
@@ -141,29 +127,20 @@ def add_run_listener(listener: RunListener | str) -> None:
     Example:
         >>> add_run_listener("rung.catalog:openlineage_listener")  # doctest: +SKIP
     """
-    with _lock:
-        if listener not in _listeners:
-            _listeners.append(listener)
+    _listeners.add(listener)
 
 
 def remove_run_listener(listener: RunListener | str) -> None:
     """Stop calling ``listener``."""
-    with _lock:
-        if listener in _listeners:
-            _listeners.remove(listener)
+    _listeners.remove(listener)
 
 
 def notify_run_listeners(workspace: Workspace, run: RunRecord, status: str) -> None:
     """Call every run listener; log (and swallow) whatever they raise."""
-    with _lock:
-        registered = list(_listeners)
-    for entry in registered:
+    for entry in _listeners.entries():
         try:
-            listener = entry
-            if isinstance(listener, str):
-                module, _, attr = listener.partition(":")
-                listener = getattr(importlib.import_module(module), attr)
-            listener(workspace, run, status)
+            listener = resolve(entry) if isinstance(entry, str) else entry
+            listener(workspace, run, status)  # type: ignore[operator]
         except Exception:  # a listener must never fail the run
             _logger.warning(
                 "Run listener %r failed for run %s", entry, run.id, exc_info=True
@@ -189,7 +166,7 @@ class StepInputs:
 
 StepInputCheck = Callable[[StepInputs], None]
 
-_input_checks: list[StepInputCheck | str] = []
+_input_checks: HookList[StepInputCheck] = HookList()
 
 
 def add_step_input_check(check: StepInputCheck | str) -> None:
@@ -200,27 +177,16 @@ def add_step_input_check(check: StepInputCheck | str) -> None:
     run no code, so they are not checked.
 
     Example:
-        >>> add_step_input_check("rung.governance:check_step_inputs")
+        >>> add_step_input_check("rung.governance:check_step_inputs")  # doctest: +SKIP
     """
-    with _lock:
-        if check not in _input_checks:
-            _input_checks.append(check)
+    _input_checks.add(check)
 
 
 def remove_step_input_check(check: StepInputCheck | str) -> None:
     """Stop running ``check``."""
-    with _lock:
-        if check in _input_checks:
-            _input_checks.remove(check)
+    _input_checks.remove(check)
 
 
 def step_input_checks() -> list[StepInputCheck]:
     """The registered step input checks, imported."""
-    with _lock:
-        registered = list(_input_checks)
-    return [
-        getattr(importlib.import_module(c.partition(":")[0]), c.partition(":")[2])
-        if isinstance(c, str)
-        else c
-        for c in registered
-    ]
+    return _input_checks.resolved()

@@ -307,11 +307,11 @@ def test_setting_configures_the_workspace_and_the_listener(tmp_path: Path) -> No
         tmp_path, create=True, environ={"RUNG_OPENLINEAGE_URL": "lineage/events.jsonl"}
     )
     assert settings.openlineage_url == "lineage/events.jsonl"
-    before = list(_hooks._listeners)
+    before = _hooks._listeners.entries()
     try:
         with workspace_from_settings(settings) as ws:
             target = ws.options.openlineage_url
         assert target == str(tmp_path.resolve() / "lineage" / "events.jsonl")
         assert LISTENER in _hooks._listeners
     finally:
-        _hooks._listeners[:] = before
+        _hooks._listeners.replace(before)

@@ -43,10 +43,10 @@ def claims_frame() -> pd.DataFrame:
 @pytest.fixture(autouse=True)
 def _read_check_registered() -> Iterator[None]:
     """Governance's read check is on (as after any run), and nothing leaks."""
-    checks = list(_read._checks)
+    checks = _read._checks.entries()
     ensure_read_check()
     yield
-    _read._checks[:] = checks
+    _read._checks.replace(checks)
 
 
 @pytest.fixture

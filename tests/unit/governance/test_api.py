@@ -36,5 +36,5 @@ def test_importing_governance_and_pipelines_loads_no_heavy_module() -> None:
 def test_pipelines_register_the_governance_checks_by_name() -> None:
     from rung.pipelines import _hooks
 
-    assert "rung.governance:check_plan" in _hooks._checks
+    assert "rung.governance:check_plan" in _hooks._plan_checks
     assert "rung.governance:check_step_inputs" in _hooks._input_checks
