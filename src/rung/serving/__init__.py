@@ -1,3 +1,117 @@
-"""serving."""
+"""Model serving and the prediction log.
 
-__all__: list[str] = []
+``rung serve churn@production`` answers ``POST /predict`` with the version
+behind the alias, logs every prediction without making the request wait
+(Parquet micro-batches in the artifact store, indexed in the metadata store),
+takes ground-truth labels on ``POST /feedback``, and switches to a new
+version when the alias moves. This package is the framework-free part; the
+HTTP app lives in ``rung.server``.
+
+The prediction log, for monitoring and analysis:
+
+- :func:`read_predictions` returns a pandas DataFrame (DuckDB reads only the
+  Parquet files of the asked model, version and window);
+- :func:`prediction_relation` returns a DuckDB relation for large windows;
+- :func:`log_predictions` / :func:`log_feedback` write rows directly.
+
+Importing this package is cheap: pandas, pyarrow and DuckDB load on first use.
+It registers deployments and prediction batches as a lineage source.
+
+Example:
+    >>> from rung.serving import read_predictions
+    >>> df = read_predictions(ws, "churn", last_n=1000)  # doctest: +SKIP
+    >>> df[["prediction", "label"]].head()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from rung.catalog import add_lineage_source
+
+__all__ = [
+    "NAN_POLICIES",
+    "InputSchema",
+    "ModelService",
+    "Outputs",
+    "Prediction",
+    "PredictionIds",
+    "PredictionLog",
+    "ServeOptions",
+    "ServedModel",
+    "batch_predict_step",
+    "check_bind",
+    "finish_deployment",
+    "is_loopback",
+    "log_feedback",
+    "log_predictions",
+    "predict_file",
+    "predict_frame",
+    "prediction_relation",
+    "query_predictions",
+    "read_predictions",
+    "start_deployment",
+]
+
+_LAZY = {
+    "NAN_POLICIES": "rung.serving._schema",
+    "InputSchema": "rung.serving._schema",
+    "ModelService": "rung.serving._service",
+    "Outputs": "rung.serving._model",
+    "Prediction": "rung.serving._service",
+    "PredictionIds": "rung.serving._ids",
+    "PredictionLog": "rung.serving._log",
+    "ServeOptions": "rung.serving._options",
+    "ServedModel": "rung.serving._model",
+    "batch_predict_step": "rung.serving._batch",
+    "check_bind": "rung.serving._deploy",
+    "finish_deployment": "rung.serving._deploy",
+    "is_loopback": "rung.serving._deploy",
+    "log_feedback": "rung.serving._api",
+    "log_predictions": "rung.serving._api",
+    "predict_file": "rung.serving._batch",
+    "predict_frame": "rung.serving._batch",
+    "prediction_relation": "rung.serving._query",
+    "query_predictions": "rung.serving._query",
+    "read_predictions": "rung.serving._query",
+    "start_deployment": "rung.serving._deploy",
+}
+
+# A string: the source is imported only when a lineage graph is built.
+add_lineage_source("rung.serving._lineage:DEPLOYMENTS")
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rung.serving' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from rung.serving._api import log_feedback, log_predictions
+    from rung.serving._batch import batch_predict_step, predict_file, predict_frame
+    from rung.serving._deploy import (
+        check_bind,
+        finish_deployment,
+        is_loopback,
+        start_deployment,
+    )
+    from rung.serving._ids import PredictionIds
+    from rung.serving._log import PredictionLog
+    from rung.serving._model import Outputs, ServedModel
+    from rung.serving._options import ServeOptions
+    from rung.serving._query import (
+        prediction_relation,
+        query_predictions,
+        read_predictions,
+    )
+    from rung.serving._schema import NAN_POLICIES, InputSchema
+    from rung.serving._service import ModelService, Prediction

@@ -1,0 +1,163 @@
+"""A small HTTP load generator: threads + http.client, loopback only, bounded.
+
+Used by the serving benchmark for Rung and MLflow alike (stdlib only, so it
+runs with either virtualenv's Python). Each of ``--concurrency`` threads keeps
+one keep-alive connection and sends the same pre-encoded body in a loop until
+``--seconds`` pass or ``--max-requests`` are sent; responses are read but not
+parsed. Prints one JSON line: requests, errors, req/s, p50/p99 ms.
+
+    python loadgen.py --url http://127.0.0.1:8000/predict --body body.json \\
+        --concurrency 8 --seconds 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+_LOOPBACK = ("127.", "localhost", "[::1]", "::1")
+
+
+def run_load(
+    url: str,
+    body: bytes,
+    *,
+    concurrency: int,
+    seconds: float,
+    max_requests: int = 1_000_000,
+    content_type: str = "application/json",
+    accept: str | None = None,
+    warmup: int = 20,
+) -> dict[str, Any]:
+    """Send ``body`` to ``url`` from ``concurrency`` threads; return the figures."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not host.startswith(_LOOPBACK):
+        raise SystemExit(f"loadgen only targets loopback addresses, not {host!r}")
+    port = parts.port or 80
+    headers = {"Content-Type": content_type}
+    if accept:
+        headers["Accept"] = accept
+    _send_many(host, port, parts.path, body, headers, count=warmup)  # untimed
+    latencies: list[float] = []
+    errors: list[int] = []
+    lock = threading.Lock()
+    budget = [max_requests]
+    deadline = time.perf_counter() + seconds
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        mine: list[float] = []
+        bad = 0
+        while time.perf_counter() < deadline:
+            with lock:
+                if budget[0] <= 0:
+                    break
+                budget[0] -= 1
+            start = time.perf_counter()
+            try:
+                conn.request("POST", parts.path, body, headers)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection(host, port, timeout=30)
+            mine.append(time.perf_counter() - start)
+            bad += not ok
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            errors.append(bad)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    count = len(latencies)
+    return {
+        "requests": count,
+        "errors": sum(errors),
+        "seconds": elapsed,
+        "rps": count / elapsed if elapsed else 0.0,
+        "p50_ms": _quantile(latencies, 0.50) * 1000,
+        "p99_ms": _quantile(latencies, 0.99) * 1000,
+        "concurrency": concurrency,
+    }
+
+
+def wait_ready(url: str, timeout: float = 120.0) -> None:
+    """Wait until GET ``url`` answers 200 (a health endpoint)."""
+    parts = urlsplit(url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=2)
+            conn.request("GET", parts.path)
+            if conn.getresponse().status == 200:
+                conn.close()
+                return
+            conn.close()
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f} s")
+
+
+def _send_many(
+    host: str,
+    port: int,
+    path: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    count: int,
+) -> None:
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    for _ in range(count):
+        conn.request("POST", path, body, headers)
+        conn.getresponse().read()
+    conn.close()
+
+
+def _quantile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--body", type=Path, required=True)
+    parser.add_argument("--content-type", default="application/json")
+    parser.add_argument("--accept", default=None)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--max-requests", type=int, default=1_000_000)
+    args = parser.parse_args()
+    figures = run_load(
+        args.url,
+        args.body.read_bytes(),
+        concurrency=args.concurrency,
+        seconds=args.seconds,
+        max_requests=args.max_requests,
+        content_type=args.content_type,
+        accept=args.accept,
+    )
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

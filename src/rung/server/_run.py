@@ -1,0 +1,174 @@
+"""Running the model server with uvicorn: one process, or several workers.
+
+The CLI binds the socket itself (so "port in use" is a clear error before
+anything starts) and hands it to uvicorn. With one worker the app runs in the
+CLI's process, with the model it already loaded. With several, uvicorn's
+supervisor starts worker processes that each build their workspace from the
+project's settings and load the model; the CLI passes them the serving
+configuration in ``RUNG_SERVE_CONFIG`` (JSON, no token: only its hash).
+SIGTERM or Ctrl-C stops each process gracefully, which flushes its log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import importlib.util
+import json
+import os
+import socket
+from typing import TYPE_CHECKING, Any
+
+from rung.errors import ServerStartError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from fastapi import FastAPI
+
+    from rung.serving import ServedModel, ServeOptions
+    from rung.workspace import Workspace
+
+__all__ = ["CONFIG_ENV", "bind_socket", "run_model_server", "worker_app"]
+
+CONFIG_ENV = "RUNG_SERVE_CONFIG"
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port``.
+
+    Raises:
+        ServerStartError: the port is taken, or the address is not local.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ServerStartError(
+                f"Port {port} on {host} is already in use. Stop what listens "
+                f"there, or pick another port with --port (e.g. --port {port + 1})."
+            ) from exc
+        raise ServerStartError(f"Cannot listen on {host}:{port}: {exc}.") from exc
+    sock.set_inheritable(True)
+    return sock
+
+
+def run_model_server(
+    workspace: Workspace,
+    uri: str,
+    options: ServeOptions,
+    sock: socket.socket,
+    *,
+    served: ServedModel | None = None,
+    deployment_id: str | None = None,
+) -> None:
+    """Serve until SIGTERM/SIGINT; return after every log is flushed."""
+
+    if options.workers == 1:
+        app: Any = _app(
+            workspace, uri, options, served=served, deployment_id=deployment_id
+        )
+        config = _config(app, options, factory=False)
+        _Server(config).run(sockets=[sock])
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ[CONFIG_ENV] = json.dumps(
+        {
+            "uri": uri,
+            "options": options.to_dict(),
+            "deployment_id": deployment_id,
+            "cwd": os.getcwd(),
+        }
+    )
+    config = _config("rung.server._run:worker_app", options, factory=True)
+    Multiprocess(config, sockets=[sock]).run()
+
+
+class _Server:
+    """uvicorn's Server, minus re-raising SIGTERM/SIGINT after a clean stop.
+
+    uvicorn re-raises the signal that stopped it, which would kill the CLI
+    before it records the deployment as stopped; the stop was graceful (every
+    buffered prediction is written), so ``rung serve`` exits 0 instead.
+    """
+
+    def __new__(cls, config: Any) -> Any:
+        import uvicorn
+
+        class Server(uvicorn.Server):
+            @contextlib.contextmanager
+            def capture_signals(self) -> Iterator[None]:
+                with super().capture_signals():
+                    yield
+                    self._captured_signals.clear()
+
+        return Server(config)
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process (a uvicorn factory; reads CONFIG_ENV)."""
+    from pathlib import Path
+
+    from rung._session import workspace_from_settings
+    from rung.serving import ServeOptions
+    from rung.settings import load_settings
+
+    # The interface edge: the CLI process handed this worker its config.
+    spec = json.loads(os.environ[CONFIG_ENV])
+    workspace = workspace_from_settings(load_settings(Path(spec["cwd"])))
+    options = ServeOptions.from_dict(spec["options"])
+    return _app(
+        workspace,
+        spec["uri"],
+        options,
+        deployment_id=spec["deployment_id"],
+        on_close=workspace.close,
+    )
+
+
+def _app(
+    workspace: Workspace,
+    uri: str,
+    options: ServeOptions,
+    *,
+    served: ServedModel | None = None,
+    deployment_id: str | None = None,
+    on_close: Any = None,
+) -> FastAPI:
+    from rung.server._serving_app import create_serving_app
+    from rung.serving import ModelService
+
+    service = ModelService(
+        workspace, uri, options, served=served, deployment_id=deployment_id
+    )
+    return create_serving_app(
+        service,
+        token_hash=options.token_hash,
+        max_body_bytes=options.max_body_bytes,
+        on_close=on_close,
+    )
+
+
+def _config(app: Any, options: ServeOptions, *, factory: bool) -> Any:
+    import uvicorn
+
+    fast = importlib.util.find_spec("uvloop") is not None
+    return uvicorn.Config(
+        app,
+        factory=factory,
+        host=options.host,
+        port=options.port,
+        workers=options.workers,
+        loop="uvloop" if fast else "asyncio",
+        http="httptools" if importlib.util.find_spec("httptools") else "h11",
+        lifespan="on",
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=30,
+    )

@@ -1,0 +1,191 @@
+"""Column conversion: JSON values, Arrow columns and pandas columns -> NumPy.
+
+Each function checks one column against its :class:`ColumnSpec` and either
+returns an array the model can take or records problems (and returns None).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rung.registry import type_kind
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from rung.serving._schema import ColumnSpec, Problems
+
+__all__ = ["convert_arrow_column", "convert_column", "convert_pandas_column"]
+
+_NONE = type(None)
+# The JSON value types each type family takes (families not listed take any).
+_ALLOWED: dict[str, frozenset[type]] = {
+    "float": frozenset({float, int}),
+    "integer": frozenset({int}),
+    "boolean": frozenset({bool}),
+    "string": frozenset({str}),
+    "category": frozenset({str}),
+    "datetime": frozenset({str}),
+}
+# Type families a declared family accepts from typed inputs (Arrow, pandas).
+_COMPATIBLE: dict[str, frozenset[str]] = {
+    "float": frozenset({"float", "integer"}),
+    "integer": frozenset({"integer"}),
+    "boolean": frozenset({"boolean"}),
+    "string": frozenset({"string", "category"}),
+    "category": frozenset({"string", "category"}),
+    "datetime": frozenset({"datetime"}),
+}
+
+
+def convert_column(
+    spec: ColumnSpec, values: list[Any], problems: Problems, reject_nulls: bool
+) -> np.ndarray[Any, Any] | None:
+    """Check JSON values of one column; return them as an array, or None."""
+    types = set(map(type, values))
+    allowed = _ALLOWED.get(spec.kind)
+    if allowed is not None:
+        bad = types - allowed - {_NONE}
+        if bad:
+            rows = [i for i, v in enumerate(values) if type(v) in bad]
+            got = ", ".join(sorted(t.__name__ for t in bad))
+            problems.add(
+                spec.name,
+                f"expected {spec.kind} ({spec.type}), got {got}",
+                rows,
+                values[rows[0]],
+            )
+            return None
+    has_nulls = _NONE in types
+    if has_nulls and reject_nulls and not spec.nullable:
+        rows = [i for i, v in enumerate(values) if v is None]
+        problems.add(spec.name, "null in a non-nullable column", rows)
+        return None
+    if spec.kind == "float" or (spec.kind == "integer" and has_nulls):
+        return _floats(spec, values, problems, reject_nulls)
+    if spec.kind == "integer":
+        try:
+            return np.array(values, dtype=np.int64)
+        except OverflowError:
+            problems.add(spec.name, "integer out of the int64 range")
+            return None
+    if spec.kind == "boolean" and not has_nulls:
+        return np.array(values, dtype=bool)
+    if spec.kind == "datetime":
+        return _datetimes(spec, values, problems)
+    return _objects(values)
+
+
+def convert_arrow_column(
+    spec: ColumnSpec, column: pa.ChunkedArray, problems: Problems, reject_nulls: bool
+) -> np.ndarray[Any, Any] | None:
+    """Check one Arrow column (type family, nulls, NaN); return it as an array."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = type_kind(str(column.type))
+    if not _is_compatible(spec.kind, kind):
+        problems.add(
+            spec.name, f"expected {spec.kind} ({spec.type}), got {column.type}"
+        )
+        return None
+    if column.null_count and reject_nulls and not spec.nullable:
+        rows = _rows(np.asarray(pc.is_null(column).to_numpy(zero_copy_only=False)))
+        problems.add(spec.name, "null in a non-nullable column", rows)
+        return None
+    if kind == "category":
+        column = column.cast(pa.string())
+    array: np.ndarray[Any, Any] = column.to_numpy(zero_copy_only=False)
+    if kind == "float" and not np.isfinite(array).all():
+        return _check_non_finite(spec, array, problems, reject_nulls)
+    if spec.kind == "float" and array.dtype.kind in "iu":
+        return array.astype(np.float64)
+    return array
+
+
+def convert_pandas_column(
+    spec: ColumnSpec, series: Any, problems: Problems, reject_nulls: bool
+) -> np.ndarray[Any, Any] | None:
+    """Check one pandas column (dtype family, nulls); return it as an array."""
+    kind = type_kind(str(series.dtype))
+    if kind == "string" and spec.kind not in ("string", "category"):
+        values = series.tolist()  # object columns may hold numbers
+        return convert_column(spec, values, problems, reject_nulls)
+    if not _is_compatible(spec.kind, kind):
+        problems.add(
+            spec.name, f"expected {spec.kind} ({spec.type}), got {series.dtype}"
+        )
+        return None
+    nulls = series.isna().to_numpy()
+    if reject_nulls and not spec.nullable and nulls.any():
+        problems.add(spec.name, "null or NaN in a non-nullable column", _rows(nulls))
+        return None
+    if kind == "float" and np.isinf(series.to_numpy(dtype=np.float64)).any():
+        rows = _rows(np.isinf(series.to_numpy(dtype=np.float64)))
+        problems.add(spec.name, "infinite value", rows)
+        return None
+    out: np.ndarray[Any, Any] = (
+        series.astype(object).to_numpy() if kind == "category" else series.to_numpy()
+    )
+    return out
+
+
+def _floats(
+    spec: ColumnSpec, values: list[Any], problems: Problems, reject_nulls: bool
+) -> np.ndarray[Any, Any] | None:
+    try:
+        array = np.array(values, dtype=np.float64)
+    except OverflowError:
+        problems.add(spec.name, "number out of the float64 range")
+        return None
+    if np.isfinite(array).all():
+        return array
+    return _check_non_finite(spec, array, problems, reject_nulls)
+
+
+def _check_non_finite(
+    spec: ColumnSpec,
+    array: np.ndarray[Any, Any],
+    problems: Problems,
+    reject_nulls: bool,
+) -> np.ndarray[Any, Any] | None:
+    infinite = np.isinf(array)
+    if infinite.any():
+        problems.add(spec.name, "infinite value", _rows(infinite))
+        return None
+    if reject_nulls and not spec.nullable:
+        problems.add(spec.name, "NaN in a non-nullable column", _rows(np.isnan(array)))
+        return None
+    return array
+
+
+def _datetimes(
+    spec: ColumnSpec, values: list[Any], problems: Problems
+) -> np.ndarray[Any, Any] | None:
+    import pandas as pd
+
+    parsed = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
+    failed = parsed.isna().to_numpy() & np.array([v is not None for v in values])
+    if failed.any():
+        rows = _rows(failed)
+        problems.add(spec.name, "not an ISO 8601 date/time", rows, values[rows[0]])
+        return None
+    array: np.ndarray[Any, Any] = parsed.to_numpy()
+    return array
+
+
+def _objects(values: list[Any]) -> np.ndarray[Any, Any]:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _is_compatible(expected: str, given: str) -> bool:
+    accepted = _COMPATIBLE.get(expected)
+    return accepted is None or given in accepted
+
+
+def _rows(mask: np.ndarray[Any, Any]) -> list[int]:
+    return [int(i) for i in np.flatnonzero(mask)]

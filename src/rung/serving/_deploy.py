@@ -1,0 +1,118 @@
+"""Deployment records, bind safety and residency checks of an endpoint."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from typing import TYPE_CHECKING
+
+from rung._internal.ids import new_id
+from rung._internal.timeutil import now
+from rung.errors import ServerStartError
+from rung.metadata import DeploymentRecord
+
+if TYPE_CHECKING:
+    from rung.serving._model import ServedModel
+    from rung.serving._options import ServeOptions
+    from rung.workspace import Workspace
+
+__all__ = [
+    "check_bind",
+    "check_residency",
+    "finish_deployment",
+    "is_loopback",
+    "start_deployment",
+]
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost``, 127.0.0.0/8 and ``::1``."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(options: ServeOptions) -> None:
+    """Refuse a non-loopback bind without ``allow_remote`` and a token.
+
+    Raises:
+        ServerStartError: naming what is missing.
+    """
+    if is_loopback(options.host):
+        return
+    missing = []
+    if not options.allow_remote:
+        missing.append("--allow-remote")
+    if options.token_hash is None:
+        missing.append("an API token (--token or RUNG_SERVE_TOKEN)")
+    if missing:
+        raise ServerStartError(
+            f"Refusing to listen on {options.host!r}: it is reachable from other "
+            f"machines, which needs {' and '.join(missing)}. Clients then send "
+            "'Authorization: Bearer <token>'. To stay local, use --host 127.0.0.1."
+        )
+
+
+def check_residency(
+    workspace: Workspace, served: ServedModel, options: ServeOptions
+) -> None:
+    """Ask the project's policies whether this version may be served here.
+
+    Raises:
+        PolicyViolationError: a residency rule refuses it (audited).
+    """
+    if not workspace.metadata.list_policy_sets(workspace.project, limit=1):
+        return
+    from rung.governance import check_flow, classifications_of
+
+    data = classifications_of(workspace, f"{served.name}/{served.version}")
+    region = options.region or workspace.options.region
+    check_flow(
+        workspace, data, region, "endpoint", _name(served, options), stage="deploy"
+    )
+
+
+def start_deployment(
+    workspace: Workspace, served: ServedModel, options: ServeOptions
+) -> DeploymentRecord:
+    """Record a new running deployment of ``served``."""
+    at = now()
+    record = DeploymentRecord(
+        id=new_id(),
+        project=workspace.project,
+        name=_name(served, options),
+        model=served.name,
+        alias=served.alias,
+        version=served.version,
+        host=options.host,
+        port=options.port,
+        status="running",
+        user=workspace.user,
+        started_at=at,
+        updated_at=at,
+        workers=options.workers,
+        pid=os.getpid(),
+        config={**options.public(), "hostname": socket.gethostname()},
+    )
+    workspace.metadata.add_deployment(record)
+    return record
+
+
+def finish_deployment(
+    workspace: Workspace, deployment_id: str, status: str = "stopped"
+) -> DeploymentRecord:
+    """Mark a deployment stopped (or failed)."""
+    at = now()
+    return workspace.metadata.update_deployment(
+        deployment_id, {"status": status, "stopped_at": at, "updated_at": at}
+    )
+
+
+def _name(served: ServedModel, options: ServeOptions) -> str:
+    if options.name:
+        return options.name
+    return f"{served.name}-{served.alias or f'v{served.version}'}"

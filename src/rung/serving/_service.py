@@ -1,0 +1,262 @@
+"""The model service behind ``rung serve``: predict, feedback, hot swap.
+
+Framework-free: ``rung.server`` turns HTTP requests into calls of
+:meth:`ModelService.predict` and :meth:`ModelService.feedback`.
+
+Hot swap: when the service follows an alias, a thread reads the alias every
+``poll_interval`` seconds (the metadata store is the source of truth). When
+it moved, the new version is loaded and checked in that thread, then
+published with one reference assignment. A request reads the reference once
+and uses that model for its whole life, so no request sees half a switch and
+none fails because of it; the old model is freed after its last request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rung._internal.timeutil import now
+from rung.errors import ModelNotReadyError, RungError, UnsupportedMediaTypeError
+from rung.registry import parse_model_uri, resolve_model
+from rung.serving._batcher import Batcher
+from rung.serving._decode import JSON_TYPE, decode_inputs, media_type, parse_json
+from rung.serving._deploy import check_residency
+from rung.serving._feedback import new_feedback, parse_feedback
+from rung.serving._log import PredictionLog
+from rung.serving._model import ServedModel
+from rung.serving._write import BatchOrigin, Entry
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rung.serving._ids import IdRange
+    from rung.serving._model import Outputs
+    from rung.serving._options import ServeOptions
+    from rung.serving._schema import Columns
+    from rung.workspace import Workspace
+
+__all__ = ["ModelService", "Prediction"]
+
+_log = logging.getLogger("rung.serving")
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """One answered ``/predict``: the model that answered, ids and outputs."""
+
+    model: ServedModel
+    ids: IdRange
+    outputs: Outputs
+
+
+class ModelService:
+    """Serves one model URI: the version behind it now, swapped when it moves.
+
+    Args:
+        workspace: where the model is registered and the log is written.
+        uri: ``name@alias`` (followed) or ``name/N`` (fixed).
+        options: serving options.
+        served: the version already loaded (else :meth:`start` loads it).
+        deployment_id: the deployment record to keep up to date, if any.
+
+    Example:
+        >>> options = ServeOptions()
+        >>> service = ModelService(ws, "churn@production", options)  # doctest: +SKIP
+        >>> service.start()  # doctest: +SKIP
+        >>> service.close()  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        uri: str,
+        options: ServeOptions,
+        *,
+        served: ServedModel | None = None,
+        deployment_id: str | None = None,
+    ) -> None:
+        self.workspace = workspace
+        self.ref = parse_model_uri(uri)
+        self.options = options
+        self.deployment_id = deployment_id
+        self.log = PredictionLog(
+            workspace, max_rows=options.flush_rows, max_age=options.flush_seconds
+        )
+        self.swaps = 0
+        self._current = served
+        self._batcher = Batcher(
+            options.max_batch_rows,
+            self._log_batch if options.log_predictions else None,
+        )
+        self._listeners: list[Callable[[ServedModel | None, ServedModel], None]] = []
+        self._failed: set[int] = set()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def current(self) -> ServedModel | None:
+        """The version serving now (None until loaded)."""
+        return self._current
+
+    @property
+    def is_ready(self) -> bool:
+        """True once a model is loaded."""
+        return self._current is not None
+
+    def on_swap(
+        self, listener: Callable[[ServedModel | None, ServedModel], None]
+    ) -> None:
+        """Call ``listener(old, new)`` whenever a version is published."""
+        self._listeners.append(listener)
+
+    def start(self) -> None:
+        """Start the log flusher, load the model if needed, watch the alias."""
+        self.log.start()
+        if self._current is None:
+            self._spawn(self._load_first, "rung-model-loader")
+        elif self._listeners:
+            for listener in self._listeners:
+                listener(None, self._current)
+        if self.ref.alias is not None:
+            self._spawn(self._watch, "rung-alias-watcher")
+
+    def close(self) -> None:
+        """Stop watching, write the rest of the log. Idempotent."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+        self._threads.clear()
+        self.log.close()
+
+    async def predict(self, body: bytes, content_type: str | None) -> Prediction:
+        """Check, predict and log one request's rows.
+
+        Raises:
+            ModelNotReadyError: no model is loaded yet.
+            UnsupportedMediaTypeError / MalformedPayloadError /
+            InvalidInputError: the body is refused (nothing is logged).
+        """
+        served = self._current
+        if served is None:
+            raise ModelNotReadyError(
+                f"The model {self.ref} is still loading; retry in a moment "
+                "(GET /readyz says when it is ready)."
+            )
+        columns, rows = decode_inputs(body, content_type, served.schema)
+        outputs, ids = await self._batcher.predict(served, columns, rows)
+        return Prediction(served, ids, outputs)
+
+    def _log_batch(
+        self, served: ServedModel, columns: Columns, outputs: Outputs, ids: IdRange
+    ) -> None:
+        # One log entry per model call (not per request): the flusher's work
+        # grows with model calls, which batching keeps few under load.
+        origin = BatchOrigin(served.name, served.version, self.deployment_id)
+        self.log.append(Entry(origin, time.time(), ids, columns, outputs))
+
+    def feedback(self, body: bytes, content_type: str | None) -> int:
+        """Buffer labels for prediction ids; return how many were accepted."""
+        if media_type(content_type) != JSON_TYPE:
+            raise UnsupportedMediaTypeError(
+                f"Send feedback as {JSON_TYPE}: "
+                '{"feedback": [{"prediction_id": "...", "label": 1}]}.'
+            )
+        ids, labels = parse_feedback(parse_json(body))
+        entry = new_feedback(
+            self.ref.name, ids, labels, deployment_id=self.deployment_id
+        )
+        self.log.append_feedback(entry)
+        return len(ids)
+
+    def check_alias(self) -> bool:
+        """Swap to the version the alias points to now, if it moved.
+
+        Returns:
+            True when a new version was published.
+        """
+        if self.ref.alias is None:
+            return False
+        try:
+            record = resolve_model(self.ref, workspace=self.workspace)
+        except RungError as exc:
+            _log.warning(
+                "Cannot read %s (keeping the current version): %s", self.ref, exc
+            )
+            return False
+        current = self._current
+        if current is not None and record.version == current.version:
+            return False
+        if record.version in self._failed:
+            return False
+        try:
+            new = ServedModel.from_record(
+                self.workspace,
+                record,
+                alias=self.ref.alias,
+                allow_pickle=self.options.allow_pickle,
+                nan_policy=self.options.nan_policy,
+            )
+            check_residency(self.workspace, new, self.options)
+        except Exception:
+            self._failed.add(record.version)
+            _log.exception("Not switching to %s v%s", record.model, record.version)
+            return False
+        self._publish(current, new)
+        return True
+
+    def _publish(self, old: ServedModel | None, new: ServedModel) -> None:
+        self._current = new  # one reference assignment: atomic for readers
+        self.swaps += old is not None
+        _log.warning(
+            "Now serving %s v%s%s",
+            new.name,
+            new.version,
+            f" (was v{old.version})" if old is not None else "",
+        )
+        if self.deployment_id is not None:
+            try:
+                self.workspace.metadata.update_deployment(
+                    self.deployment_id, {"version": new.version, "updated_at": now()}
+                )
+            except RungError:
+                _log.exception("Cannot update deployment %s", self.deployment_id)
+        for listener in self._listeners:
+            listener(old, new)
+
+    def _load_first(self) -> None:
+        while not self._stop.is_set() and self._current is None:
+            if self.check_alias() or self._load_fixed():
+                return
+            self._stop.wait(self.options.poll_interval)
+
+    def _load_fixed(self) -> bool:
+        if self.ref.alias is not None:
+            return False
+        try:
+            served = ServedModel.load(
+                self.workspace,
+                self.ref,
+                allow_pickle=self.options.allow_pickle,
+                nan_policy=self.options.nan_policy,
+            )
+        except Exception:
+            _log.exception("Cannot load %s", self.ref)
+            return False
+        self._publish(None, served)
+        return True
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.options.poll_interval):
+            try:
+                self.check_alias()
+            except Exception:  # a watcher that dies would stop all swaps
+                _log.exception("Checking the alias of %s failed", self.ref)
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)

@@ -1,0 +1,162 @@
+"""Writing one Parquet micro-batch of the log and indexing it.
+
+A batch is a folder holding ``data.parquet`` under
+``predictions/<model>/v<version>/<batch id>`` (or ``feedback/<model>/<id>``)
+in the artifact store, put there atomically by the store; then one
+:class:`~rung.metadata.PredictionBatchRecord` indexes it. A reader that finds
+the record always finds the whole file.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rung._internal.ids import new_id
+from rung._internal.timeutil import now
+from rung.metadata import PredictionBatchRecord
+from rung.serving._ids import ids_to_arrow
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from rung.serving._ids import IdRange
+    from rung.serving._model import Outputs
+    from rung.serving._schema import Columns
+    from rung.workspace import Workspace
+
+__all__ = [
+    "BASE_COLUMNS",
+    "DATA_FILE",
+    "BatchOrigin",
+    "Entry",
+    "feature_column",
+    "predictions_table",
+    "write_batch",
+]
+
+DATA_FILE = "data.parquet"
+BASE_COLUMNS = ("prediction_id", "timestamp", "model", "version")
+_RESERVED = frozenset({*BASE_COLUMNS, "prediction", "label"})
+_KEY_PART = re.compile(r"[^A-Za-z0-9._-]")
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOrigin:
+    """Who logged rows: the model version and the deployment or step run."""
+
+    model: str
+    version: int | None
+    deployment_id: str | None = None
+    run_id: str | None = None
+    step_run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """Rows predicted in one model call, waiting in the log's buffer."""
+
+    origin: BatchOrigin
+    timestamp: float
+    ids: IdRange
+    columns: Columns
+    outputs: Outputs
+
+
+def feature_column(name: str) -> str:
+    """The log's column for input ``name`` (names the log uses get ``input_``)."""
+    if name in _RESERVED or name.startswith("proba_"):
+        return f"input_{name}"
+    return name
+
+
+def predictions_table(entries: list[Entry]) -> pa.Table:
+    """One Arrow table from entries of one model version."""
+    import pyarrow as pa
+
+    first = entries[0]
+    sizes = [len(e.ids) for e in entries]
+    data: dict[str, Any] = {
+        "prediction_id": ids_to_arrow([e.ids for e in entries]),
+        "timestamp": np.repeat([e.timestamp for e in entries], sizes),
+        "model": pa.array([first.origin.model] * sum(sizes), pa.string()),
+        "version": np.full(sum(sizes), first.origin.version or 0, dtype=np.int64),
+    }
+    for name in first.columns:
+        data[feature_column(name)] = _arrow(
+            np.concatenate([e.columns[name] for e in entries])
+        )
+    data["prediction"] = _arrow(
+        np.concatenate([e.outputs.predictions for e in entries])
+    )
+    classes = first.outputs.classes
+    if classes is not None and first.outputs.probabilities is not None:
+        proba = np.concatenate(
+            [
+                e.outputs.probabilities
+                for e in entries
+                if e.outputs.probabilities is not None
+            ]
+        )
+        for k, label in enumerate(classes):
+            data[f"proba_{label}"] = proba[:, k]
+    return pa.table(data)
+
+
+def write_batch(
+    workspace: Workspace,
+    table: pa.Table,
+    origin: BatchOrigin,
+    *,
+    kind: str,
+    first_at: float,
+    last_at: float,
+) -> PredictionBatchRecord:
+    """Write ``table`` as one Parquet batch and index it; return its record."""
+    import pyarrow.parquet as pq
+
+    batch_id = new_id()
+    model = _KEY_PART.sub("-", origin.model) or "model"
+    key = (
+        f"feedback/{model}/{batch_id}"
+        if kind == "feedback"
+        else f"predictions/{model}/v{origin.version}/{batch_id}"
+    )
+    with tempfile.TemporaryDirectory(prefix="rung-log-") as tmp:
+        path = Path(tmp) / DATA_FILE
+        pq.write_table(table, path, compression="zstd")
+        size = path.stat().st_size
+        workspace.artifacts.put(key, Path(tmp))
+    record = PredictionBatchRecord(
+        id=batch_id,
+        project=workspace.project,
+        kind=kind,
+        model=origin.model,
+        version=origin.version,
+        uri=key,
+        row_count=table.num_rows,
+        first_at=first_at,
+        last_at=last_at,
+        created_at=now(),
+        size_bytes=size,
+        deployment_id=origin.deployment_id,
+        run_id=origin.run_id,
+        step_run_id=origin.step_run_id,
+    )
+    workspace.metadata.add_prediction_batches([record])
+    return record
+
+
+def _arrow(values: np.ndarray[Any, Any]) -> pa.Array:
+    import pyarrow as pa
+
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # Mixed Python objects: keep them as text rather than lose the batch.
+        return pa.array([None if v is None else str(v) for v in values], pa.string())

@@ -1,0 +1,38 @@
+"""Fixtures for the server tests: a started model service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from rung.serving import ModelService, ServeOptions
+from tests.unit.serving.models import register_churn
+
+if TYPE_CHECKING:
+    from rung.metadata import ModelVersionRecord
+    from rung.workspace import Workspace
+
+
+@pytest.fixture
+def churn(workspace: Workspace) -> list[ModelVersionRecord]:
+    """Two versions of ``churn``; ``production`` points to version 1."""
+    return register_churn(workspace)
+
+
+@pytest.fixture
+def service(
+    workspace: Workspace, churn: list[ModelVersionRecord]
+) -> Iterator[ModelService]:
+    """A started service of ``churn@production`` (closed after the test)."""
+    from rung.serving import ServedModel
+
+    options = ServeOptions(poll_interval=0.05, flush_seconds=60, flush_rows=100_000)
+    served = ServedModel.load(workspace, "churn@production")
+    svc = ModelService(workspace, "churn@production", options, served=served)
+    svc.start()
+    try:
+        yield svc
+    finally:
+        svc.close()

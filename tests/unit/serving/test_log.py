@@ -1,0 +1,141 @@
+"""The prediction log: buffering, flushing, reading back with DuckDB."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rung.errors import PredictionLogError, ServingError
+from rung.serving import (
+    PredictionLog,
+    log_feedback,
+    log_predictions,
+    prediction_relation,
+    query_predictions,
+    read_predictions,
+)
+from rung.serving._api import IDS
+from rung.serving._model import Outputs
+from rung.serving._write import BatchOrigin, Entry
+from tests.unit.serving.models import FEATURES, churn_frame
+
+if TYPE_CHECKING:
+    from rung.metadata import ModelVersionRecord
+    from rung.workspace import Workspace
+
+
+def entry(version: int, rows: int, at: float) -> Entry:
+    columns = {"x": np.arange(rows, dtype=np.float64)}
+    outputs = Outputs(np.zeros(rows, dtype=np.int64))
+    return Entry(BatchOrigin("m", version), at, IDS.take(rows), columns, outputs)
+
+
+def test_log_flushes_by_size_in_the_background(workspace: Workspace) -> None:
+    with PredictionLog(workspace, max_rows=10, max_age=60) as log:
+        log.start()
+        log.append(entry(1, 4, 1.0))
+        assert log.pending_rows == 4
+        log.append(entry(1, 6, 2.0))
+        for _ in range(100):
+            if log.pending_rows == 0 and log.flushed_rows == 10:
+                break
+            time.sleep(0.02)
+        assert log.flushed_rows == 10
+    [batch] = workspace.metadata.list_prediction_batches()
+    assert (batch.model, batch.version, batch.row_count) == ("m", 1, 10)
+    assert (batch.first_at, batch.last_at) == (1.0, 2.0)
+
+
+def test_log_flushes_by_age_and_on_close(workspace: Workspace) -> None:
+    log = PredictionLog(workspace, max_rows=1000, max_age=0.05)
+    log.start()
+    log.append(entry(1, 3, 1.0))
+    for _ in range(100):
+        if log.flushed_rows == 3:
+            break
+        time.sleep(0.02)
+    assert log.flushed_rows == 3
+    log.append(entry(2, 2, 5.0))
+    log.close()
+    versions = [b.version for b in workspace.metadata.list_prediction_batches()]
+    assert versions == [1, 2]
+
+
+def test_a_failed_write_keeps_the_rows_for_the_next_flush(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = PredictionLog(workspace)
+    log.append(entry(1, 3, 1.0))
+    original = workspace.metadata.add_prediction_batches
+
+    def broken(batches: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(workspace.metadata, "add_prediction_batches", broken)
+    with pytest.raises(OSError, match="disk full"):
+        log.flush()
+    assert (log.pending_rows, log.failed_flushes) == (3, 1)
+    monkeypatch.setattr(workspace.metadata, "add_prediction_batches", original)
+    log.close()
+    assert len(read_predictions(workspace, "m")) == 3
+
+
+def test_read_predictions_filters_and_joins_the_newest_label(
+    workspace: Workspace, churn: list[ModelVersionRecord]
+) -> None:
+    data = churn_frame(6)
+    X = data[FEATURES]
+    old = log_predictions(workspace, "churn/1", X, np.zeros(6), timestamp=100.0)
+    new = log_predictions(workspace, churn[1], X, np.ones(6), timestamp=200.0)
+    log_feedback(workspace, "churn", {old[0]: 1, new[0]: 0}, received_at=300.0)
+    log_feedback(workspace, "churn", {old[0]: 0}, received_at=400.0)
+    frame = read_predictions(workspace, "churn")
+    assert len(frame) == 12
+    assert list(frame.columns[:4]) == ["prediction_id", "timestamp", "model", "version"]
+    assert frame["prediction_id"].tolist() == old + new
+    labels = dict(zip(frame["prediction_id"], frame["label"], strict=True))
+    assert (labels[old[0]], labels[new[0]]) == (0, 0)
+    assert pd.isna(labels[old[1]])
+    assert read_predictions(workspace, "churn", version=2)[
+        "version"
+    ].unique().tolist() == [2]
+    assert len(read_predictions(workspace, since=150.0)) == 6
+    assert len(read_predictions(workspace, until=150.0)) == 6
+    assert read_predictions(workspace, last_n=2)["prediction_id"].tolist() == new[-2:]
+    assert "label" not in read_predictions(workspace, with_labels=False).columns
+    assert read_predictions(workspace, "other").empty
+
+
+def test_prediction_relation_aggregates_in_duckdb(
+    workspace: Workspace, churn: list[ModelVersionRecord]
+) -> None:
+    X = churn_frame(4)[FEATURES]
+    log_predictions(workspace, "churn/1", X, {"prediction": [1, 1, 0, 1]})
+    rel = prediction_relation(workspace, "churn")
+    assert rel.aggregate("count(*), sum(prediction)").fetchall() == [(4, 3)]
+    frame = query_predictions(
+        workspace, "SELECT version, count(*) AS n FROM predictions GROUP BY version"
+    )
+    assert frame.to_dict("records") == [{"version": 1, "n": 4}]
+    with pytest.raises(PredictionLogError, match="The query failed"):
+        query_predictions(workspace, "SELECT nope FROM predictions")
+
+
+def test_log_predictions_checks_row_counts(
+    workspace: Workspace, churn: list[ModelVersionRecord]
+) -> None:
+    with pytest.raises(ServingError, match="3 input rows but 2 predictions"):
+        log_predictions(workspace, "churn/1", churn_frame(3)[FEATURES], [1, 0])
+
+
+def test_feature_names_that_clash_with_log_columns_get_a_prefix(
+    workspace: Workspace, churn: list[ModelVersionRecord]
+) -> None:
+    frame = pd.DataFrame({"version": [7.0], "proba_x": [1.0]})
+    log_predictions(workspace, "churn/1", frame, [1])
+    row = read_predictions(workspace, "churn").iloc[0]
+    assert (row["version"], row["input_version"], row["input_proba_x"]) == (1, 7.0, 1.0)
