@@ -1,3 +1,104 @@
-"""monitoring."""
+"""Continuous monitoring: data drift, prediction drift, quality, performance.
 
-__all__: list[str] = []
+A monitor compares a reference (by default the training data of a model
+version, reached through lineage) with a window of production data (the
+prediction log) or any dataset, on a schedule. Every evaluation is stored as
+a time series; breached checks open alerts (one per monitor and check until
+it passes again), delivered to sinks and subscribers.
+
+The statistics also work on any two DataFrames::
+
+    from rung.monitoring import compute_drift
+
+    result = compute_drift(train_df, last_week_df)
+    result.drift_share, result.drifted_features
+
+Example:
+    >>> from rung.monitoring import create_monitor, run_monitor
+    >>> create_monitor(ws, "churn", model="churn@production",
+    ...                window="1h", thresholds={"drift_share": 0.3})  # doctest: +SKIP
+    >>> run_monitor(ws, "churn").status  # doctest: +SKIP
+    'passed'
+"""
+
+from __future__ import annotations
+
+from rung.metadata import AlertRecord, EvaluationRecord, MonitorRecord
+from rung.monitoring._alerts import (
+    add_alert_sink,
+    list_alerts,
+    remove_alert_sink,
+    subscribe,
+)
+from rung.monitoring._categorical import CategoricalStats, categorical_stats
+from rung.monitoring._checks import CheckOutcome
+from rung.monitoring._drift import (
+    DEFAULT_THRESHOLDS,
+    SMALL_SAMPLE,
+    DriftResult,
+    FeatureDrift,
+    FeatureRule,
+    compute_drift,
+)
+from rung.monitoring._evaluate import MonitorEvaluation, run_due, run_monitor
+from rung.monitoring._monitors import (
+    create_monitor,
+    delete_monitor,
+    due_monitors,
+    get_monitor,
+    list_monitors,
+    parse_window,
+)
+from rung.monitoring._numeric import NumericStats, numeric_stats
+from rung.monitoring._performance import PerformanceResult, evaluate_performance
+from rung.monitoring._quality import ColumnQuality, QualityResult, check_quality
+from rung.monitoring._report import build_report, render_html
+from rung.monitoring._sinks import (
+    AlertEvent,
+    AlertSink,
+    EmailAlertSink,
+    LogAlertSink,
+    WebhookAlertSink,
+)
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "SMALL_SAMPLE",
+    "AlertEvent",
+    "AlertRecord",
+    "AlertSink",
+    "CategoricalStats",
+    "CheckOutcome",
+    "ColumnQuality",
+    "DriftResult",
+    "EmailAlertSink",
+    "EvaluationRecord",
+    "FeatureDrift",
+    "FeatureRule",
+    "LogAlertSink",
+    "MonitorEvaluation",
+    "MonitorRecord",
+    "NumericStats",
+    "PerformanceResult",
+    "QualityResult",
+    "WebhookAlertSink",
+    "add_alert_sink",
+    "build_report",
+    "categorical_stats",
+    "check_quality",
+    "compute_drift",
+    "create_monitor",
+    "delete_monitor",
+    "due_monitors",
+    "evaluate_performance",
+    "get_monitor",
+    "list_alerts",
+    "list_monitors",
+    "numeric_stats",
+    "parse_window",
+    "remove_alert_sink",
+    "render_html",
+    "run_due",
+    "run_monitor",
+    "subscribe",
+]

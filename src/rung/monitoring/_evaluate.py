@@ -1,0 +1,290 @@
+"""``run_monitor``: evaluate every check of a monitor now and record it."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rung._internal.timeutil import now as _now
+from rung.metadata import AlertChanges, AlertRecord, EvaluationRecord
+from rung.monitoring._alerts import deliver
+from rung.monitoring._checks import (
+    CheckOutcome,
+    not_computable,
+    performance_outcome,
+    quality_outcome,
+)
+from rung.monitoring._columns import Columns, missing_mask, to_columns
+from rung.monitoring._drift_check import drift_outcome
+from rung.monitoring._sources import (
+    LOG_COLUMNS,
+    Reference,
+    features_and_label,
+    load_source,
+    predict,
+)
+from rung.monitoring._window import read_window, window_text
+
+if TYPE_CHECKING:
+    from rung.metadata import ModelVersionRecord, MonitorRecord
+    from rung.workspace import Workspace
+
+__all__ = ["MonitorEvaluation", "load_sides", "run_due", "run_monitor"]
+
+
+@dataclass(slots=True)
+class MonitorEvaluation:
+    """What one evaluation found and changed.
+
+    Attributes:
+        evaluation: the stored record.
+        outcomes: check -> outcome (values, verdict, full result).
+        alerts: alerts opened, continued, resolved.
+        delivery_failures: alert deliveries that failed (logged too).
+    """
+
+    evaluation: EvaluationRecord
+    outcomes: dict[str, CheckOutcome]
+    alerts: AlertChanges
+    delivery_failures: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """``passed``, ``breached`` or ``not_computable``."""
+        return self.evaluation.status
+
+    def to_dict(self) -> dict[str, Any]:
+        """The evaluation, the alert changes and delivery failures, as JSON data."""
+        from rung.monitoring._report import jsonable
+
+        data = {
+            "evaluation": asdict(self.evaluation),
+            "alerts": asdict(self.alerts),
+            "delivery_failures": list(self.delivery_failures),
+        }
+        found: dict[str, Any] = jsonable(data)
+        return found
+
+
+@dataclass(slots=True)
+class Sides:
+    """The reference and current data of an evaluation, ready to compare."""
+
+    reference: Reference
+    current: Columns
+    window: dict[str, Any]
+    features: list[str]
+    label: str | None
+    version: ModelVersionRecord | None
+
+
+def run_monitor(
+    workspace: Workspace,
+    name: str,
+    *,
+    current: Any = None,
+    now: float | None = None,
+) -> MonitorEvaluation:
+    """Evaluate monitor ``name`` now; store the results; raise or resolve alerts.
+
+    Args:
+        workspace: the workspace.
+        name: the monitor.
+        current: compare this DataFrame (or table) instead of the monitor's
+            current data (e.g. a batch scored offline).
+        now: the evaluation time (default: now); the window ends here.
+
+    Returns:
+        The evaluation. A check that cannot be computed (an empty window, no
+        labels yet) is ``not_computable`` with its reason, never a crash.
+
+    Raises:
+        MonitorNotFoundError: unknown monitor.
+        MonitorDataError: the reference cannot be loaded.
+
+    Example:
+        >>> result = run_monitor(ws, "churn")  # doctest: +SKIP
+        >>> result.status, [a.check for a in result.alerts.opened]  # doctest: +SKIP
+        ('breached', ['drift'])
+    """
+    started = time.perf_counter()
+    at = _now() if now is None else now
+    monitor = workspace.metadata.get_monitor(workspace.project, name)
+    sides = load_sides(workspace, monitor, current=current, now=at)
+    outcomes = {check: _run_check(check, monitor, sides) for check in monitor.checks}
+    evaluation = EvaluationRecord(
+        id=uuid.uuid4().hex,
+        monitor=monitor.name,
+        project=workspace.project,
+        evaluated_at=at,
+        status=_overall(outcomes),
+        checks={c: o.summary for c, o in outcomes.items()},
+        window=sides.window,
+        reference_rows=sides.reference.rows,
+        current_rows=int(sides.window.get("rows", 0)),
+        model_version=sides.version.version if sides.version else None,
+        duration_s=time.perf_counter() - started,
+        user=workspace.user,
+    )
+    values = [v for o in outcomes.values() for v in o.values]
+    breaches = [
+        _breach(monitor, o, sides) for o in outcomes.values() if o.status == "breached"
+    ]
+    passed = [c for c, o in outcomes.items() if o.status == "passed"]
+    changes = workspace.metadata.record_evaluation(evaluation, values, breaches, passed)
+    failures = deliver(monitor, changes)
+    return MonitorEvaluation(evaluation, outcomes, changes, failures)
+
+
+def run_due(
+    workspace: Workspace, *, now: float | None = None
+) -> list[MonitorEvaluation]:
+    """Evaluate every monitor whose schedule is due (for cron/automation)."""
+    from rung.monitoring._monitors import due_monitors
+
+    at = _now() if now is None else now
+    return [
+        run_monitor(workspace, m.name, now=at) for m in due_monitors(workspace, at=at)
+    ]
+
+
+def load_sides(
+    workspace: Workspace, monitor: MonitorRecord, *, current: Any = None, now: float
+) -> Sides:
+    """Load the reference and the current data of ``monitor`` (with outputs)."""
+    version = None
+    if monitor.model is not None:
+        from rung.registry import resolve_model
+
+        version = resolve_model(monitor.model, workspace=workspace)
+    reference = load_source(workspace, dict(monitor.reference), version)
+    if current is not None:
+        columns = to_columns(current, "current data")
+        window: dict[str, Any] = {"rows": len(next(iter(columns.values()), []))}
+        window["source"] = "given data"
+    elif monitor.current.get("kind") == "predictions" and monitor.model is not None:
+        from rung.registry import parse_model_uri
+
+        model = parse_model_uri(monitor.model).name
+        found = read_window(workspace, model, monitor.window, now=now)
+        columns, window = found.columns, found.info
+        window["source"] = f"prediction log of {model}, {window_text(monitor.window)}"
+    else:
+        loaded = load_source(workspace, dict(monitor.current), version)
+        columns, window = (
+            loaded.columns,
+            {"rows": loaded.rows, "source": loaded.description},
+        )
+    features, label = features_and_label(
+        reference.columns, version, monitor.reference.get("label")
+    )
+    if label is not None and label not in columns and "label" in columns:
+        columns = {**columns, label: columns["label"]}
+    sides = Sides(reference, columns, window, features, label, version)
+    if version is not None and monitor.model is not None:
+        _add_outputs(workspace, monitor.model, sides)
+    return sides
+
+
+def _add_outputs(workspace: Workspace, uri: str, sides: Sides) -> None:
+    """Predict where a side lacks the model's outputs (prediction drift needs both)."""
+    needs = [
+        side
+        for side in (sides.reference.columns, sides.current)
+        if "prediction" not in side and len(next(iter(side.values()), [])) > 0
+    ]
+    if not needs or any(f not in side for side in needs for f in sides.features):
+        return
+    from rung.registry import load_model
+
+    try:
+        model = load_model(uri, workspace=workspace)
+    except Exception as exc:  # pickled or missing model: prediction drift says why
+        sides.window["prediction_error"] = f"cannot load {uri}: {exc}"
+        return
+    for side in needs:
+        found = predict(model, side, sides.features)
+        if isinstance(found, str):
+            sides.window["prediction_error"] = found
+        else:
+            side.update(found)
+
+
+def _run_check(check: str, monitor: MonitorRecord, sides: Sides) -> CheckOutcome:
+    rows = len(next(iter(sides.current.values()), []))
+    if rows == 0:
+        where = sides.window.get("source", "the current data")
+        return not_computable(check, f"the window has no rows ({where})")
+    ref, cur = sides.reference.columns, sides.current
+    limits = dict(monitor.thresholds)
+    if check == "drift":
+        return drift_outcome(
+            check,
+            ref,
+            cur,
+            columns=sides.features,
+            thresholds=limits,
+            features=monitor.features,
+        )
+    if check == "prediction_drift":
+        outputs = [
+            c for c in ref if (c == "prediction" or c.startswith("proba_")) and c in cur
+        ]
+        if not outputs:
+            reason = sides.window.get(
+                "prediction_error", "no model outputs on both sides"
+            )
+            return not_computable(check, str(reason))
+        return drift_outcome(
+            check, ref, cur, columns=outputs, thresholds=limits, features={}
+        )
+    if check == "target_drift":
+        label = sides.label
+        if label is None or label not in ref or label not in cur:
+            return not_computable(check, "no labels on both sides")
+        labelled = {label: cur[label][~missing_mask(cur[label])]}
+        if labelled[label].size == 0:
+            return not_computable(check, "no labels have arrived for these rows yet")
+        return drift_outcome(
+            check, ref, labelled, columns=[label], thresholds=limits, features={}
+        )
+    if check == "quality":
+        ignore = [*LOG_COLUMNS, "prediction", "label", *(sides.label or "",)]
+        ignore += [c for c in cur if c.startswith("proba_")]
+        return quality_outcome(
+            ref, cur, columns=sides.features, thresholds=limits, ignore=ignore
+        )
+    baseline = dict(sides.version.metrics) if sides.version else {}
+    return performance_outcome(cur, sides.label, baseline, limits)
+
+
+def _overall(outcomes: dict[str, CheckOutcome]) -> str:
+    statuses = {o.status for o in outcomes.values()}
+    if "breached" in statuses:
+        return "breached"
+    return "passed" if "passed" in statuses else "not_computable"
+
+
+def _breach(monitor: MonitorRecord, outcome: CheckOutcome, sides: Sides) -> AlertRecord:
+    evidence = {
+        **outcome.evidence,
+        "window": sides.window,
+        "reference": sides.reference.description,
+        "model_version": sides.version.version if sides.version else None,
+    }
+    return AlertRecord(
+        id=uuid.uuid4().hex,
+        project=monitor.project,
+        monitor=monitor.name,
+        check=outcome.check,
+        severity=outcome.severity,
+        status="open",
+        opened_at=0.0,
+        updated_at=0.0,
+        message=outcome.message,
+        first_evaluation_id="",
+        last_evaluation_id="",
+        evidence=evidence,
+    )

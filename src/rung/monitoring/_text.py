@@ -1,0 +1,93 @@
+"""Plain-text forms of monitors, evaluations and alerts, and option parsing.
+
+Shared by the command line (which adds colour) and anything else that prints.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rung.errors import MonitorDefinitionError
+
+if TYPE_CHECKING:
+    from rung.metadata import AlertRecord, MonitorRecord
+
+__all__ = [
+    "alert_line",
+    "check_detail",
+    "describe_monitor",
+    "parse_feature_rules",
+    "parse_number",
+    "parse_pairs",
+    "when",
+]
+
+
+def describe_monitor(record: MonitorRecord) -> str:
+    from rung.monitoring._window import window_text
+
+    source = record.reference.get("kind", "?")
+    bits = [
+        f"model {record.model}" if record.model else "no model",
+        f"reference {source}",
+        f"current {record.current.get('kind', '?')}",
+        window_text(record.window),
+        "checks " + ",".join(record.checks),
+    ]
+    if record.schedule:
+        bits.append(f"schedule '{record.schedule}'")
+    return ", ".join(bits)
+
+
+def check_detail(summary: Any) -> str:
+    if summary.get("reason"):
+        return f"- {summary['reason']}"
+    if summary.get("drift_share") is not None:
+        drifted = summary.get("drifted") or []
+        return f"- drift share {summary['drift_share']:.0%} {', '.join(drifted[:6])}"
+    if summary.get("problems"):
+        return "- " + "; ".join(summary["problems"][:3])
+    metrics = summary.get("metrics") or {}
+    return " ".join(f"{k}={v:.4g}" for k, v in metrics.items() if v is not None)
+
+
+def alert_line(alert: AlertRecord) -> str:
+    return (
+        f"{alert.id[:12]} {alert.status} {alert.severity} {alert.monitor}/"
+        f"{alert.check} since {when(alert.opened_at)} (x{alert.occurrences}): "
+        f"{alert.message}"
+    )
+
+
+def parse_pairs(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise MonitorDefinitionError(f"Write KEY=VALUE, got {item!r}.")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def parse_number(key: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise MonitorDefinitionError(f"{key} must be a number, got {text!r}.") from None
+
+
+def parse_feature_rules(items: list[str]) -> dict[str, dict[str, Any]]:
+    rules: dict[str, dict[str, Any]] = {}
+    for name, spec in parse_pairs(items).items():
+        method, _, limit = spec.partition(":")
+        rules[name] = {"method": method or None}
+        if limit:
+            rules[name]["threshold"] = parse_number(f"{name} threshold", limit)
+    return rules
+
+
+def when(at: float | None) -> str:
+    """POSIX seconds as ``2026-11-27 03:41:00`` (UTC), or ``-``."""
+    from rung._internal.timeutil import format_time
+
+    return format_time(at) if at is not None else "-"

@@ -1,0 +1,265 @@
+"""The ``MonitoringRecords`` contract (monitors, evaluations, alerts).
+
+Run against every backend: in memory, a SQLite file, and (marked
+``integration``) a PostgreSQL schema of its own, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from rung.errors import InvalidRecordError, MonitorNotFoundError
+from rung.metadata import (
+    AlertRecord,
+    CheckValueRecord,
+    EvaluationRecord,
+    MetadataStore,
+    MonitoringRecords,
+    MonitorRecord,
+    open_metadata_store,
+)
+from tests.contract.test_metadata_store import _pg_schema_url
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+PROJECT = "demo"
+
+
+@pytest.fixture(
+    params=[
+        "memory",
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.integration),
+    ]
+)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MetadataStore]:
+    """A fresh, empty store of each backend, closed after the test."""
+    if request.param == "postgresql":
+        with _pg_schema_url() as url:
+            yield from _opened(url)
+    elif request.param == "sqlite":
+        yield from _opened(f"sqlite:///{tmp_path / 'metadata.db'}")
+    else:
+        yield from _opened("memory://")
+
+
+def _opened(url: str) -> Iterator[MetadataStore]:
+    opened = open_metadata_store(url)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def make_monitor(name: str = "churn-drift", **fields: Any) -> MonitorRecord:
+    values: dict[str, Any] = {
+        "name": name,
+        "project": PROJECT,
+        "user": "ada",
+        "created_at": 1.0,
+        "updated_at": 1.0,
+    }
+    return MonitorRecord(**{**values, **fields})
+
+
+def evaluation(
+    at: float, monitor: str = "churn-drift", **fields: Any
+) -> EvaluationRecord:
+    values: dict[str, Any] = {
+        "id": uuid.uuid4().hex,
+        "monitor": monitor,
+        "project": PROJECT,
+        "evaluated_at": at,
+        "status": "passed",
+    }
+    return EvaluationRecord(**{**values, **fields})
+
+
+def breach(check: str, severity: str = "warning", **fields: Any) -> AlertRecord:
+    values: dict[str, Any] = {
+        "id": uuid.uuid4().hex,
+        "project": PROJECT,
+        "monitor": "churn-drift",
+        "check": check,
+        "severity": severity,
+        "status": "open",
+        "opened_at": 0.0,
+        "updated_at": 0.0,
+        "message": f"{check} breached",
+        "first_evaluation_id": "",
+        "last_evaluation_id": "",
+        "evidence": {"features": ["age"], "scores": {"age": 0.4}},
+    }
+    return AlertRecord(**{**values, **fields})
+
+
+def value(metric: str, number: float | None, feature: str = "age") -> CheckValueRecord:
+    return CheckValueRecord(
+        "", "", "", 0.0, "drift", feature, metric, number, 0.1, True
+    )
+
+
+def test_store_implements_the_monitoring_protocol(store: MetadataStore) -> None:
+    assert isinstance(store, MonitoringRecords)
+
+
+def test_add_get_list_update_round_trip_every_field(store: MetadataStore) -> None:
+    given = make_monitor(
+        model="churn@production",
+        reference={"kind": "dataset", "name": "claims", "version": 3},
+        current={"kind": "predictions"},
+        checks=("drift", "performance"),
+        thresholds={"drift_share": 0.3, "accuracy_drop": 0.05},
+        window={"seconds": 3600},
+        schedule="*/15 * * * *",
+        features={"age": {"method": "psi", "threshold": 0.25}},
+        sinks=({"type": "webhook", "url": "http://127.0.0.1:1/hook"},),
+        description="churn in production",
+    )
+    store.add_monitor(given)
+    store.add_monitor(make_monitor("a-first"))
+    assert store.get_monitor(PROJECT, "churn-drift") == given
+    assert [m.name for m in store.list_monitors(PROJECT)] == ["a-first", "churn-drift"]
+    assert store.list_monitors("other") == []
+    changed = store.update_monitor(
+        PROJECT, "churn-drift", {"schedule": None, "thresholds": {"psi": 0.2}}
+    )
+    assert (changed.schedule, changed.thresholds) == (None, {"psi": 0.2})
+    assert store.get_monitor(PROJECT, "churn-drift") == changed
+
+
+def test_add_monitor_refuses_a_taken_name_and_bad_checks(store: MetadataStore) -> None:
+    store.add_monitor(make_monitor())
+    with pytest.raises(
+        InvalidRecordError, match="Monitor 'churn-drift' already exists"
+    ):
+        store.add_monitor(make_monitor())
+    with pytest.raises(InvalidRecordError, match="has checks \\['drfit'\\]"):
+        store.add_monitor(make_monitor("x", checks=("drfit",)))
+    with pytest.raises(InvalidRecordError, match="Invalid monitor name"):
+        store.add_monitor(make_monitor("bad name"))
+    with pytest.raises(InvalidRecordError, match="Cannot change \\['name'\\]"):
+        store.update_monitor(PROJECT, "churn-drift", {"name": "y"})
+
+
+def test_unknown_monitor_raises_not_found(store: MetadataStore) -> None:
+    with pytest.raises(MonitorNotFoundError, match="has no monitor 'nope'"):
+        store.get_monitor(PROJECT, "nope")
+    with pytest.raises(MonitorNotFoundError, match="has no monitor 'nope'"):
+        store.update_monitor(PROJECT, "nope", {"schedule": None})
+    with pytest.raises(MonitorNotFoundError, match="has no monitor 'nope'"):
+        store.record_evaluation(evaluation(1.0, monitor="nope"), [], [], [])
+
+
+def test_evaluations_and_values_form_a_time_series(store: MetadataStore) -> None:
+    store.add_monitor(make_monitor())
+    first = evaluation(10.0, checks={"drift": {"status": "passed"}}, current_rows=50)
+    second = evaluation(20.0, window={"start": 5.0, "end": 20.0}, model_version=3)
+    store.record_evaluation(first, [value("psi", 0.05), value("ks", None)], [], [])
+    store.record_evaluation(
+        second, [value("psi", 0.3), value("js", float("nan"))], [], []
+    )
+    found = store.list_evaluations(PROJECT, "churn-drift")
+    assert [e.id for e in found] == [second.id, first.id]
+    assert found[1] == first and found[0] == second
+    assert [e.id for e in store.list_evaluations(PROJECT, "churn-drift", since=15)] == [
+        second.id
+    ]
+    series = store.list_check_values(PROJECT, "churn-drift", metric="psi")
+    assert [(v.evaluated_at, v.value) for v in series] == [(10.0, 0.05), (20.0, 0.3)]
+    assert series[0].evaluation_id == first.id and series[0].breached is True
+    everything = store.list_check_values(PROJECT, "churn-drift", check="drift")
+    assert [v.value for v in everything] == [0.05, None, 0.3, None]
+    assert store.list_check_values(PROJECT, "churn-drift", feature="other") == []
+    assert store.get_monitor(PROJECT, "churn-drift").last_evaluated_at == 20.0
+
+
+def test_breach_opens_one_alert_that_continues_then_resolves(
+    store: MetadataStore,
+) -> None:
+    store.add_monitor(make_monitor())
+    e1, e2, e3 = evaluation(1.0), evaluation(2.0), evaluation(3.0)
+    opened = store.record_evaluation(e1, [], [breach("drift")], ["quality"])
+    assert [a.check for a in opened.opened] == ["drift"] and not opened.resolved
+    alert = opened.opened[0]
+    assert (alert.status, alert.first_evaluation_id, alert.opened_at) == (
+        "open",
+        e1.id,
+        1.0,
+    )
+    again = store.record_evaluation(e2, [], [breach("drift", "critical")], [])
+    assert again.opened == [] and [a.id for a in again.continued] == [alert.id]
+    assert (again.continued[0].occurrences, again.continued[0].severity) == (
+        2,
+        "critical",
+    )
+    assert len(store.list_alerts(PROJECT, status="open")) == 1
+    done = store.record_evaluation(e3, [], [], ["drift"])
+    assert [a.id for a in done.resolved] == [alert.id]
+    [stored] = store.list_alerts(PROJECT, monitor="churn-drift")
+    assert (stored.status, stored.resolved_at, stored.last_evaluation_id) == (
+        "resolved",
+        3.0,
+        e3.id,
+    )
+    assert stored.evidence == {"features": ["age"], "scores": {"age": 0.4}}
+    reopened = store.record_evaluation(evaluation(4.0), [], [breach("drift")], [])
+    assert reopened.opened[0].id != alert.id
+    assert [a.status for a in store.list_alerts(PROJECT)] == ["open", "resolved"]
+    assert store.list_alerts(PROJECT, since=3.5, status="open")[0].opened_at == 4.0
+    assert store.list_alerts(PROJECT, status="resolved", monitor="other") == []
+
+
+def test_record_evaluation_refuses_bad_input(store: MetadataStore) -> None:
+    store.add_monitor(make_monitor())
+    with pytest.raises(InvalidRecordError, match="Invalid evaluation status 'meh'"):
+        store.record_evaluation(evaluation(1.0, status="meh"), [], [], [])
+    with pytest.raises(InvalidRecordError, match="one breach per check"):
+        store.record_evaluation(evaluation(1.0), [], [breach("drift")] * 2, [])
+    with pytest.raises(InvalidRecordError, match="not the evaluation's"):
+        store.record_evaluation(evaluation(1.0), [], [breach("drift", monitor="x")], [])
+    twice = evaluation(1.0)
+    store.record_evaluation(twice, [], [], [])
+    with pytest.raises(InvalidRecordError, match="already exists"):
+        store.record_evaluation(twice, [], [], [])
+    assert len(store.list_evaluations(PROJECT, "churn-drift")) == 1
+
+
+def test_delete_monitor_removes_its_history(store: MetadataStore) -> None:
+    store.add_monitor(make_monitor())
+    store.add_monitor(make_monitor("other"))
+    store.record_evaluation(evaluation(1.0), [value("psi", 0.1)], [breach("drift")], [])
+    store.delete_monitor(PROJECT, "churn-drift")
+    assert [m.name for m in store.list_monitors(PROJECT)] == ["other"]
+    assert store.list_alerts(PROJECT) == []
+    assert store.list_check_values(PROJECT, "churn-drift") == []
+    with pytest.raises(MonitorNotFoundError, match="has no monitor 'churn-drift'"):
+        store.delete_monitor(PROJECT, "churn-drift")
+
+
+def test_concurrent_breaches_open_a_single_alert(store: MetadataStore) -> None:
+    store.add_monitor(make_monitor())
+    errors: list[BaseException] = []
+
+    def evaluate(at: float) -> None:
+        try:
+            store.record_evaluation(evaluation(at), [], [breach("drift")], [])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=evaluate, args=(float(i),)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    [alert] = store.list_alerts(PROJECT, status="open")
+    assert alert.occurrences == 6
+    assert replace(alert, occurrences=6) == alert

@@ -1,0 +1,166 @@
+"""``rung monitor`` end to end: create, run, status, list, alerts, report."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.e2e.conftest import Cli
+
+TRAINING = textwrap.dedent(
+    """
+    import rung
+    from rung import pipeline, step
+
+
+    @step
+    def make_data(rows: int = 400, shift: float = 0.0):
+        import numpy as np
+        import pandas as pd
+
+        rng = np.random.default_rng(0)
+        frame = pd.DataFrame(
+            {"x": rng.normal(shift, 1, rows), "n": rng.integers(0, 5, rows)}
+        )
+        frame["y"] = (frame["x"] > 0).astype(int)
+        return frame
+
+
+    @step
+    def train(data):
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression().fit(data[["x", "n"]], data["y"])
+
+
+    @step
+    def evaluate(model, data) -> float:
+        accuracy = float(model.score(data[["x", "n"]], data["y"]))
+        rung.log_metric("accuracy", accuracy)
+        return accuracy
+
+
+    @pipeline
+    def training(rows: int = 400, shift: float = 0.0) -> None:
+        data = make_data(rows=rows, shift=shift)
+        evaluate(train(data), data)
+    """
+)
+
+
+def as_json(cli: Cli, *args: str) -> Any:
+    code, out = cli(*args, "--json")
+    assert code == 0, out
+    return json.loads(out)
+
+
+@pytest.fixture
+def runs(cli: Cli, project: Path) -> tuple[str, str]:
+    """A registered model (from run 1) and a shifted run 2, in a new workspace."""
+    (project / "train.py").write_text(TRAINING)
+    assert cli("init")[0] == 0
+    first = as_json(cli, "run", "train.py:training")["run"]["id"]
+    second = as_json(cli, "run", "train.py:training", "-p", "shift=1.5")["run"]["id"]
+    as_json(cli, "models", "register", "churn", "--run", first, "--step", "train")
+    assert cli("models", "promote", "churn", "1", "--alias", "production")[0] == 0
+    return str(first), str(second)
+
+
+def test_create_run_status_alerts_and_report(
+    cli: Cli, runs: tuple[str, str], project: Path
+) -> None:
+    _, shifted = runs
+    created = as_json(
+        cli,
+        "monitor",
+        "create",
+        "churn",
+        "--model",
+        "churn@production",
+        "--current",
+        f"run:{shifted}/make_data",
+        "--checks",
+        "drift,quality,performance",
+        "--threshold",
+        "drift_share=0.3",
+        "--threshold",
+        "accuracy_drop=0.05",
+        "--feature",
+        "n=psi:0.25",
+        "--schedule",
+        "*/15 * * * *",
+        "--label",
+        "y",
+    )
+    assert created["reference"] == {"kind": "model", "label": "y"}
+    assert created["features"] == {"n": {"method": "psi", "threshold": 0.25}}
+    [result] = as_json(cli, "monitor", "run", "churn")
+    assert result["evaluation"]["status"] == "breached"
+    assert [a["check"] for a in result["alerts"]["opened"]] == ["drift", "quality"]
+    code, out = cli("monitor", "run", "churn")
+    assert code == 0 and "drift: breached - drift share 50% x" in out
+
+    code, out = cli("monitor", "status", "churn")
+    assert code == 0 and "open alerts: 2" in out and "x2" in out
+    status = as_json(cli, "monitor", "status", "churn")
+    assert status["latest"]["checks"]["performance"]["status"] == "passed"
+    listed = as_json(cli, "monitor", "list")
+    assert [m["name"] for m in listed] == ["churn"]
+    code, out = cli("monitor", "list")
+    assert code == 0 and "*/15 * * * *" in out
+    alerts = as_json(cli, "monitor", "alerts", "--status", "open", "--since", "1h")
+    assert {a["check"] for a in alerts} == {"drift", "quality"}
+    assert alerts[0]["occurrences"] == 2
+
+    code, out = cli("monitor", "report", "churn", "-o", "report.html")
+    assert code == 0 and "Wrote the HTML report" in out
+    assert 'data-rendered="false"' in (project / "report.html").read_text()
+    code, out = cli("monitor", "report", "churn", "--format", "json")
+    assert code == 0 and json.loads(out)["monitor"]["name"] == "churn"
+
+
+def test_due_runs_scheduled_monitors_and_errors_are_one_line(
+    cli: Cli, runs: tuple[str, str]
+) -> None:
+    first, _ = runs
+    as_json(
+        cli,
+        "monitor",
+        "create",
+        "nightly",
+        "--reference-run",
+        f"{first}/make_data",
+        "--current",
+        f"run:{first}/make_data",
+        "--checks",
+        "drift",
+        "--label",
+        "y",
+        "--schedule",
+        "0 3 * * *",
+    )
+    code, out = cli("monitor", "run", "--due")
+    assert code == 0 and "No monitor is due." in out
+    code, out = cli("monitor", "run", "nightly", "--fail-on-breach")
+    assert code == 0 and "nightly: passed" in out
+    bad = cli.process(
+        "monitor",
+        "create",
+        "m",
+        "--model",
+        "churn@production",
+        "--threshold",
+        "drfit=0.3",
+    )
+    assert bad.returncode == 1 and "Unknown threshold 'drfit'" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    missing = cli.process("monitor", "status", "nope")
+    assert missing.returncode == 1 and "has no monitor 'nope'" in missing.stderr
+    assert cli("monitor", "delete", "nightly")[0] == 0
+    assert as_json(cli, "monitor", "list") == []

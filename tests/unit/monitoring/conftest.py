@@ -1,0 +1,52 @@
+"""Fixtures for the monitoring tests: a model trained by a real pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rung.monitoring import _alerts
+from rung.registry import promote_model, register_model
+from tests.unit.registry.flows import training
+
+if TYPE_CHECKING:
+    from rung.metadata import ModelVersionRecord
+    from rung.workspace import Workspace
+
+
+@pytest.fixture
+def churn(workspace: Workspace) -> ModelVersionRecord:
+    """``churn`` v1 (accuracy recorded), trained by a pipeline, at ``production``."""
+    run = training(C=1.0)
+    version = register_model(run, "churn", step="train")
+    promote_model("churn", version.version, "production")
+    return version
+
+
+def production(
+    rows: int = 300, *, seed: int = 3, shift: float = 0.0, labels: bool = True
+) -> pd.DataFrame:
+    """Rows like the training data of ``tests.unit.registry.flows`` (+ a shift)."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, rows) + int(shift * 20),
+            "income": rng.normal(50.0 + shift * 10, 10.0, rows),
+            "visits": rng.integers(0, 9, rows),
+        }
+    )
+    if labels:
+        frame["label"] = (frame["visits"] < 4).astype(int)
+    return frame
+
+
+@pytest.fixture(autouse=True)
+def _no_global_sinks() -> Iterator[None]:
+    """Process-wide sinks and subscribers never leak between tests."""
+    yield
+    _alerts._sinks.clear()
+    _alerts._subscribers.clear()

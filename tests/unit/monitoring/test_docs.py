@@ -1,0 +1,78 @@
+"""The examples in docs/monitoring.md run as documented.
+
+Code blocks whose first line is ``# file: NAME`` are written to an empty
+folder; then every ``$ command`` line of the ``console`` block runs there, in
+order, and must succeed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "monitoring.md"
+_BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.DOTALL)
+
+
+def blocks() -> list[tuple[str, str]]:
+    return [(kind, body) for kind, body in _BLOCK.findall(DOC.read_text())]
+
+
+def test_every_file_block_names_its_file() -> None:
+    files = [b for k, b in blocks() if b.startswith("# file: ")]
+    assert {b.splitlines()[0][8:] for b in files} == {
+        "train.py",
+        "traffic.py",
+        "api.py",
+    }
+
+
+@pytest.mark.slow
+def test_the_documented_session_runs(tmp_path: Path) -> None:
+    for _kind, body in blocks():
+        if body.startswith("# file: "):
+            name = body.splitlines()[0][len("# file: ") :]
+            (tmp_path / name).write_text(body)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNG_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    [session] = [b for k, b in blocks() if k == "console"]
+    outputs = []
+    for line in session.splitlines():
+        command = line.removeprefix("$ ")
+        done = subprocess.run(
+            ["bash", "-c", command.replace("python ", f"{sys.executable} ", 1)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        assert done.returncode == 0, (command, done.stdout, done.stderr)
+        outputs.append(done.stdout)
+    text = "\n".join(outputs)
+    assert "churn v1 in production, trained on ['data'] through lineage" in text
+    assert "logged 600 predictions and their labels" in text
+    assert "churn: breached (600 rows vs 2000 reference rows" in text
+    assert "drift: breached - drift share 33% tenure" in text
+    assert "alert opened:" in text and "open alerts:" in text
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["monitor"]["name"] == "churn"
+    assert 'data-rendered="false"' in (tmp_path / "report.html").read_text()
+    api = subprocess.run(
+        [sys.executable, "api.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "age: psi" in api.stdout and "drifted=True" in api.stdout
+    assert "new plans: ('c',)" in api.stdout
+    assert "accuracy 0.75 degraded=('accuracy',)" in api.stdout

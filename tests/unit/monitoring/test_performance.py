@@ -1,0 +1,85 @@
+"""``evaluate_performance``: metrics like scikit-learn's, degradation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn import metrics as sk
+
+from rung.errors import MonitorDataError
+from rung.monitoring import evaluate_performance
+
+
+def classified(rows: int = 200) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    label = rng.integers(0, 2, rows)
+    proba = np.clip(label * 0.3 + rng.uniform(0, 0.7, rows), 0, 1)
+    return {
+        "label": label.astype(float),
+        "prediction": (proba > 0.5).astype(float),
+        "proba_0": 1 - proba,
+        "proba_1": proba,
+    }
+
+
+def test_classification_metrics_equal_scikit_learn() -> None:
+    data = classified()
+    result = evaluate_performance(
+        data,
+        baseline={"val_accuracy": 0.999, "f1": 0.1},
+        thresholds={"accuracy_drop": 0},
+    )
+    y, p, proba = data["label"], data["prediction"], data["proba_1"]
+    assert result.task == "classification" and result.rows == 200
+    assert result.metrics["accuracy"] == pytest.approx(sk.accuracy_score(y, p))
+    assert result.metrics["precision"] == pytest.approx(sk.precision_score(y, p))
+    assert result.metrics["recall"] == pytest.approx(sk.recall_score(y, p))
+    assert result.metrics["f1"] == pytest.approx(sk.f1_score(y, p))
+    assert result.metrics["roc_auc"] == pytest.approx(sk.roc_auc_score(y, proba))
+    expected_loss = sk.log_loss(y, np.column_stack([1 - proba, proba]))
+    assert result.metrics["log_loss"] == pytest.approx(expected_loss)
+    assert result.baseline == {"accuracy": 0.999, "f1": 0.1}
+    assert result.degraded == ("accuracy",)
+    assert result.degradation["f1"] < 0  # better than recorded
+
+
+def test_regression_metrics_and_lower_is_better_degradation() -> None:
+    y = np.array([1.0, 2.0, 3.5, 4.0, 10.2])
+    p = np.array([1.1, 2.5, 3.0, 4.4, 9.0])
+    result = evaluate_performance(
+        {"label": y, "prediction": p},
+        baseline={"rmse": 0.1, "r2": 0.99},
+        thresholds={"rmse_drop": 0.2},
+    )
+    assert result.task == "regression"
+    assert result.metrics["mae"] == pytest.approx(sk.mean_absolute_error(y, p))
+    assert result.metrics["rmse"] == pytest.approx(np.sqrt(sk.mean_squared_error(y, p)))
+    assert result.metrics["r2"] == pytest.approx(sk.r2_score(y, p))
+    assert set(result.degraded) == {"rmse"}  # r2 drop under 0.1
+
+
+def test_rows_without_labels_are_left_out_and_none_is_an_error() -> None:
+    data = classified(10)
+    data["label"][:4] = np.nan
+    assert evaluate_performance(data).rows == 6
+    data["label"][:] = np.nan
+    with pytest.raises(MonitorDataError, match="None of the 10 rows has both a label"):
+        evaluate_performance(data)
+    with pytest.raises(MonitorDataError, match="no column 'label'"):
+        evaluate_performance({"prediction": np.ones(3)})
+
+
+def test_metrics_that_cannot_be_computed_say_why() -> None:
+    result = evaluate_performance(
+        {
+            "label": np.array(["a", "b", "a"], dtype=object),
+            "prediction": np.array(["a", "a", "a"], dtype=object),
+        }
+    )
+    assert result.metrics["roc_auc"] is None
+    assert result.reasons["roc_auc"] == "no proba_<class> columns in the data"
+    single = evaluate_performance(
+        {"label": np.ones(4), "prediction": np.ones(4), "proba_1": np.ones(4)},
+        task="classification",
+    )
+    assert single.reasons["log_loss"].startswith("only one class")
