@@ -1,0 +1,321 @@
+"""Plumbing for ``benchmarks/run.py``: results, fresh processes, launch timing.
+
+Every measurement runs in a new process with a new temporary folder, so no
+figure depends on what ran before it: Rung scripts (``rung_workloads/``) run
+with the project's interpreter and ``RUNG_ROOT=<tmp>``, peer scripts
+(``peers/``) with ``benchmarks/.venv-peers/bin/python``. A script prints one
+JSON line holding at least ``{"value": <figure>}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCHMARKS = Path(__file__).resolve().parent
+RUNG_SCRIPTS = BENCHMARKS / "rung_workloads"
+PEER_SCRIPTS = BENCHMARKS / "peers"
+PEERS_VENV = BENCHMARKS / ".venv-peers"
+RUNG_BIN = Path(sys.executable).parent
+SCRIPT_TIMEOUT = 900.0
+
+
+class BenchmarkError(RuntimeError):
+    """A workload script failed or printed no figure."""
+
+
+@dataclass
+class Result:
+    """One row of the results table: a Rung figure, maybe a peer's beside it.
+
+    Attributes:
+        workload: stable key, e.g. ``orchestration.uncached``.
+        title: what the row measures, for people.
+        unit: unit of both figures, e.g. ``ms/step``.
+        lower_is_better: True for times, False for throughputs.
+        rung: Rung's figure.
+        target: the figure Rung must reach (``<=`` or ``>=`` per the above).
+        peer_name: which peer ran the same workload (``zenml 0.98.0``).
+        peer: the peer's figure, measured in this run; None when skipped.
+        peer_reference: the peer's figure in shared/PEERS.md, for context.
+        details: raw samples and sizes from both sides.
+    """
+
+    workload: str
+    title: str
+    unit: str
+    lower_is_better: bool
+    rung: float
+    target: float | None = None
+    peer_name: str | None = None
+    peer: float | None = None
+    peer_reference: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        """How many times better Rung is than the peer (> 1: Rung wins)."""
+        if self.peer is None or self.rung <= 0 or self.peer <= 0:
+            return None
+        return self.peer / self.rung if self.lower_is_better else self.rung / self.peer
+
+    @property
+    def is_target_met(self) -> bool | None:
+        """Whether Rung's figure reaches the target (None: no target)."""
+        if self.target is None:
+            return None
+        if self.lower_is_better:
+            return self.rung <= self.target
+        return self.rung >= self.target
+
+    @property
+    def target_text(self) -> str:
+        """The target as text, e.g. ``<= 5 ms/step``."""
+        if self.target is None:
+            return ""
+        sign = "<=" if self.lower_is_better else ">="
+        return f"{sign} {format_figure(self.target)} {self.unit}"
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict including the derived ratio and verdict."""
+        return {
+            **asdict(self),
+            "ratio": self.ratio,
+            "target_met": self.is_target_met,
+        }
+
+
+@dataclass(frozen=True)
+class Peers:
+    """The peer virtualenv and the versions installed in it."""
+
+    python: Path
+    versions: Mapping[str, str]
+
+    def label(self, package: str) -> str:
+        """``package version`` for table headings."""
+        return f"{package} {self.versions.get(package, '?')}"
+
+    def command(self, name: str) -> Path:
+        """A console script of the peer venv (``mlflow``, ``zenml``)."""
+        return self.python.parent / name
+
+
+@dataclass
+class Context:
+    """What a workload function gets: the size knob, peers, progress hooks."""
+
+    quick: bool
+    peers: Peers | None
+    report: Callable[[str], None] = lambda _text: None
+    warn: Callable[[str], None] = lambda _text: None
+
+    def size(self, full: int, quick: int) -> int:
+        """``full`` normally, ``quick`` under ``--quick``."""
+        return quick if self.quick else full
+
+    def note(self, text: str) -> None:
+        """Say what is being measured now (shown by the progress display)."""
+        self.report(text)
+
+    def add_peer(
+        self,
+        row: Result,
+        package: str,
+        note: str,
+        measure: Callable[[Peers], Mapping[str, Any]],
+    ) -> None:
+        """Measure ``package`` with ``measure``; put its figure on ``row``.
+
+        Does nothing without peers. A failing peer leaves the row without a
+        peer figure (and the error in its details) instead of stopping the run.
+        """
+        if self.peers is None:
+            return
+        self.note(note)
+        try:
+            payload = measure(self.peers)
+        except BenchmarkError as exc:
+            self.warn(f"{package} failed on {row.workload}: {exc}")
+            row.details["peer_error"] = str(exc)
+            return
+        row.peer_name = self.peers.label(package)
+        row.peer = float(payload["value"])
+        row.details["peer"] = dict(payload)
+
+
+def find_peers(venv: Path = PEERS_VENV) -> Peers | None:
+    """Return the peer venv if ``setup-peers.sh`` created it, else None."""
+    python = venv / "bin" / "python"
+    if not python.exists():
+        return None
+    code = (
+        "import importlib.metadata as m, json\n"
+        "out = {}\n"
+        "for name in ('mlflow', 'zenml'):\n"
+        "    try:\n"
+        "        out[name] = m.version(name)\n"
+        "    except m.PackageNotFoundError:\n"
+        "        pass\n"
+        "print(json.dumps(out))\n"
+    )
+    done = subprocess.run(
+        [str(python), "-c", code], capture_output=True, text=True, check=True
+    )
+    return Peers(python=python, versions=json.loads(done.stdout))
+
+
+@contextmanager
+def scratch_folder(prefix: str) -> Iterator[Path]:
+    """A temporary folder that is removed afterwards (even if it got large)."""
+    folder = Path(tempfile.mkdtemp(prefix=f"rung-bench-{prefix}-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The current environment without ``RUNG_*`` settings, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNG_")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def run_script(
+    python: Path,
+    script: Path,
+    args: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+) -> dict[str, Any]:
+    """Run ``script`` in a new process; return the JSON figure it printed."""
+    done = run_command([str(python), str(script), *args], cwd, env)
+    for line in reversed(done.stdout.splitlines()):
+        try:
+            payload = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(payload, dict) and "value" in payload:
+            return payload
+    raise BenchmarkError(
+        f"{script.name} printed no JSON figure. Its output ended with:\n"
+        f"{_tail(done.stdout + done.stderr)}"
+    )
+
+
+def run_rung(name: str, args: Sequence[str]) -> dict[str, Any]:
+    """Run ``rung_workloads/<name>`` in a fresh process and workspace."""
+    with scratch_folder(name.removesuffix(".py")) as tmp:
+        env = clean_env({"RUNG_ROOT": str(tmp)})
+        return run_script(
+            Path(sys.executable), RUNG_SCRIPTS / name, args, cwd=tmp, env=env
+        )
+
+
+def run_peer(
+    peers: Peers,
+    name: str,
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    setup: Sequence[Sequence[str]] = (),
+) -> dict[str, Any]:
+    """Run ``peers/<name>`` with the peer venv's Python in a fresh folder.
+
+    The script is copied into the folder first (ZenML wants the pipeline file
+    inside its source root). ``setup`` commands (``["zenml", "init"]``, names
+    of the peer venv's console scripts) run there before it. ``{tmp}`` in
+    ``env`` values stands for the folder.
+    """
+    with scratch_folder(name.removesuffix(".py")) as tmp:
+        script = tmp / name
+        shutil.copyfile(PEER_SCRIPTS / name, script)
+        full_env = clean_env(_expand(env, tmp))
+        for command in setup:
+            run_command([str(peers.command(command[0])), *command[1:]], tmp, full_env)
+        return run_script(peers.python, script, args, cwd=tmp, env=full_env)
+
+
+def run_command(
+    command: Sequence[str], cwd: Path, env: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command``, raising BenchmarkError (with its output) if it fails."""
+    try:
+        done = subprocess.run(
+            list(command),
+            cwd=cwd,
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            timeout=SCRIPT_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise BenchmarkError(
+            f"`{' '.join(command)}` took over {SCRIPT_TIMEOUT:.0f} s and was stopped."
+        ) from exc
+    if done.returncode != 0:
+        raise BenchmarkError(
+            f"`{' '.join(command)}` exited with {done.returncode}:\n"
+            f"{_tail(done.stderr or done.stdout)}"
+        )
+    return done
+
+
+def time_launches(
+    command: Sequence[str], launches: int, *, env: Mapping[str, str] | None = None
+) -> list[float]:
+    """Wall seconds of ``launches`` runs of ``command`` (after one warm-up).
+
+    Each launch runs in the same fresh folder; ``{tmp}`` in ``env`` values
+    stands for it.
+    """
+    samples: list[float] = []
+    with scratch_folder("launch") as tmp:
+        full_env = clean_env(_expand(env, tmp))
+        run_command(command, tmp, full_env)  # warms the page cache, not timed
+        for _ in range(launches):
+            start = time.perf_counter()
+            run_command(command, tmp, full_env)
+            samples.append(time.perf_counter() - start)
+    return samples
+
+
+def median(values: Sequence[float]) -> float:
+    """The median (a thin wrapper so workload code reads plainly)."""
+    return float(statistics.median(values))
+
+
+def format_figure(value: float) -> str:
+    """About three significant digits, thousands separated: 3.42, 198, 12,345."""
+    if value == int(value):
+        return f"{int(value):,}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    if abs(value) >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
+def _expand(env: Mapping[str, str] | None, folder: Path) -> dict[str, str]:
+    return {k: v.replace("{tmp}", str(folder)) for k, v in (env or {}).items()}
+
+
+def _tail(text: str, lines: int = 25) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])

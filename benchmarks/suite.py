@@ -1,0 +1,250 @@
+"""The workloads ``benchmarks/run.py`` measures, Rung beside its peers.
+
+A workload is a function ``(Context) -> list[Result]``: it measures Rung in a
+fresh process, then (through ``ctx.add_peer``, which does nothing under
+``--no-peers``) the same work on a peer, and returns one :class:`Result` per
+table row. To add one (registry, serving, drift, ...), write its scripts under
+``rung_workloads/`` and ``peers/``, a function here, and append the function
+to :data:`WORKLOADS`.
+
+Targets come from the issues; ``peer_reference`` figures from shared/PEERS.md.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from harness import (
+    RUNG_BIN,
+    Context,
+    Peers,
+    Result,
+    median,
+    run_peer,
+    run_rung,
+    time_launches,
+)
+
+# ZenML keeps its global config and SQLite store in the scratch folder, not
+# in ~/.config; MLflow gets a new SQLite file there.
+_ZENML_ENV = {
+    "ZENML_CONFIG_PATH": "{tmp}/.zenml-config",
+    "ZENML_ANALYTICS_OPT_IN": "false",
+    "ZENML_LOGGING_COLORS_DISABLED": "true",
+    "AUTO_OPEN_DASHBOARD": "false",
+}
+_MLFLOW_ENV = {"MLFLOW_TRACKING_URI": "sqlite:///{tmp}/mlflow.db"}
+
+
+def orchestration(ctx: Context) -> list[Result]:
+    """Per-step overhead of a 10-step chain of ``x + 1``, uncached and cached."""
+    runs = ctx.size(10, 3)
+    rows: list[Result] = []
+    for cache, target, reference in (("off", 5.0, 310.0), ("on", 1.0, 198.0)):
+        label = "uncached" if cache == "off" else "cached"
+        args = ["--runs", str(runs), "--cache", cache]
+        ctx.note(f"Rung pipeline, {label}, {runs} runs")
+        rung = run_rung("orchestration.py", args)
+        row = Result(
+            workload=f"orchestration.{label}",
+            title=f"Pipeline of 10 steps, {label}",
+            unit="ms/step",
+            lower_is_better=True,
+            rung=rung["value"],
+            target=target,
+            peer_reference=reference,
+            details={"runs": runs, "rung": rung},
+        )
+        ctx.add_peer(
+            row,
+            "zenml",
+            f"ZenML pipeline, {label}, {runs} runs (after zenml init)",
+            functools.partial(
+                run_peer,
+                name="zenml_orchestration.py",
+                args=args,
+                env=_ZENML_ENV,
+                setup=[["zenml", "init"]],
+            ),
+        )
+        rows.append(row)
+    return rows
+
+
+def metric_logging(ctx: Context) -> list[Result]:
+    """Values/s: one value per call, and 1,000 values per call."""
+    repeats = ctx.size(3, 1)
+    calls, peer_calls = ctx.size(10_000, 2_000), ctx.size(1_000, 200)
+    batches = ctx.size(100, 10)
+    single = ["--mode", "single", "--repeats"]
+    batch = ["--mode", "batch", "--batches", str(batches), "--repeats"]
+
+    ctx.note(f"Rung log_metric x {calls:,}")
+    rung = run_rung("metric_logging.py", [*single, str(repeats), "--calls", str(calls)])
+    single_row = Result(
+        workload="metrics.single",
+        title="log_metric, 1 value per call",
+        unit="values/s",
+        lower_is_better=False,
+        rung=rung["value"],
+        target=20_000,
+        peer_reference=191,
+        details={"rung_calls": calls, "peer_calls": peer_calls, "rung": rung},
+    )
+    ctx.note(f"Rung log_metrics, {batches} x 1,000 keys")
+    rung = run_rung("metric_logging.py", [*batch, str(repeats)])
+    batch_row = Result(
+        workload="metrics.batched",
+        title="log_metrics, 1,000 values per call",
+        unit="values/s",
+        lower_is_better=False,
+        rung=rung["value"],
+        target=300_000,
+        peer_reference=10_461,
+        details={"batches": batches, "keys": 1_000, "rung": rung},
+    )
+    ctx.add_peer(
+        single_row,
+        "mlflow",
+        f"MLflow log_metric x {peer_calls:,}",
+        lambda peers: run_peer(
+            peers,
+            "mlflow_logging.py",
+            [*single, "1", "--calls", str(peer_calls)],
+            env=_MLFLOW_ENV,
+        ),
+    )
+    ctx.add_peer(
+        batch_row,
+        "mlflow",
+        f"MLflow log_batch, {batches} x 1,000 metrics",
+        lambda peers: run_peer(
+            peers, "mlflow_logging.py", [*batch, "1"], env=_MLFLOW_ENV
+        ),
+    )
+    return [single_row, batch_row]
+
+
+def run_creation(ctx: Context) -> list[Result]:
+    """Milliseconds to create and finish a run with 5 params and 5 metrics."""
+    runs, repeats = ctx.size(200, 20), ctx.size(3, 1)
+    ctx.note(f"Rung start_run x {runs}")
+    rung = run_rung("run_creation.py", ["--runs", str(runs), "--repeats", str(repeats)])
+    row = Result(
+        workload="runs.create",
+        title="Run with 5 params + 5 metrics",
+        unit="ms/run",
+        lower_is_better=True,
+        rung=rung["value"],
+        target=3.0,
+        peer_reference=25.2,
+        details={"runs": runs, "rung": rung},
+    )
+    ctx.add_peer(
+        row,
+        "mlflow",
+        f"MLflow start_run x {runs}",
+        lambda peers: run_peer(
+            peers, "mlflow_runs.py", ["--runs", str(runs)], env=_MLFLOW_ENV
+        ),
+    )
+    return [row]
+
+
+def cli_startup(ctx: Context) -> list[Result]:
+    """Wall seconds of ``rung --help`` vs ``zenml --version`` / ``mlflow --version``."""
+    launches = ctx.size(10, 3)
+    ctx.note(f"rung --help x {launches}")
+    rung = _launches([str(RUNG_BIN / "rung"), "--help"], launches)
+    rows: list[Result] = []
+    for tool, reference, env in (
+        ("zenml", 2.10, _ZENML_ENV),
+        ("mlflow", 2.93, _MLFLOW_ENV),
+    ):
+        row = Result(
+            workload=f"cli.startup_vs_{tool}",
+            title=f"rung --help vs {tool} --version",
+            unit="s",
+            lower_is_better=True,
+            rung=rung["value"],
+            target=0.15,
+            peer_reference=reference,
+            details={"launches": launches, "rung": rung},
+        )
+        ctx.add_peer(
+            row,
+            tool,
+            f"{tool} --version x {launches}",
+            functools.partial(_version_launches, tool=tool, launches=launches, env=env),
+        )
+        rows.append(row)
+    return rows
+
+
+def model_registry(ctx: Context) -> list[Result]:
+    """Registering a version, moving an alias, loading by alias (ms per call)."""
+    versions, moves, loads = ctx.size(20, 5), ctx.size(10, 4), ctx.size(20, 5)
+    args = ["--versions", str(versions), "--moves", str(moves), "--loads", str(loads)]
+    sizes = {"versions": versions, "moves": moves, "loads": loads}
+    ctx.note(f"Rung register_model x {versions}, alias x {moves}, load x {loads}")
+    rung = run_rung("registry.py", args)
+    # (row, title, key in the scripts' JSON, target, MLflow in PEERS.md)
+    figures = [
+        ("registry.register", "register_model, lineage + signature", "value", 10, 18.2),
+        ("registry.alias", "Move an alias (no gates)", "alias_ms", 5, 8.0),
+        ("registry.load", "load_model by alias (scikit-learn)", "load_ms", 10, 12.1),
+    ]
+    peer: dict[str, Any] = {}
+
+    def mlflow_figure(peers: Any, key: str) -> dict[str, Any]:
+        if not peer:  # one MLflow process measures the three rows
+            peer.update(run_peer(peers, "mlflow_registry.py", args, env=_MLFLOW_ENV))
+        return {**peer, "value": peer[key]}
+
+    rows = []
+    for workload, title, key, target, reference in figures:
+        row = Result(
+            workload=workload,
+            title=title,
+            unit="ms/call",
+            lower_is_better=True,
+            rung=rung[key],
+            target=target,
+            peer_reference=reference,
+            details={**sizes, "rung": rung},
+        )
+        ctx.add_peer(
+            row,
+            "mlflow",
+            f"MLflow register x {versions}, alias x {moves}, load x {loads}",
+            lambda peers, key=key: mlflow_figure(peers, key),
+        )
+        rows.append(row)
+    return rows
+
+
+def _version_launches(
+    peers: Peers, *, tool: str, launches: int, env: dict[str, str]
+) -> dict[str, Any]:
+    return _launches([str(peers.command(tool)), "--version"], launches, env=env)
+
+
+def _launches(
+    command: list[str], launches: int, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    samples = time_launches(command, launches, env=env)
+    return {"value": median(samples), "unit": "s", "samples": samples}
+
+
+# The suite, in table order. Later issues append registry, serving and drift.
+WORKLOADS: list[Callable[[Context], list[Result]]] = [
+    orchestration,
+    metric_logging,
+    run_creation,
+    cli_startup,
+    model_registry,
+    __import__("drift_suite").drift,  # benchmarks/drift_suite.py
+    __import__("serving_suite").serving,  # benchmarks/serving_suite.py
+]
