@@ -9,6 +9,7 @@ as a one-line headline plus its message, without a traceback.
 from __future__ import annotations
 
 __all__ = [
+    "AlertSinkError",
     "AmbiguousIdError",
     "ArtifactError",
     "ArtifactIntegrityError",
@@ -17,27 +18,37 @@ __all__ = [
     "ConfigError",
     "DataSourceError",
     "DatasetNotFoundError",
+    "DeploymentNotFoundError",
     "EnvironmentNotFoundError",
     "GateDefinitionError",
     "GovernanceError",
     "InvalidDatasetError",
+    "InvalidInputError",
     "InvalidModelReferenceError",
     "InvalidRecordError",
     "LineageNodeNotFoundError",
+    "MalformedPayloadError",
     "MaterializerNotFoundError",
     "MetadataError",
     "MigrationError",
     "ModelNotFoundError",
+    "ModelNotReadyError",
     "ModelSignatureError",
     "ModelVersionNotFoundError",
+    "MonitorDataError",
+    "MonitorDefinitionError",
+    "MonitorNotFoundError",
+    "MonitoringError",
     "PackagingError",
     "ParameterError",
+    "PayloadTooLargeError",
     "PipelineDefinitionError",
     "PipelineError",
     "PipelineNotFoundError",
     "PolicyFileError",
     "PolicySetNotFoundError",
     "PolicyViolationError",
+    "PredictionLogError",
     "PromotionRefusedError",
     "RegistryConflictError",
     "RegistryError",
@@ -45,11 +56,15 @@ __all__ = [
     "RunNotFoundError",
     "RungError",
     "SchemaChangeError",
+    "ServerStartError",
+    "ServingAuthError",
+    "ServingError",
     "StaleDatasetVersionError",
     "StepFailedError",
     "StepRunNotFoundError",
     "StoreUnavailableError",
     "UnsafeArtifactError",
+    "UnsupportedMediaTypeError",
     "WorkspaceError",
     "WorkspaceNotFoundError",
 ]
@@ -359,3 +374,108 @@ class ModelSignatureError(RegistryError, ValueError):
     """A model signature cannot be read from what was given."""
 
     headline = "Invalid model signature"
+
+
+# -- serving ----------------------------------------------------------------------
+
+
+class ServingError(RungError):
+    """A model server or the prediction log failed or refused something."""
+
+    headline = "Serving error"
+
+
+class DeploymentNotFoundError(ServingError, LookupError):
+    """No deployment has the given id."""
+
+    headline = "Unknown deployment"
+
+
+class InvalidInputError(ServingError, ValueError):
+    """Input rows do not match the model's signature (every problem is listed).
+
+    Attributes:
+        problems: one JSON-able dict per problem (``column``, ``problem``,
+            ``rows``...).
+    """
+
+    headline = "Invalid input"
+
+    def __init__(self, message: str, problems: list[dict[str, object]]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class MalformedPayloadError(ServingError, ValueError):
+    """A request body cannot be decoded (bad JSON, bad Arrow IPC, bad shape)."""
+
+    headline = "Malformed request"
+
+
+class UnsupportedMediaTypeError(ServingError, ValueError):
+    """A request body has a content type the server does not read."""
+
+    headline = "Unsupported content type"
+
+
+class PayloadTooLargeError(ServingError, ValueError):
+    """A request body is larger than the server accepts."""
+
+    headline = "Request too large"
+
+
+class ServingAuthError(ServingError):
+    """A request lacks the API token, or carries a wrong one."""
+
+    headline = "Unauthorized"
+
+
+class ModelNotReadyError(ServingError):
+    """The server has not loaded a model yet."""
+
+    headline = "Model not ready"
+
+
+class ServerStartError(ServingError):
+    """The model server cannot start (port in use, unsafe bind, bad option)."""
+
+    headline = "Cannot start the server"
+
+
+class PredictionLogError(ServingError):
+    """The prediction log cannot be written or queried."""
+
+    headline = "Prediction log error"
+
+
+# -- monitoring -------------------------------------------------------------------
+
+
+class MonitoringError(RungError):
+    """A monitor cannot be defined, evaluated or reported."""
+
+    headline = "Monitoring error"
+
+
+class MonitorNotFoundError(MonitoringError, LookupError):
+    """No monitor has the given name in the project."""
+
+    headline = "Unknown monitor"
+
+
+class MonitorDefinitionError(MonitoringError, ValueError):
+    """A monitor definition is invalid: checks, thresholds, window, schedule."""
+
+    headline = "Invalid monitor"
+
+
+class MonitorDataError(MonitoringError, ValueError):
+    """The data to compare cannot be used: no rows, no shared columns..."""
+
+    headline = "Unusable monitoring data"
+
+
+class AlertSinkError(MonitoringError):
+    """An alert could not be delivered to a sink (webhook, e-mail)."""
+
+    headline = "Alert not delivered"

@@ -140,6 +140,9 @@ _BUILTIN = (
     "rung.catalog._lineage_sources:DATASETS",
     "rung.catalog._lineage_sources:STEPS",
     "rung.catalog._lineage_sources:MODELS",
+    # Deployments and prediction batches (serving), named so nothing imports
+    # until a graph is built.
+    "rung.serving._lineage:DEPLOYMENTS",
 )
 _sources: list[LineageSource | str] = list(_BUILTIN)
 

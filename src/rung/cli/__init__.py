@@ -14,11 +14,14 @@ from rung.cli import (
     init,
     lineage,
     models,
+    monitor,
     package,
     pipelines,
     policies,
+    predictions,
     run,
     runs,
+    serve,
 )
 from rung.cli._common import err_console, state
 
@@ -65,7 +68,10 @@ app.add_typer(pipelines.app, name="pipelines")
 app.add_typer(models.app, name="models")
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(policies.app, name="policies")
+app.add_typer(monitor.app, name="monitor")
 lineage.register(app)
+serve.register(app)
+predictions.register(app)
 
 
 def main() -> None:

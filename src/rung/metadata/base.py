@@ -17,7 +17,9 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from rung.metadata.catalog import CatalogRecords
 from rung.metadata.governance import GovernanceRecords
+from rung.metadata.monitoring import MonitoringRecords
 from rung.metadata.registry import ModelRecords
+from rung.metadata.serving import ServingRecords
 
 __all__ = [
     "RUN_STATUSES",
@@ -281,10 +283,10 @@ class StepRunRecords(Protocol):
         """
         ...
 
-    def record_cache_hit(self, step_run: StepRunRecord) -> None:
-        """In one transaction: insert a finished ``cached`` step run (its inputs
-        and outputs become lineage edges) and copy into its run the metrics its
-        source (``step_run.cached_from``) logged."""
+    def record_cache_hits(self, step_runs: Sequence[StepRunRecord]) -> None:
+        """In one transaction, for each finished ``cached`` step run: insert it
+        (its inputs and outputs become lineage edges) and copy into its run the
+        metrics its source (``cached_from``) logged."""
         ...
 
     def list_step_runs(self, run_id: str) -> list[StepRunRecord]:
@@ -364,6 +366,8 @@ class MetadataStore(
     ModelRecords,
     GovernanceRecords,
     CatalogRecords,
+    ServingRecords,
+    MonitoringRecords,
     Protocol,
 ):
     """Everything Rung records about runs, steps, artifacts and metrics.

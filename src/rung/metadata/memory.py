@@ -12,10 +12,13 @@ import threading
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from rung.errors import InvalidRecordError
 from rung.metadata import _common as c
 from rung.metadata._memory_catalog import InMemoryCatalogRecords
 from rung.metadata._memory_governance import InMemoryGovernanceMixin
+from rung.metadata._memory_monitoring import InMemoryMonitoringMixin
 from rung.metadata._memory_registry import InMemoryModelRecords
+from rung.metadata._memory_serving import InMemoryServingMixin
 from rung.metadata.base import (
     ArtifactRecord,
     LineageEdge,
@@ -41,7 +44,11 @@ def _copy(value: _T) -> _T:
 
 
 class InMemoryMetadataStore(
-    InMemoryModelRecords, InMemoryGovernanceMixin, InMemoryCatalogRecords
+    InMemoryModelRecords,
+    InMemoryGovernanceMixin,
+    InMemoryCatalogRecords,
+    InMemoryServingMixin,
+    InMemoryMonitoringMixin,
 ):
     """A thread-safe metadata store that lives in memory.
 
@@ -143,20 +150,24 @@ class InMemoryMetadataStore(
             self._check_artifacts([*clean.inputs.values(), *clean.outputs.values()])
             self._steps[step_run.id] = clean
 
-    def record_cache_hit(self, step_run: StepRunRecord) -> None:
-        """Insert a cached step run and copy its source's metrics, atomically."""
-        if step_run.cached_from is None:
-            raise ValueError("record_cache_hit needs step_run.cached_from.")
+    def record_cache_hits(self, step_runs: Sequence[StepRunRecord]) -> None:
+        """Insert cached step runs and copy their sources' metrics, atomically."""
+        if any(step_run.cached_from is None for step_run in step_runs):
+            raise InvalidRecordError("A cache hit needs `cached_from`.")
         with self._lock:
-            self.create_step_run(step_run)
-            source = step_run.cached_from
-            for history in list(self._metrics.values()):
-                copied = [
-                    replace(m, run_id=step_run.run_id, step_run_id=step_run.id)
-                    for m in history
-                    if m.step_run_id == source
-                ]
-                self._metrics.setdefault(step_run.run_id, []).extend(copied)
+            for step_run in step_runs:
+                self._run(step_run.run_id)
+                if step_run.id in self._steps:
+                    raise c.already_exists("Step run", step_run.id)
+            for step_run in step_runs:
+                self.create_step_run(step_run)
+                for history in list(self._metrics.values()):
+                    copied = [
+                        replace(m, run_id=step_run.run_id, step_run_id=step_run.id)
+                        for m in history
+                        if m.step_run_id == step_run.cached_from
+                    ]
+                    self._metrics.setdefault(step_run.run_id, []).extend(copied)
 
     def finish_step_run(
         self,

@@ -6,7 +6,7 @@ import os
 import threading
 from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,13 @@ from rung.orchestrators import open_orchestrator
 from rung.pipelines._capture import install_capture
 from rung.pipelines._events import EventHook, PipelineEvent
 from rung.pipelines._hooks import notify_run_listeners, plan_checks
-from rung.pipelines._node import NodeResult, NodeTask, execute_node
+from rung.pipelines._node import (
+    NodeResult,
+    NodeTask,
+    execute_node,
+    find_cache_hit,
+    task_cache_key,
+)
 from rung.tracking import (
     Run,
     begin_run,
@@ -29,7 +35,7 @@ from rung.tracking import (
 from rung.tracking._lifecycle import heartbeats
 
 if TYPE_CHECKING:
-    from rung.metadata import ArtifactRecord, RunRecord
+    from rung.metadata import ArtifactRecord, RunRecord, StepRunRecord
     from rung.orchestrators import Orchestrator
     from rung.pipelines._dag import Dag
     from rung.workspace import Workspace
@@ -130,6 +136,7 @@ class _Scheduler:
         self.orchestrator = orchestrator
         self.on_event = on_event
         self.done: dict[str, dict[str, ArtifactRecord]] = {}
+        self.cache_hits: list[StepRunRecord] = []
         self.failure: BaseException | None = None
         self.external = _store_constants(workspace, plan.dag)
 
@@ -156,22 +163,44 @@ class _Scheduler:
             self.emit("step_reused", name)
         pending = [name for name in dag.nodes if name not in self.done]
         running: dict[Future[NodeResult], str] = {}
-        while pending or running:
-            if self.failure is None:
-                for name in [
-                    n for n in pending if dag.nodes[n].upstream <= set(self.done)
-                ]:
-                    pending.remove(name)
-                    running[self._submit(name)] = name
-            if not running:
-                break
-            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
-            for future in finished:
-                self._collect(running.pop(future), future)
+        try:
+            while pending or running:
+                self._start_ready(pending, running)
+                if not running:
+                    break
+                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for future in finished:
+                    self._collect(running.pop(future), future)
+        finally:
+            # Cache hits are recorded together: one transaction per run. A run
+            # killed before this point simply finds the same hits on resume.
+            self.workspace.metadata.record_cache_hits(self.cache_hits)
         for name in pending:
             self.emit("step_skipped", name)
 
-    def _submit(self, name: str) -> Future[NodeResult]:
+    def _start_ready(
+        self, pending: list[str], running: dict[Future[NodeResult], str]
+    ) -> None:
+        """Start every ready node: answer cache hits here, submit the rest."""
+        dag = self.plan.dag
+        ready = [n for n in pending if dag.nodes[n].upstream <= set(self.done)]
+        while ready and self.failure is None:
+            for name in ready:
+                pending.remove(name)
+                task = self._task(name)
+                self.emit("step_started", name)
+                try:
+                    hit = find_cache_hit(self.workspace, task)
+                except Exception as exc:
+                    self._fail(name, exc)
+                    return
+                if hit is not None:
+                    self._succeed(name, hit)
+                else:
+                    running[self._submit(name, task)] = name
+            ready = [n for n in pending if dag.nodes[n].upstream <= set(self.done)]
+
+    def _task(self, name: str) -> NodeTask:
         node = self.plan.dag.nodes[name]
         inputs = {
             arg: self.done[ref.node][ref.output] for arg, ref in node.inputs.items()
@@ -183,26 +212,35 @@ class _Scheduler:
             if self.plan.dag.nodes[ref.node].step.allow_pickle
         )
         use_cache = self.plan.enable_cache and self.plan.step_cache.get(name, True)
-        task = NodeTask(
+        return NodeTask(
             self.record.id, self.record.attempt, node, inputs, use_cache, pickled
         )
-        self.emit("step_started", name)
+
+    def _submit(self, name: str, task: NodeTask) -> Future[NodeResult]:
+        task = replace(task, cache_key=task_cache_key(self.workspace, task))
         return self.orchestrator.submit(
-            execute_node, self.workspace, task, resources=node.step.resources
+            execute_node, self.workspace, task, resources=task.node.step.resources
         )
 
     def _collect(self, name: str, future: Future[NodeResult]) -> None:
         try:
             result = future.result()
-        except (RungError, Exception) as exc:
-            self.failure = self.failure or exc
-            self.emit("step_failed", name, _one_line(exc))
+        except Exception as exc:
+            self._fail(name, exc)
             return
+        self._succeed(name, result)
+
+    def _succeed(self, name: str, result: NodeResult) -> None:
         self.done[name] = result.outputs
-        if result.cached_from:
+        if result.cache_hit is not None:
+            self.cache_hits.append(result.cache_hit)
             self.emit("step_cached", name, result.cached_from)
         else:
             self.emit("step_completed", name)
+
+    def _fail(self, name: str, exc: Exception) -> None:
+        self.failure = self.failure or exc
+        self.emit("step_failed", name, _one_line(exc))
 
 
 def _store_constants(

@@ -21,7 +21,14 @@ if TYPE_CHECKING:
     from rung.pipelines._dag import Node
     from rung.workspace import Workspace
 
-__all__ = ["NodeResult", "NodeTask", "cache_key", "execute_node"]
+__all__ = [
+    "NodeResult",
+    "NodeTask",
+    "cache_key",
+    "execute_node",
+    "find_cache_hit",
+    "task_cache_key",
+]
 
 _CACHE_SCHEME = 1
 
@@ -36,14 +43,23 @@ class NodeTask:
     inputs: Mapping[str, ArtifactRecord]
     use_cache: bool
     pickled_inputs: frozenset[str] = frozenset()
+    cache_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class NodeResult:
-    """What a node produced: output name -> artifact, and whether from cache."""
+    """What a node produced: output name -> artifact, and whether from cache.
+
+    Attributes:
+        outputs: output name -> artifact.
+        cached_from: the run whose outputs were reused, for a cache hit.
+        cache_hit: the ``cached`` step run to record, for a cache hit (the
+            engine writes a run's cache hits together, in one transaction).
+    """
 
     outputs: dict[str, ArtifactRecord]
     cached_from: str | None = None
+    cache_hit: StepRunRecord | None = None
 
 
 def cache_key(
@@ -71,23 +87,38 @@ def cache_key(
     )
 
 
-def execute_node(workspace: Workspace, task: NodeTask) -> NodeResult:
-    """Run one node in the current thread and record it.
-
-    Raises:
-        StepFailedError: the user's code raised (chained with ``from``).
-        RungError: Rung refused something (bad output, unknown artifact...).
-    """
+def task_cache_key(workspace: Workspace, task: NodeTask) -> str:
+    """The task's cache key (resolvers fingerprint their inputs first)."""
+    if task.cache_key is not None:
+        return task.cache_key
     context = StepContext(workspace, task.run_id, task.node.name, task.node.step.labels)
     fingerprints = {
         arg: resolver.rung_fingerprint(context)
         for arg, resolver in task.node.resolvers.items()
     }
-    key = cache_key(task.node, task.inputs, fingerprints)
-    if task.use_cache and task.node.step.cache:
-        hit = _from_cache(workspace, task, key)
-        if hit is not None:
-            return hit
+    return cache_key(task.node, task.inputs, fingerprints)
+
+
+def find_cache_hit(workspace: Workspace, task: NodeTask) -> NodeResult | None:
+    """The reusable outputs of an earlier run of the same task, if caching allows.
+
+    Writes nothing: the result's ``cache_hit`` record is for the engine to store.
+    """
+    if not (task.use_cache and task.node.step.cache):
+        return None
+    return _from_cache(workspace, task, task_cache_key(workspace, task))
+
+
+def execute_node(workspace: Workspace, task: NodeTask) -> NodeResult:
+    """Run one node in the current thread and record it (no cache lookup:
+    the engine calls :func:`find_cache_hit` first).
+
+    Raises:
+        StepFailedError: the user's code raised (chained with ``from``).
+        RungError: Rung refused something (bad output, unknown artifact...).
+    """
+    key = task_cache_key(workspace, task)
+    context = StepContext(workspace, task.run_id, task.node.name, task.node.step.labels)
     step_run_id = new_id()
     workspace.metadata.create_step_run(_new_step_run(task, step_run_id, key))
     captured = Captured()
@@ -153,21 +184,19 @@ def _from_cache(workspace: Workspace, task: NodeTask, key: str) -> NodeResult | 
     records = {n: workspace.metadata.get_artifact(a) for n, a in source.outputs.items()}
     if not all(workspace.has_content(r) for r in records.values()):
         return None
-    # One transaction: the cached step run, its lineage, and the metrics its
-    # source logged (so a cached run still shows e.g. its accuracy).
-    workspace.metadata.record_cache_hit(
-        _new_step_run(
-            task,
-            new_id(),
-            key,
-            status="cached",
-            cached_from=source.id,
-            started_at=started,
-            ended_at=now(),
-            outputs={n: r.id for n, r in records.items()},
-        )
+    # Recorded later with the run's other hits, metrics of the source included
+    # (so a cached run still shows e.g. its accuracy).
+    hit = _new_step_run(
+        task,
+        new_id(),
+        key,
+        status="cached",
+        cached_from=source.id,
+        started_at=started,
+        ended_at=now(),
+        outputs={n: r.id for n, r in records.items()},
     )
-    return NodeResult(records, cached_from=source.run_id)
+    return NodeResult(records, cached_from=source.run_id, cache_hit=hit)
 
 
 def _load_inputs(workspace: Workspace, task: NodeTask) -> dict[str, Any]:

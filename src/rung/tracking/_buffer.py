@@ -45,6 +45,7 @@ class MetricBuffer:
         self._flush_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._known_keys: set[str] = set()
 
     def add(
         self,
@@ -76,10 +77,14 @@ class MetricBuffer:
         from rung.metadata import MetricRecord
 
         ts = now()
+        known = self._known_keys
+        if len(known) > 100_000:
+            known.clear()
+        new_keys = [k for k in values if k not in known]
+        for key in new_keys:  # names repeat call after call: check each once
+            known.add(_check_key(key))
         records = [
-            MetricRecord(
-                run_id, _check_key(k), _check_value(k, v), ts, step, step_run_id
-            )
+            MetricRecord(run_id, k, _check_value(k, v), ts, step, step_run_id)
             for k, v in values.items()
         ]
         with self._lock:

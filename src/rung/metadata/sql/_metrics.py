@@ -86,19 +86,27 @@ def diagnose_metrics(conn: sa.Connection, rows: Sequence[c.MetricRow]) -> None:
         raise c.step_run_not_found(min(missing))
 
 
-def copy_step_metrics(
-    conn: sa.Connection, source_step_run_id: str, run_id: str, step_run_id: str
-) -> None:
-    """Copy the metrics one step run logged into another run and step run."""
-    chosen = sa.select(
-        sa.literal(run_id),
-        sa.literal(step_run_id),
+_COPY_STEP_METRICS = metrics.insert().from_select(
+    list(_COLUMNS),
+    sa.select(
+        sa.bindparam("run_id", type_=sa.String()),
+        sa.bindparam("step_run_id", type_=sa.String()),
         metrics.c.key,
         metrics.c.value,
         metrics.c.step,
         metrics.c.timestamp,
-    ).where(metrics.c.step_run_id == source_step_run_id)
-    conn.execute(metrics.insert().from_select(list(_COLUMNS), chosen))
+    ).where(metrics.c.step_run_id == sa.bindparam("source")),
+)
+
+
+def copy_step_metrics(
+    conn: sa.Connection, source_step_run_id: str, run_id: str, step_run_id: str
+) -> None:
+    """Copy the metrics one step run logged into another run and step run."""
+    conn.execute(
+        _COPY_STEP_METRICS,
+        {"run_id": run_id, "step_run_id": step_run_id, "source": source_step_run_id},
+    )
 
 
 def get_metrics(

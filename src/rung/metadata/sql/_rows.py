@@ -57,7 +57,7 @@ def step_to_row(step_run: StepRunRecord) -> dict[str, Any]:
 
 
 def step_from_row(
-    row: sa.RowMapping, inputs: dict[str, str], outputs: dict[str, str]
+    row: Mapping[Any, Any], inputs: dict[str, str], outputs: dict[str, str]
 ) -> StepRunRecord:
     """Return the step run stored in a ``step_runs`` row and its edges."""
     values = dict(row)

@@ -126,18 +126,38 @@ def list_step_runs(conn: sa.Connection, run_id: str) -> list[StepRunRecord]:
     return _with_edges(conn, rows, _RUN_LINKS, run_id)
 
 
+# The newest completed step run with a cache key, with its lineage edges, in
+# one statement built once (cache lookups run for every step of every run).
+_NEWEST_COMPLETED = (
+    sa.select(step_runs.c.id)
+    .where(step_runs.c.cache_key == _ID, step_runs.c.status == "completed")
+    .order_by(step_runs.c.started_at.desc(), step_runs.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_CACHED = (
+    sa.select(
+        step_runs,
+        step_run_artifacts.c.direction.label("edge_direction"),
+        step_run_artifacts.c.name.label("edge_name"),
+        step_run_artifacts.c.artifact_id.label("edge_artifact"),
+    )
+    .outerjoin(step_run_artifacts, step_run_artifacts.c.step_run_id == step_runs.c.id)
+    .where(step_runs.c.id == _NEWEST_COMPLETED)
+)
+
+
 def find_cached_step_run(conn: sa.Connection, cache_key: str) -> StepRunRecord | None:
     """Return the newest completed step run with this cache key, if any."""
-    query = (
-        sa.select(step_runs)
-        .where(step_runs.c.cache_key == _ID, step_runs.c.status == "completed")
-        .order_by(step_runs.c.started_at.desc(), step_runs.c.id.desc())
-        .limit(1)
-    )
-    row = conn.execute(query, {"id": cache_key}).mappings().first()
-    if row is None:
+    rows = conn.execute(_CACHED, {"id": cache_key}).mappings().all()
+    if not rows:
         return None
-    return _with_edges(conn, [row], _STEP_LINKS, row["id"])[0]
+    edges: dict[str, dict[str, str]] = {"input": {}, "output": {}}
+    for row in rows:
+        if row["edge_direction"] is not None:
+            edges[row["edge_direction"]][row["edge_name"]] = row["edge_artifact"]
+    record = {k: v for k, v in rows[0].items() if not k.startswith("edge_")}
+    return step_from_row(record, edges["input"], edges["output"])
 
 
 def _load_step_run(conn: sa.Connection, step_run_id: str) -> StepRunRecord:

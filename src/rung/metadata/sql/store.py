@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rung.errors import InvalidRecordError
 from rung.metadata import _common as c
 from rung.metadata.sql import _metrics, _runs, _steps
 from rung.metadata.sql._catalog import SqlCatalogRecords
 from rung.metadata.sql._engine import Database
 from rung.metadata.sql._governance import SqlGovernanceMixin
+from rung.metadata.sql._monitoring import SqlMonitoringMixin
 from rung.metadata.sql._registry import SqlModelRecords
+from rung.metadata.sql._serving import SqlServingMixin
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -25,8 +28,16 @@ if TYPE_CHECKING:
 
 __all__ = ["SqlMetadataStore"]
 
+_ARTIFACT_MEMO = 10_000
 
-class SqlMetadataStore(SqlModelRecords, SqlGovernanceMixin, SqlCatalogRecords):
+
+class SqlMetadataStore(
+    SqlModelRecords,
+    SqlGovernanceMixin,
+    SqlCatalogRecords,
+    SqlServingMixin,
+    SqlMonitoringMixin,
+):
     """Metadata in a SQL database through SQLAlchemy Core.
 
     The constructor only keeps the URL. The first call connects, and brings
@@ -54,6 +65,7 @@ class SqlMetadataStore(SqlModelRecords, SqlGovernanceMixin, SqlCatalogRecords):
     def __init__(self, url: str) -> None:
         self.url = url
         self._db = Database(url)
+        self._artifacts: dict[str, ArtifactRecord] = {}
 
     def close(self) -> None:
         """Release the connections. Calling it twice is harmless."""
@@ -105,18 +117,25 @@ class SqlMetadataStore(SqlModelRecords, SqlGovernanceMixin, SqlCatalogRecords):
             lambda conn: _steps.diagnose_new_step_run(conn, clean),
         )
 
-    def record_cache_hit(self, step_run: StepRunRecord) -> None:
-        """Insert a cached step run and copy its source's metrics, atomically."""
-        clean = c.clean_step_run(step_run)
-        source = clean.cached_from
-        if source is None:
-            raise ValueError("record_cache_hit needs step_run.cached_from.")
+    def record_cache_hits(self, step_runs: Sequence[StepRunRecord]) -> None:
+        """Insert cached step runs and copy their sources' metrics, atomically."""
+        clean = [c.clean_step_run(step_run) for step_run in step_runs]
+        if any(step_run.cached_from is None for step_run in clean):
+            raise InvalidRecordError("A cache hit needs `cached_from`.")
 
         def write(conn: Any) -> None:
-            _steps.insert_step_run(conn, clean)
-            _metrics.copy_step_metrics(conn, source, clean.run_id, clean.id)
+            for step_run in clean:
+                _steps.insert_step_run(conn, step_run)
+                _metrics.copy_step_metrics(
+                    conn, str(step_run.cached_from), step_run.run_id, step_run.id
+                )
 
-        self._db.write(write, lambda conn: _steps.diagnose_new_step_run(conn, clean))
+        def diagnose(conn: Any) -> None:
+            for step_run in clean:
+                _steps.diagnose_new_step_run(conn, step_run)
+
+        if clean:
+            self._db.write(write, diagnose)
 
     def finish_step_run(
         self,
@@ -153,7 +172,16 @@ class SqlMetadataStore(SqlModelRecords, SqlGovernanceMixin, SqlCatalogRecords):
 
     def get_artifact(self, artifact_id: str) -> ArtifactRecord:
         """Return an artifact by id or unique prefix (>= 4 characters)."""
-        return self._db.read(lambda conn: _steps.find_artifact(conn, artifact_id))
+        # Artifact records never change once stored, so full ids are memoised
+        # (cache lookups fetch the same outputs run after run).
+        cached = self._artifacts.get(artifact_id)
+        if cached is not None:
+            return cached
+        found = self._db.read(lambda conn: _steps.find_artifact(conn, artifact_id))
+        if len(self._artifacts) >= _ARTIFACT_MEMO:
+            self._artifacts.clear()
+        self._artifacts[found.id] = found
+        return found
 
     def list_artifacts(
         self,
