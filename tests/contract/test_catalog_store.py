@@ -7,9 +7,7 @@ Each test receives a fresh, empty store: in memory, a SQLite file in
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,27 +30,8 @@ from rung.metadata import (
     StepRunNotFoundError,
     StepRunRecord,
 )
-from tests.contract.test_metadata_store import _opened, _pg_schema_url
 
 COLUMNS = (ColumnRecord("id", "int64", False), ColumnRecord("email", "string", True))
-
-
-@pytest.fixture(
-    params=[
-        "memory",
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.integration),
-    ]
-)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MetadataStore]:
-    """A fresh, empty store of each backend, closed after the test."""
-    if request.param == "postgresql":
-        with _pg_schema_url() as url:
-            yield from _opened(url)
-    elif request.param == "sqlite":
-        yield from _opened(f"sqlite:///{tmp_path / 'metadata.db'}")
-    else:
-        yield from _opened("memory://")
 
 
 def _id() -> str:

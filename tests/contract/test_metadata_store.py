@@ -7,12 +7,11 @@ is dropped afterwards.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
 import uuid
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
@@ -33,61 +32,9 @@ from rung.metadata import (
     RunRecord,
     StepRunNotFoundError,
     StepRunRecord,
-    open_metadata_store,
 )
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
-
-PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
 
 # -- fixtures and factories ---------------------------------------------------
-
-
-@pytest.fixture(
-    params=[
-        "memory",
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.integration),
-    ]
-)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MetadataStore]:
-    """A fresh, empty store of each backend, closed after the test."""
-    if request.param == "postgresql":
-        with _pg_schema_url() as url:
-            yield from _opened(url)
-    elif request.param == "sqlite":
-        yield from _opened(f"sqlite:///{tmp_path / 'metadata.db'}")
-    else:
-        yield from _opened("memory://")
-
-
-def _opened(url: str) -> Iterator[MetadataStore]:
-    store = open_metadata_store(url)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-@contextlib.contextmanager
-def _pg_schema_url() -> Iterator[str]:
-    """Create a PostgreSQL schema, yield a URL that uses it, then drop it."""
-    psycopg = pytest.importorskip("psycopg")
-    schema = f"rung_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3) as db:
-            db.execute(f'CREATE SCHEMA "{schema}"')
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable at {PG_ADMIN_DSN}: {exc}")
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as db:
-            db.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def _id() -> str:

@@ -30,41 +30,13 @@ from rung.metadata import (
     ModelVersionRecord,
     RoleRecord,
     SignatureColumn,
-    open_metadata_store,
 )
-from tests.contract.test_metadata_store import _pg_schema_url, make_artifact
+from tests.contract.test_metadata_store import make_artifact
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-    from pathlib import Path
+    from collections.abc import Callable
 
 PROJECT = "demo"
-
-
-@pytest.fixture(
-    params=[
-        "memory",
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.integration),
-    ]
-)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MetadataStore]:
-    """A fresh, empty store of each backend, closed after the test."""
-    if request.param == "postgresql":
-        with _pg_schema_url() as url:
-            yield from _opened(url)
-    elif request.param == "sqlite":
-        yield from _opened(f"sqlite:///{tmp_path / 'metadata.db'}")
-    else:
-        yield from _opened("memory://")
-
-
-def _opened(url: str) -> Iterator[MetadataStore]:
-    opened = open_metadata_store(url)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture

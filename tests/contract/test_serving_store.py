@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
@@ -19,39 +19,7 @@ from rung.metadata import (
     MetadataStore,
     PredictionBatchRecord,
     ServingRecords,
-    open_metadata_store,
 )
-from tests.contract.test_governance_store import _pg_schema_url
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
-
-
-@pytest.fixture(
-    params=[
-        "memory",
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.integration),
-    ]
-)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MetadataStore]:
-    """A fresh, empty store of each backend, closed after the test."""
-    if request.param == "postgresql":
-        with _pg_schema_url() as url:
-            yield from _opened(url)
-    elif request.param == "sqlite":
-        yield from _opened(f"sqlite:///{tmp_path / 'metadata.db'}")
-    else:
-        yield from _opened("memory://")
-
-
-def _opened(url: str) -> Iterator[MetadataStore]:
-    opened = open_metadata_store(url)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def deployment(**fields: Any) -> DeploymentRecord:
