@@ -97,3 +97,13 @@ def test_help_loads_no_heavy_module() -> None:
     )
     assert "Usage: rung" in done.stdout
     assert done.stderr.strip() == ""
+
+
+def test_lazy_command_help_matches_each_command() -> None:
+    from rung.cli._lazy import COMMANDS, load_command
+
+    for name, entry in COMMANDS.items():
+        command = load_command(name)
+        assert command.name == name
+        real = (command.help or "").strip().splitlines()[0]
+        assert real.startswith(entry.help.rstrip(".").split(" (")[0]), (name, real)

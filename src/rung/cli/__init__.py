@@ -7,29 +7,15 @@ import traceback
 
 import typer
 
-from rung.cli import (
-    artifacts,
-    datasets,
-    demo,
-    init,
-    lineage,
-    models,
-    monitor,
-    package,
-    pipelines,
-    policies,
-    predictions,
-    run,
-    runs,
-    serve,
-)
 from rung.cli._common import err_console, state
+from rung.cli._lazy import LazyGroup
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="rung",
-    help="Rung: pipelines, tracking, artifacts and lineage for ML teams.",
+    cls=LazyGroup,
+    help="Rung: pipelines, registry, serving, monitoring and governance for ML.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -54,24 +40,8 @@ def _root(
         False, "--version", callback=_version, is_eager=True, help="Print the version."
     ),
 ) -> None:
-    """Rung: pipelines, tracking, artifacts and lineage for ML teams."""
+    """Rung: pipelines, registry, serving, monitoring and governance for ML."""
     state.verbose = verbose
-
-
-init.register(app)
-run.register(app)
-demo.register(app)
-package.register(app)
-app.add_typer(runs.app, name="runs")
-app.add_typer(artifacts.app, name="artifacts")
-app.add_typer(pipelines.app, name="pipelines")
-app.add_typer(models.app, name="models")
-app.add_typer(datasets.app, name="datasets")
-app.add_typer(policies.app, name="policies")
-app.add_typer(monitor.app, name="monitor")
-lineage.register(app)
-serve.register(app)
-predictions.register(app)
 
 
 def main() -> None:

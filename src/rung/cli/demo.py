@@ -8,12 +8,7 @@ import typer
 
 from rung.cli._common import console, open_client, short, styled_status
 
-__all__ = ["register"]
-
-
-def register(app: typer.Typer) -> None:
-    """Add the command to ``app``."""
-    app.command("demo")(demo)
+__all__ = ["demo"]
 
 
 def demo(

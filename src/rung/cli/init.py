@@ -8,12 +8,7 @@ import typer
 
 from rung.cli._common import console
 
-__all__ = ["register"]
-
-
-def register(app: typer.Typer) -> None:
-    """Add the command to ``app``."""
-    app.command("init")(init)
+__all__ = ["init"]
 
 
 def init(

@@ -15,12 +15,7 @@ if TYPE_CHECKING:
     from rung.catalog import GraphNode, LineageGraph
     from rung.catalog._lineage import Direction
 
-__all__ = ["register"]
-
-
-def register(app: typer.Typer) -> None:
-    """Add the command to ``app``."""
-    app.command("lineage")(lineage)
+__all__ = ["lineage"]
 
 
 def lineage(

@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 if TYPE_CHECKING:
     from rung.packaging import Bundle
 
-__all__ = ["app", "bundle_run_target", "register"]
+__all__ = ["app", "bundle_run_target"]
 
 
 class _BuildByDefault(TyperGroup):
@@ -37,11 +37,6 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-
-
-def register(root: typer.Typer) -> None:
-    """Add the ``package`` command group to ``root``."""
-    root.add_typer(app, name="package")
 
 
 @app.command("build")

@@ -12,7 +12,7 @@ from rung.cli._common import console, open_client, print_json
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["app", "register"]
+__all__ = ["app", "predict"]
 
 app = typer.Typer(
     help="The prediction log: query it with SQL, list batches and deployments.",
@@ -21,12 +21,6 @@ app = typer.Typer(
 
 _JSON = typer.Option(False, "--json", help="Print JSON.")
 _MODEL = typer.Option(None, "--model", help="Only this model.")
-
-
-def register(root: typer.Typer) -> None:
-    """Add ``rung predict`` and the ``rung predictions`` group to ``root``."""
-    root.command("predict")(predict)
-    root.add_typer(app, name="predictions")
 
 
 def predict(

@@ -15,12 +15,7 @@ if TYPE_CHECKING:
     from rung.client import Client
     from rung.tracking import Run
 
-__all__ = ["register", "show_run_result"]
-
-
-def register(app: typer.Typer) -> None:
-    """Add the command to ``app``."""
-    app.command("run")(run)
+__all__ = ["run", "show_run_result"]
 
 
 def run(

@@ -6,12 +6,7 @@ import typer
 
 from rung.cli._common import console, err_console
 
-__all__ = ["register"]
-
-
-def register(app: typer.Typer) -> None:
-    """Add the command to ``app``."""
-    app.command("serve")(serve)
+__all__ = ["serve"]
 
 
 def serve(
