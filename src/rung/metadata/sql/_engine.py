@@ -227,6 +227,9 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # 64 MiB of page cache (default 2 MiB): batched metric inserts keep the
+        # metrics indexes in memory instead of re-reading pages.
+        cursor.execute("PRAGMA cache_size=-65536")
     finally:
         cursor.close()
 
