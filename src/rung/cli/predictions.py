@@ -108,9 +108,11 @@ def batches(
 def deployments(model: str = _MODEL, as_json: bool = _JSON) -> None:
     """List deployments (rung serve), newest first."""
     from rung._internal.timeutil import format_time
+    from rung.serving import reap_dead_deployments
 
     with open_client() as client:
         ws = client.workspace
+        reap_dead_deployments(ws)
         found = ws.metadata.list_deployments(project=ws.project, model=model)
     if as_json:
         print_json(found)

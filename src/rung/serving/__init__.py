@@ -51,6 +51,7 @@ __all__ = [
     "prediction_relation",
     "query_predictions",
     "read_predictions",
+    "reap_dead_deployments",
     "start_deployment",
 ]
 
@@ -67,6 +68,7 @@ _LAZY = {
     "batch_predict_step": "rung.serving._batch",
     "check_bind": "rung.serving._deploy",
     "finish_deployment": "rung.serving._deploy",
+    "reap_dead_deployments": "rung.serving._deploy",
     "is_loopback": "rung.serving._deploy",
     "log_feedback": "rung.serving._api",
     "log_predictions": "rung.serving._api",
@@ -102,6 +104,7 @@ if TYPE_CHECKING:
         check_bind,
         finish_deployment,
         is_loopback,
+        reap_dead_deployments,
         start_deployment,
     )
     from rung.serving._ids import PredictionIds

@@ -22,6 +22,7 @@ __all__ = [
     "check_residency",
     "finish_deployment",
     "is_loopback",
+    "reap_dead_deployments",
     "start_deployment",
 ]
 
@@ -110,6 +111,30 @@ def finish_deployment(
     return workspace.metadata.update_deployment(
         deployment_id, {"status": status, "stopped_at": at, "updated_at": at}
     )
+
+
+def reap_dead_deployments(workspace: Workspace) -> list[str]:
+    """Mark ``running`` deployments whose server process died as ``failed``.
+
+    Only deployments started on this machine can be checked (by process id);
+    returns the ids marked.
+    """
+    from rung.tracking import process_alive
+
+    here = socket.gethostname()
+    reaped = []
+    for deployment in workspace.metadata.list_deployments(
+        project=workspace.project, status="running", limit=None
+    ):
+        if not deployment.pid:
+            continue
+        if deployment.config.get("hostname") != here:
+            continue
+        if process_alive(deployment.pid, deployment.started_at):
+            continue
+        finish_deployment(workspace, deployment.id, status="failed")
+        reaped.append(deployment.id)
+    return reaped
 
 
 def _name(served: ServedModel, options: ServeOptions) -> str:

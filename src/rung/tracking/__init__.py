@@ -18,7 +18,13 @@ from rung.tracking._api import (
 from rung.tracking._buffer import MetricBuffer, buffer_for
 from rung.tracking._compare import RunComparison, compare_runs
 from rung.tracking._context import RunScope, current_scope, scoped
-from rung.tracking._lifecycle import begin_run, end_run, is_alive, reap_stale_runs
+from rung.tracking._lifecycle import (
+    begin_run,
+    end_run,
+    is_alive,
+    process_alive,
+    reap_stale_runs,
+)
 from rung.tracking._provenance import (
     CodeVersion,
     code_version,
@@ -47,6 +53,7 @@ __all__ = [
     "log_metric",
     "log_metrics",
     "log_params",
+    "process_alive",
     "reap_stale_runs",
     "scoped",
     "set_tags",

@@ -15,7 +15,14 @@ if TYPE_CHECKING:
     from rung.metadata import RunRecord
     from rung.workspace import Workspace
 
-__all__ = ["begin_run", "end_run", "heartbeats", "is_alive", "reap_stale_runs"]
+__all__ = [
+    "begin_run",
+    "end_run",
+    "heartbeats",
+    "is_alive",
+    "process_alive",
+    "reap_stale_runs",
+]
 
 
 def begin_run(
@@ -132,7 +139,7 @@ def is_alive(run: RunRecord, stale_after: float) -> bool:
     if heartbeats.is_local(run.id):
         return True
     if run.host == host_name() and run.pid:
-        return _pid_started_before(run.pid, run.started_at)
+        return process_alive(run.pid, run.started_at)
     last = run.heartbeat_at or run.started_at
     return now() - last < stale_after
 
@@ -156,7 +163,9 @@ def reap_stale_runs(workspace: Workspace) -> list[str]:
     return reaped
 
 
-def _pid_started_before(pid: int, started_at: float) -> bool:
+def process_alive(pid: int, started_at: float) -> bool:
+    """True when process ``pid`` on this machine runs and predates ``started_at``
+    (a newer process with the same id is a reused id, not the original)."""
     import psutil
 
     try:
