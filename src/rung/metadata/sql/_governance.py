@@ -104,6 +104,13 @@ class SqlGovernanceMixin:
 
 
 def _insert_policy_set(conn: sa.Connection, draft: PolicySetRecord) -> PolicySetRecord:
+    if conn.dialect.name == "postgresql":
+        # Concurrent applies to one project number their versions one after the
+        # other (SQLite writers are serialised by BEGIN IMMEDIATE already).
+        conn.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"rung.policy_sets.{draft.project}"},
+        )
     newest = conn.execute(
         sa.select(sa.func.max(policy_sets.c.version)).where(
             policy_sets.c.project == draft.project
