@@ -8,24 +8,19 @@ order, and must succeed.
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "monitoring.md"
-_BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.DOTALL)
+from tests.doc_sessions import doc_blocks, doc_session, session_env, write_doc_files
 
-
-def blocks() -> list[tuple[str, str]]:
-    return [(kind, body) for kind, body in _BLOCK.findall(DOC.read_text())]
+GUIDE = "monitoring.md"
 
 
 def test_every_file_block_names_its_file() -> None:
-    files = [b for k, b in blocks() if b.startswith("# file: ")]
+    files = [b for k, b in doc_blocks(GUIDE) if b.startswith("# file: ")]
     assert {b.splitlines()[0][8:] for b in files} == {
         "train.py",
         "traffic.py",
@@ -35,15 +30,10 @@ def test_every_file_block_names_its_file() -> None:
 
 @pytest.mark.slow
 def test_the_documented_session_runs(tmp_path: Path) -> None:
-    for _kind, body in blocks():
-        if body.startswith("# file: "):
-            name = body.splitlines()[0][len("# file: ") :]
-            (tmp_path / name).write_text(body)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNG_")}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    [session] = [b for k, b in blocks() if k == "console"]
+    write_doc_files(GUIDE, tmp_path)
+    env = session_env()
     outputs = []
-    for line in session.splitlines():
+    for line in doc_session(GUIDE):
         command = line.removeprefix("$ ")
         done = subprocess.run(
             ["bash", "-c", command.replace("python ", f"{sys.executable} ", 1)],

@@ -8,47 +8,38 @@ stopped with SIGTERM after the last line that talks to it.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "serving.md"
-_BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.DOTALL)
+from tests.doc_sessions import doc_blocks, doc_session, session_env, write_doc_files
 
-
-def blocks() -> list[tuple[str, str]]:
-    return [(kind, body) for kind, body in _BLOCK.findall(DOC.read_text())]
+GUIDE = "serving.md"
 
 
 def test_the_doc_has_one_file_and_one_session() -> None:
-    files = [b for k, b in blocks() if b.startswith("# file: ")]
+    files = [b for k, b in doc_blocks(GUIDE) if b.startswith("# file: ")]
     assert [b.splitlines()[0] for b in files] == ["# file: train.py"]
-    assert len([b for k, b in blocks() if k == "console"]) == 1
+    assert len([b for k, b in doc_blocks(GUIDE) if k == "console"]) == 1
 
 
 @pytest.mark.slow
 def test_the_documented_session_runs(tmp_path: Path) -> None:
-    for _kind, body in blocks():
-        if body.startswith("# file: "):
-            (tmp_path / body.splitlines()[0][8:]).write_text(body)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNG_")}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    write_doc_files(GUIDE, tmp_path)
+    env = session_env()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = str(sock.getsockname()[1])
-    [session] = [b for k, b in blocks() if k == "console"]
     outputs: list[str] = []
     server: subprocess.Popen[str] | None = None
     try:
-        for line in session.splitlines():
+        for line in doc_session(GUIDE):
             command = line.removeprefix("$ ").split("  # ")[0].replace("8000", port)
             if command.startswith("rung serve"):
                 server = subprocess.Popen(
