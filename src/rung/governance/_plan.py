@@ -160,9 +160,6 @@ def check_plan(workspace: Workspace, plan: ExecutionPlan) -> None:
     policy_set = active_policies(workspace)
     if policy_set is None:
         return
-    from rung.governance._runtime import ensure_read_check
-
-    ensure_read_check()
     report = explain_plan(workspace, plan, policy_set)
     record_decisions(
         workspace,

@@ -40,16 +40,8 @@ if TYPE_CHECKING:
     from rung.tracking import RunScope
     from rung.workspace import Workspace
 
-__all__ = ["check_flow", "check_read", "check_step_inputs", "ensure_read_check"]
-
-READ_CHECK = "rung.governance:check_read"
-
-
-def ensure_read_check() -> None:
-    """Register :func:`check_read` with the catalog (idempotent, by name)."""
-    from rung.catalog import add_read_check
-
-    add_read_check(READ_CHECK)
+# Registered with the catalog by name in ``rung.catalog``: every read is judged.
+__all__ = ["check_flow", "check_read", "check_step_inputs"]
 
 
 def check_read(
@@ -109,8 +101,6 @@ def check_step_inputs(inputs: StepInputs) -> None:
     policy_set = policies_for_run(workspace, context.run_id)
     if policy_set is None:
         return
-    # The step may run in a worker process where no plan check ran.
-    ensure_read_check()
     if not inputs.artifacts:
         return
     bare = {

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pytest
 
-from rung.catalog import _read, register_dataset
+from rung.catalog import _read, add_read_check, register_dataset
 from rung.governance import apply_policies
-from rung.governance._runtime import ensure_read_check
 
 if TYPE_CHECKING:
     from rung.workspace import Workspace
@@ -44,7 +43,7 @@ def claims_frame() -> pd.DataFrame:
 def _read_check_registered() -> Iterator[None]:
     """Governance's read check is on (as after any run), and nothing leaks."""
     checks = _read._checks.entries()
-    ensure_read_check()
+    add_read_check("rung.governance:check_read")
     yield
     _read._checks.replace(checks)
 
