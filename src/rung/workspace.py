@@ -1,8 +1,22 @@
-"""The workspace: one metadata store plus one artifact store.
+"""The workspace: one database of records plus one artifact store.
 
 Everything Rung records goes through a :class:`Workspace`. It joins the two
 stores without letting them know about each other: an artifact's bytes go to
-the artifact store, its record to the metadata store.
+the artifact store, its record to the database. The database hands out one
+typed store per domain, all sharing its connections:
+
+================  ===================================================
+``ws.runs``       runs, step runs, artifacts, lineage, metrics
+``ws.models``     the model registry
+``ws.datasets``   the data catalog
+``ws.policies``   governance policy sets and decisions
+``ws.deployments`` serving deployments and prediction-log batches
+``ws.monitors``   monitors, evaluations and alerts
+================  ===================================================
+
+Which class serves which store is wired in ``pyproject.toml`` (entry-point
+group ``rung.sql_stores``), never named here. State that belongs to one
+workspace (buffers, caches, heartbeats) hangs off it with :meth:`attach`.
 
 Example:
     >>> from rung.workspace import Workspace
@@ -10,6 +24,8 @@ Example:
     >>> record = ws.put_artifact({"accuracy": 0.93})
     >>> ws.load_artifact(record.id)
     {'accuracy': 0.93}
+    >>> ws.runs.list_runs()
+    []
     >>> ws.close()
 """
 
@@ -18,16 +34,24 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from rung._internal.timeutil import now
 from rung.errors import ArtifactNotFoundError
 
 if TYPE_CHECKING:
     from rung.artifacts import ArtifactStore, StoredArtifact
-    from rung.metadata import ArtifactRecord, MetadataStore
+    from rung.catalog.store import DatasetStore
+    from rung.governance.store import PolicyStore
+    from rung.metadata import ArtifactRecord, RunStore
+    from rung.monitoring.store import MonitorStore
+    from rung.registry.store import ModelStore
+    from rung.serving.store import DeploymentStore
+    from rung.store import StoreBackend
 
 __all__ = ["Workspace", "WorkspaceOptions"]
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +69,10 @@ class WorkspaceOptions:
 
 
 class Workspace:
-    """A metadata store and an artifact store, plus who and what is recording.
+    """A database of records and an artifact store, plus who is recording.
 
     Args:
-        metadata: where records go.
+        backend: where records go (see :func:`rung.store.open_backend`).
         artifacts: where artifact bytes go.
         project: project name stamped on every run.
         user: user name stamped on every run.
@@ -57,20 +81,21 @@ class Workspace:
 
     def __init__(
         self,
-        metadata: MetadataStore,
+        backend: StoreBackend,
         artifacts: ArtifactStore,
         *,
         project: str = "default",
         user: str = "unknown",
         options: WorkspaceOptions | None = None,
     ) -> None:
-        self.metadata = metadata
+        self.backend = backend
         self.artifacts = artifacts
         self.project = project
         self.user = user
         self.options = options or WorkspaceOptions()
         self._close_hooks: list[Callable[[], None]] = []
-        self._lock = threading.Lock()
+        self._attached: dict[str, Any] = {}
+        self._lock = threading.RLock()
         self._closed = False
 
     @classmethod
@@ -83,17 +108,80 @@ class Workspace:
         user: str = "unknown",
         options: WorkspaceOptions | None = None,
     ) -> Workspace:
-        """Build a workspace from a metadata URL and an artifact URL (no I/O yet)."""
+        """Build a workspace from a database URL and an artifact URL (no I/O yet).
+
+        ``memory://`` for both gives a private workspace that lives in memory
+        (SQLite in memory and a dict of bytes), for tests and notebooks.
+        """
         from rung.artifacts import open_artifact_store
-        from rung.metadata import open_metadata_store
+        from rung.store import open_backend
 
         return cls(
-            open_metadata_store(metadata_url),
+            open_backend(metadata_url),
             open_artifact_store(artifact_url),
             project=project,
             user=user,
             options=options,
         )
+
+    # -- typed stores, one per domain ------------------------------------------------
+
+    @property
+    def runs(self) -> RunStore:
+        """Runs, step runs, artifacts, lineage, metrics and environments."""
+        return cast("RunStore", self.backend.open_store("runs"))
+
+    @property
+    def models(self) -> ModelStore:
+        """The model registry: versions, aliases, approvals, audit."""
+        return cast("ModelStore", self.backend.open_store("models"))
+
+    @property
+    def datasets(self) -> DatasetStore:
+        """The data catalog: datasets, versions, reads."""
+        return cast("DatasetStore", self.backend.open_store("datasets"))
+
+    @property
+    def policies(self) -> PolicyStore:
+        """Governance: policy set versions and the decision audit."""
+        return cast("PolicyStore", self.backend.open_store("policies"))
+
+    @property
+    def deployments(self) -> DeploymentStore:
+        """Serving: deployments and the prediction-log batch index."""
+        return cast("DeploymentStore", self.backend.open_store("deployments"))
+
+    @property
+    def monitors(self) -> MonitorStore:
+        """Monitoring: monitors, evaluations, check values and alerts."""
+        return cast("MonitorStore", self.backend.open_store("monitors"))
+
+    def store(self, name: str) -> Any:
+        """Return the store registered as ``name`` (for stores added by plugins)."""
+        return self.backend.open_store(name)
+
+    # -- state that belongs to this workspace ------------------------------------------
+
+    def attach(self, key: str, factory: Callable[[], _T]) -> _T:
+        """Return the object attached under ``key``, creating it once.
+
+        Domains keep per-workspace state here (metric buffers, caches,
+        heartbeats) instead of in module globals, so two workspaces in one
+        process never share it. An attached object with a ``close()`` method
+        is closed when the workspace closes, after the close hooks.
+
+        Example:
+            >>> ws = Workspace.from_urls("memory://", "memory://")
+            >>> cache = ws.attach("example.cache", dict)
+            >>> cache is ws.attach("example.cache", dict)
+            True
+        """
+        with self._lock:
+            found = self._attached.get(key)
+            if found is None:
+                found = factory()
+                self._attached[key] = found
+            return cast("_T", found)
 
     def store_value(
         self,
@@ -104,7 +192,7 @@ class Workspace:
     ) -> ArtifactRecord:
         """Write ``value``'s bytes to the artifact store; return its record.
 
-        The record is not yet in the metadata store: callers add it in the
+        The record is not yet in the database: callers add it in the
         same transaction as the lineage that points at it.
         """
         from rung.artifacts import save_value
@@ -121,11 +209,11 @@ class Workspace:
         allow_pickle: bool = False,
         materializer: str | None = None,
     ) -> ArtifactRecord:
-        """Store ``value`` and index it in the metadata store; return its record."""
+        """Store ``value`` and index it in ``ws.runs``; return its record."""
         record = self.store_value(
             value, allow_pickle=allow_pickle, materializer=materializer
         )
-        self.metadata.add_artifacts([record])
+        self.runs.add_artifacts([record])
         return record
 
     def load_artifact(
@@ -140,9 +228,7 @@ class Workspace:
         from rung.artifacts import load_value
 
         record = (
-            self.metadata.get_artifact(artifact)
-            if isinstance(artifact, str)
-            else artifact
+            self.runs.get_artifact(artifact) if isinstance(artifact, str) else artifact
         )
         return load_value(self.artifacts, _to_stored(record), allow_pickle=allow_pickle)
 
@@ -173,7 +259,11 @@ class Workspace:
             hooks, self._close_hooks = self._close_hooks, []
         for hook in hooks:
             hook()
-        self.metadata.close()
+        for attached in reversed(list(self._attached.values())):
+            closer = getattr(attached, "close", None)
+            if callable(closer):
+                closer()
+        self.backend.close()
         closer = getattr(self.artifacts, "close", None)
         if callable(closer):
             closer()
@@ -186,7 +276,7 @@ class Workspace:
 
     def __repr__(self) -> str:
         return (
-            f"Workspace(project={self.project!r}, metadata={self.metadata.url!r}, "
+            f"Workspace(project={self.project!r}, backend={self.backend.url!r}, "
             f"artifacts={self.artifacts.url!r})"
         )
 

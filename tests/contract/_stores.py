@@ -1,14 +1,18 @@
-"""Fresh metadata stores for the contract suites: memory, SQLite, PostgreSQL."""
+"""Fresh domain stores for the contract suites: SQLite in memory, SQLite, PostgreSQL.
+
+Every suite runs against one backend (one database) and reaches each domain's
+store through it, exactly as a workspace does.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from rung.metadata import MetadataStore, open_metadata_store
+from rung.store import StoreBackend, open_backend
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -22,13 +26,36 @@ BACKENDS = [
 ]
 
 
-def opened(url: str) -> Iterator[MetadataStore]:
-    """Open a store, yield it, close it."""
-    store = open_metadata_store(url)
+STORE_NAMES = ("runs", "models", "datasets", "policies", "deployments", "monitors")
+
+
+class DomainStores:
+    """Every domain store of one backend; ``stores.add_monitor(...)`` calls the
+    store that defines the method (the suites set up runs, artifacts and
+    models beside the records they test)."""
+
+    def __init__(self, backend: StoreBackend) -> None:
+        self.backend = backend
+        self.url = backend.url
+
+    def __getattr__(self, name: str) -> Any:
+        for store_name in STORE_NAMES:
+            store = self.backend.open_store(store_name)
+            if hasattr(store, name):
+                return getattr(store, name)
+        raise AttributeError(name)
+
+    def close(self) -> None:
+        self.backend.close()
+
+
+def opened(url: str) -> Iterator[Any]:
+    """Open a backend, yield its stores, close it."""
+    stores = DomainStores(open_backend(url))
     try:
-        yield store
+        yield stores
     finally:
-        store.close()
+        stores.close()
 
 
 @contextlib.contextmanager

@@ -12,11 +12,11 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from rung.metadata import MetadataStore
+    from rung.metadata import RunStore
 
 
 @pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MetadataStore]:
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunStore]:
     """A fresh, empty store of each backend, closed after the test."""
     if request.param == "postgresql":
         with pg_schema_url() as url:

@@ -1,4 +1,4 @@
-"""The ``CatalogRecords`` contract, run against every metadata backend.
+"""The ``DatasetStore`` contract, run against every metadata backend.
 
 Each test receives a fresh, empty store: in memory, a SQLite file in
 ``tmp_path``, and (marked ``integration``) a PostgreSQL schema of its own.
@@ -12,24 +12,21 @@ from typing import Any
 
 import pytest
 
+from rung.catalog.records import (
+    ColumnRecord,
+    DatasetReadRecord,
+    DatasetRecord,
+    DatasetVersionRecord,
+)
 from rung.errors import (
     ArtifactNotFoundError,
     CatalogError,
     DatasetNotFoundError,
     InvalidDatasetError,
     RunNotFoundError,
-)
-from rung.metadata import (
-    ArtifactRecord,
-    ColumnRecord,
-    DatasetReadRecord,
-    DatasetRecord,
-    DatasetVersionRecord,
-    MetadataStore,
-    RunRecord,
     StepRunNotFoundError,
-    StepRunRecord,
 )
+from rung.metadata import ArtifactRecord, RunRecord, RunStore, StepRunRecord
 
 COLUMNS = (ColumnRecord("id", "int64", False), ColumnRecord("email", "string", True))
 
@@ -82,9 +79,7 @@ def make_artifact() -> ArtifactRecord:
     )
 
 
-def registered(
-    store: MetadataStore, name: str = "claims", **fields: Any
-) -> DatasetRecord:
+def registered(store: RunStore, name: str = "claims", **fields: Any) -> DatasetRecord:
     dataset = make_dataset(name, **fields)
     return store.create_dataset(dataset, make_version(dataset, 1))
 
@@ -93,7 +88,7 @@ def registered(
 
 
 def test_create_dataset_round_trips_with_its_first_version(
-    store: MetadataStore,
+    store: RunStore,
 ) -> None:
     dataset = make_dataset()
     artifact = make_artifact()
@@ -106,14 +101,14 @@ def test_create_dataset_round_trips_with_its_first_version(
     assert store.get_artifact(artifact.id) == artifact
 
 
-def test_create_dataset_refuses_a_taken_name(store: MetadataStore) -> None:
+def test_create_dataset_refuses_a_taken_name(store: RunStore) -> None:
     registered(store)
     with pytest.raises(CatalogError, match="'claims' is already registered"):
         registered(store)
 
 
 def test_create_dataset_with_unknown_snapshot_records_nothing(
-    store: MetadataStore,
+    store: RunStore,
 ) -> None:
     dataset = make_dataset()
     version = make_version(dataset, 1, snapshot_artifact_id="f" * 64)
@@ -123,13 +118,13 @@ def test_create_dataset_with_unknown_snapshot_records_nothing(
         store.get_dataset("claims")
 
 
-def test_get_dataset_rejects_an_unknown_name(store: MetadataStore) -> None:
+def test_get_dataset_rejects_an_unknown_name(store: RunStore) -> None:
     with pytest.raises(DatasetNotFoundError, match="rung datasets list"):
         store.get_dataset("nope")
 
 
 def test_update_dataset_changes_fields_and_merges_column_notes(
-    store: MetadataStore,
+    store: RunStore,
 ) -> None:
     registered(store)
     updated = store.update_dataset(
@@ -157,7 +152,7 @@ def test_update_dataset_changes_fields_and_merges_column_notes(
 
 
 def test_update_dataset_rejects_unknown_columns_and_fields(
-    store: MetadataStore,
+    store: RunStore,
 ) -> None:
     registered(store)
     with pytest.raises(CatalogError, match=r"no column 'phone'.*id, email|email, id"):
@@ -169,7 +164,7 @@ def test_update_dataset_rejects_unknown_columns_and_fields(
 
 
 def test_list_datasets_filters_by_name_owner_tag_and_column(
-    store: MetadataStore,
+    store: RunStore,
 ) -> None:
     registered(store, "claims")
     registered(store, "members", owner="grace", tags=("health",))
@@ -192,7 +187,7 @@ def test_list_datasets_filters_by_name_owner_tag_and_column(
 
 
 def test_add_dataset_version_takes_the_next_number_and_keeps_notes(
-    store: MetadataStore,
+    store: RunStore,
 ) -> None:
     dataset = registered(store)
     store.update_dataset("claims", {"column_notes": {"email": {"tags": ["pii"]}}})
@@ -214,7 +209,7 @@ def test_add_dataset_version_takes_the_next_number_and_keeps_notes(
 
 
 def test_add_dataset_version_refuses_a_number_that_is_not_next(
-    store: MetadataStore,
+    store: RunStore,
 ) -> None:
     dataset = registered(store)
     with pytest.raises(
@@ -228,7 +223,7 @@ def test_add_dataset_version_refuses_a_number_that_is_not_next(
     assert store.get_dataset("claims").latest_version == 1
 
 
-def test_get_dataset_version_rejects_unknown_numbers(store: MetadataStore) -> None:
+def test_get_dataset_version_rejects_unknown_numbers(store: RunStore) -> None:
     registered(store)
     with pytest.raises(DatasetNotFoundError, match=r"no version 7 .*versions 1 to 1"):
         store.get_dataset_version("claims", 7)
@@ -238,7 +233,7 @@ def test_get_dataset_version_rejects_unknown_numbers(store: MetadataStore) -> No
         store.list_dataset_versions("nope")
 
 
-def test_find_dataset_version_by_id_or_prefix(store: MetadataStore) -> None:
+def test_find_dataset_version_by_id_or_prefix(store: RunStore) -> None:
     registered(store)
     version = store.get_dataset_version("claims")
     assert store.find_dataset_version(version.id) == version
@@ -252,7 +247,7 @@ def test_find_dataset_version_by_id_or_prefix(store: MetadataStore) -> None:
 # -- reads ------------------------------------------------------------------------
 
 
-def _run_with_step(store: MetadataStore) -> tuple[str, str]:
+def _run_with_step(store: RunStore) -> tuple[str, str]:
     run = RunRecord(_id(), "r", "demo", "ada", "running", 1000.0, pipeline="p")
     store.create_run(run)
     step = StepRunRecord(_id(), run.id, "load", "running", 1001.0)
@@ -260,7 +255,7 @@ def _run_with_step(store: MetadataStore) -> tuple[str, str]:
     return run.id, step.id
 
 
-def test_record_dataset_read_and_list_by_each_id(store: MetadataStore) -> None:
+def test_record_dataset_read_and_list_by_each_id(store: RunStore) -> None:
     registered(store)
     version = store.get_dataset_version("claims")
     run_id, step_id = _run_with_step(store)
@@ -278,7 +273,7 @@ def test_record_dataset_read_and_list_by_each_id(store: MetadataStore) -> None:
     assert store.list_dataset_reads(run_id=_id()) == []
 
 
-def test_record_dataset_read_rejects_unknown_ids(store: MetadataStore) -> None:
+def test_record_dataset_read_rejects_unknown_ids(store: RunStore) -> None:
     registered(store)
     version = store.get_dataset_version("claims")
     run_id, _ = _run_with_step(store)

@@ -1,4 +1,4 @@
-"""The ``GovernanceRecords`` contract (policy sets, decision audit), every backend.
+"""The ``PolicyStore`` contract (policy sets, decision audit), every backend.
 
 Each test receives a fresh, empty store: in memory, a SQLite file in
 ``tmp_path``, and (marked ``integration``) a PostgreSQL schema of its own that
@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import threading
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from rung.errors import PolicySetNotFoundError
-from rung.metadata import (
-    GovernanceRecords,
-    InvalidRecordError,
-    MetadataStore,
-    PolicyDecisionRecord,
-)
+from rung.errors import InvalidRecordError, PolicySetNotFoundError
+from rung.governance.records import PolicyDecisionRecord
+from rung.governance.store import PolicyStore
+
+if TYPE_CHECKING:
+    from rung.metadata import RunStore
 
 DOC: dict[str, Any] = {
     "version": 1,
@@ -46,11 +45,11 @@ def decision(**fields: Any) -> PolicyDecisionRecord:
 # -- policy sets -------------------------------------------------------------------
 
 
-def test_store_implements_the_governance_protocol(store: MetadataStore) -> None:
-    assert isinstance(store, GovernanceRecords)
+def test_store_implements_the_governance_protocol(store: RunStore) -> None:
+    assert isinstance(store, PolicyStore)
 
 
-def test_add_policy_set_numbers_versions_per_project(store: MetadataStore) -> None:
+def test_add_policy_set_numbers_versions_per_project(store: RunStore) -> None:
     first = store.add_policy_set("demo", DOC, user="ada", created_at=1.0, source="x")
     second = store.add_policy_set("demo", {"policies": []}, user="bo", created_at=2.0)
     other = store.add_policy_set("other", DOC, user="ada", created_at=3.0)
@@ -61,7 +60,7 @@ def test_add_policy_set_numbers_versions_per_project(store: MetadataStore) -> No
     assert first.digest != second.digest
 
 
-def test_get_policy_set_returns_the_newest_or_a_version(store: MetadataStore) -> None:
+def test_get_policy_set_returns_the_newest_or_a_version(store: RunStore) -> None:
     store.add_policy_set("demo", DOC, user="ada", created_at=1.0)
     store.add_policy_set("demo", {"policies": []}, user="bo", created_at=2.0)
     assert store.get_policy_set("demo").version == 2
@@ -70,18 +69,18 @@ def test_get_policy_set_returns_the_newest_or_a_version(store: MetadataStore) ->
     assert old.user == "ada"
 
 
-def test_get_policy_set_of_unknown_project_raises(store: MetadataStore) -> None:
+def test_get_policy_set_of_unknown_project_raises(store: RunStore) -> None:
     with pytest.raises(PolicySetNotFoundError, match=r"has no policy set.*apply"):
         store.get_policy_set("demo")
 
 
-def test_get_policy_set_of_unknown_version_raises(store: MetadataStore) -> None:
+def test_get_policy_set_of_unknown_version_raises(store: RunStore) -> None:
     store.add_policy_set("demo", DOC, user="ada", created_at=1.0)
     with pytest.raises(PolicySetNotFoundError, match="no policy set version 7"):
         store.get_policy_set("demo", 7)
 
 
-def test_list_policy_sets_is_newest_first_and_limited(store: MetadataStore) -> None:
+def test_list_policy_sets_is_newest_first_and_limited(store: RunStore) -> None:
     for when in range(3):
         store.add_policy_set("demo", DOC, user="ada", created_at=float(when))
     assert [s.version for s in store.list_policy_sets("demo")] == [3, 2, 1]
@@ -89,26 +88,26 @@ def test_list_policy_sets_is_newest_first_and_limited(store: MetadataStore) -> N
     assert store.list_policy_sets("nobody") == []
 
 
-def test_returned_documents_are_copies(store: MetadataStore) -> None:
+def test_returned_documents_are_copies(store: RunStore) -> None:
     record = store.add_policy_set("demo", DOC, user="ada", created_at=1.0)
     record.document["policies"].clear()
     assert store.get_policy_set("demo").document == DOC
 
 
 def test_add_policy_set_refuses_a_document_json_cannot_hold(
-    store: MetadataStore,
+    store: RunStore,
 ) -> None:
     with pytest.raises(InvalidRecordError, match="cannot be stored as JSON"):
         store.add_policy_set("demo", {"x": object()}, user="ada", created_at=1.0)
     assert store.list_policy_sets("demo") == []
 
 
-def test_add_policy_set_refuses_an_empty_project(store: MetadataStore) -> None:
+def test_add_policy_set_refuses_an_empty_project(store: RunStore) -> None:
     with pytest.raises(InvalidRecordError, match="needs a project name"):
         store.add_policy_set("", DOC, user="ada", created_at=1.0)
 
 
-def test_concurrent_applies_get_distinct_versions(store: MetadataStore) -> None:
+def test_concurrent_applies_get_distinct_versions(store: RunStore) -> None:
     errors: list[BaseException] = []
 
     def apply() -> None:
@@ -129,7 +128,7 @@ def test_concurrent_applies_get_distinct_versions(store: MetadataStore) -> None:
 # -- decisions ----------------------------------------------------------------------
 
 
-def test_decisions_round_trip_newest_first(store: MetadataStore) -> None:
+def test_decisions_round_trip_newest_first(store: RunStore) -> None:
     first = decision(details={"path": ["claims@v3", "train"]}, policy_version=2)
     second = decision(verdict="refuse", run_id="r" * 32, stage="run")
     store.add_policy_decisions([first])
@@ -137,13 +136,13 @@ def test_decisions_round_trip_newest_first(store: MetadataStore) -> None:
     assert store.list_policy_decisions() == [second, first]
 
 
-def test_decisions_of_one_batch_keep_their_order(store: MetadataStore) -> None:
+def test_decisions_of_one_batch_keep_their_order(store: RunStore) -> None:
     batch = [decision(rule=f"rule-{i}") for i in range(5)]
     store.add_policy_decisions(batch)
     assert store.list_policy_decisions() == list(reversed(batch))
 
 
-def test_list_policy_decisions_filters(store: MetadataStore) -> None:
+def test_list_policy_decisions_filters(store: RunStore) -> None:
     allowed = decision()
     refused = decision(verdict="refuse", run_id="a" * 32)
     elsewhere = decision(project="other")
@@ -154,7 +153,7 @@ def test_list_policy_decisions_filters(store: MetadataStore) -> None:
     assert len(store.list_policy_decisions(limit=2)) == 2
 
 
-def test_add_policy_decisions_with_nothing_is_a_no_op(store: MetadataStore) -> None:
+def test_add_policy_decisions_with_nothing_is_a_no_op(store: RunStore) -> None:
     store.add_policy_decisions([])
     assert store.list_policy_decisions() == []
 
@@ -169,14 +168,14 @@ def test_add_policy_decisions_with_nothing_is_a_no_op(store: MetadataStore) -> N
     ],
 )
 def test_add_policy_decisions_refuses_a_bad_decision_atomically(
-    store: MetadataStore, fields: dict[str, Any], message: str
+    store: RunStore, fields: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(InvalidRecordError, match=message):
         store.add_policy_decisions([decision(), decision(**fields)])
     assert store.list_policy_decisions() == []
 
 
-def test_add_policy_decisions_refuses_a_taken_id(store: MetadataStore) -> None:
+def test_add_policy_decisions_refuses_a_taken_id(store: RunStore) -> None:
     taken = decision()
     store.add_policy_decisions([taken])
     with pytest.raises(InvalidRecordError, match="already exists"):

@@ -1,4 +1,4 @@
-"""The ``MetadataStore`` contract, run against every backend.
+"""The ``RunStore`` contract, run against every backend.
 
 Each test receives a fresh, empty store: in memory, a SQLite file in
 ``tmp_path``, and (marked ``integration``) a PostgreSQL schema of its own that
@@ -18,19 +18,19 @@ import pytest
 from rung.errors import (
     AmbiguousIdError,
     ArtifactNotFoundError,
+    EnvironmentNotFoundError,
+    InvalidRecordError,
     MetadataError,
     RunNotFoundError,
+    StepRunNotFoundError,
 )
 from rung.metadata import (
     ArtifactRecord,
-    EnvironmentNotFoundError,
-    InvalidRecordError,
     LineageEdge,
-    MetadataStore,
     MetricRecord,
     PipelineSummary,
     RunRecord,
-    StepRunNotFoundError,
+    RunStore,
     StepRunRecord,
 )
 
@@ -80,13 +80,13 @@ def make_artifact(**fields: Any) -> ArtifactRecord:
 # -- runs ---------------------------------------------------------------------
 
 
-def test_store_implements_the_protocol(store: MetadataStore) -> None:
-    assert isinstance(store, MetadataStore)
+def test_store_implements_the_protocol(store: RunStore) -> None:
+    assert isinstance(store, RunStore)
     store.close()
     store.close()
 
 
-def test_create_run_round_trips_every_field(store: MetadataStore) -> None:
+def test_create_run_round_trips_every_field(store: RunStore) -> None:
     run = make_run(
         ended_at=1010.5,
         heartbeat_at=1009.25,
@@ -110,7 +110,7 @@ def test_create_run_round_trips_every_field(store: MetadataStore) -> None:
     assert store.get_run(run.id) == run
 
 
-def test_create_run_stores_params_as_json(store: MetadataStore) -> None:
+def test_create_run_stores_params_as_json(store: RunStore) -> None:
     run = make_run(params={"shape": (2, 3), "nan": math.inf}, config={"k": (1,)})
     store.create_run(run)
     got = store.get_run(run.id)
@@ -118,25 +118,25 @@ def test_create_run_stores_params_as_json(store: MetadataStore) -> None:
     assert got.config == {"k": [1]}
 
 
-def test_create_run_rejects_params_json_cannot_store(store: MetadataStore) -> None:
+def test_create_run_rejects_params_json_cannot_store(store: RunStore) -> None:
     with pytest.raises(InvalidRecordError, match=r"params\['when'\] cannot be stored"):
         store.create_run(make_run(params={"when": object()}))
     assert store.list_runs() == []
 
 
-def test_create_run_rejects_non_string_tag(store: MetadataStore) -> None:
+def test_create_run_rejects_non_string_tag(store: RunStore) -> None:
     with pytest.raises(
         InvalidRecordError, match=r"tags\['epoch'\] must be a str, got 3"
     ):
         store.create_run(make_run(tags={"epoch": 3}))
 
 
-def test_create_run_rejects_unknown_status(store: MetadataStore) -> None:
+def test_create_run_rejects_unknown_status(store: RunStore) -> None:
     with pytest.raises(InvalidRecordError, match=r"Invalid status 'done'.*running"):
         store.create_run(make_run(status="done"))
 
 
-def test_create_run_rejects_taken_id(store: MetadataStore) -> None:
+def test_create_run_rejects_taken_id(store: RunStore) -> None:
     run = make_run()
     store.create_run(run)
     with pytest.raises(InvalidRecordError, match=f"Run '{run.id}' already exists"):
@@ -144,27 +144,27 @@ def test_create_run_rejects_taken_id(store: MetadataStore) -> None:
     assert store.get_run(run.id).name == "training-1"
 
 
-def test_get_run_accepts_unique_prefix(store: MetadataStore) -> None:
+def test_get_run_accepts_unique_prefix(store: RunStore) -> None:
     run = make_run(id="abcd" + "0" * 28)
     store.create_run(run)
     store.create_run(make_run(id="abce" + "0" * 28))
     assert store.get_run("abcd").id == run.id
 
 
-def test_get_run_rejects_unknown_id(store: MetadataStore) -> None:
+def test_get_run_rejects_unknown_id(store: RunStore) -> None:
     with pytest.raises(
         RunNotFoundError, match=r"Run 'feed' not found\. List runs with"
     ):
         store.get_run("feed")
 
 
-def test_get_run_rejects_prefix_shorter_than_four(store: MetadataStore) -> None:
+def test_get_run_rejects_prefix_shorter_than_four(store: RunStore) -> None:
     store.create_run(make_run(id="abc" + "0" * 29))
     with pytest.raises(RunNotFoundError, match="at least 4 characters"):
         store.get_run("abc")
 
 
-def test_get_run_rejects_ambiguous_prefix(store: MetadataStore) -> None:
+def test_get_run_rejects_ambiguous_prefix(store: RunStore) -> None:
     first, second = "abcd1" + "0" * 27, "abcd2" + "0" * 27
     store.create_run(make_run(id=first))
     store.create_run(make_run(id=second))
@@ -172,7 +172,7 @@ def test_get_run_rejects_ambiguous_prefix(store: MetadataStore) -> None:
         store.get_run("abcd")
 
 
-def test_update_run_merges_params_and_tags(store: MetadataStore) -> None:
+def test_update_run_merges_params_and_tags(store: RunStore) -> None:
     run = make_run(params={"lr": 0.1, "bs": 8}, tags={"a": "1"})
     store.create_run(run)
     changes = {
@@ -187,7 +187,7 @@ def test_update_run_merges_params_and_tags(store: MetadataStore) -> None:
     assert store.get_run(run.id) == new
 
 
-def test_update_run_replaces_other_fields(store: MetadataStore) -> None:
+def test_update_run_replaces_other_fields(store: RunStore) -> None:
     run = make_run(config={"a": 1, "b": 2})
     store.create_run(run)
     changes = {
@@ -201,7 +201,7 @@ def test_update_run_replaces_other_fields(store: MetadataStore) -> None:
     assert store.get_run(run.id) == new
 
 
-def test_update_run_rejects_unknown_field(store: MetadataStore) -> None:
+def test_update_run_rejects_unknown_field(store: RunStore) -> None:
     run = make_run()
     store.create_run(run)
     with pytest.raises(ValueError, match=r"Cannot change 'colour' of run.*Changeable"):
@@ -209,19 +209,19 @@ def test_update_run_rejects_unknown_field(store: MetadataStore) -> None:
     assert store.get_run(run.id).status == "running"
 
 
-def test_update_run_rejects_id_change(store: MetadataStore) -> None:
+def test_update_run_rejects_id_change(store: RunStore) -> None:
     run = make_run()
     store.create_run(run)
     with pytest.raises(InvalidRecordError, match="Cannot change 'id'"):
         store.update_run(run.id, {"id": _id()})
 
 
-def test_update_run_rejects_unknown_run(store: MetadataStore) -> None:
+def test_update_run_rejects_unknown_run(store: RunStore) -> None:
     with pytest.raises(RunNotFoundError, match="Run 'nope' not found"):
         store.update_run("nope", {"status": "failed"})
 
 
-def test_list_runs_orders_newest_first_with_filters(store: MetadataStore) -> None:
+def test_list_runs_orders_newest_first_with_filters(store: RunStore) -> None:
     old = make_run(started_at=1.0, params={"p": 1}, tags={"t": "x"})
     mid = make_run(started_at=2.0, pipeline="scoring", status="completed")
     new = make_run(started_at=3.0, project="other")
@@ -239,7 +239,7 @@ def test_list_runs_orders_newest_first_with_filters(store: MetadataStore) -> Non
     assert store.list_runs(project="nobody") == []
 
 
-def test_list_pipelines_summarises_runs_per_pipeline(store: MetadataStore) -> None:
+def test_list_pipelines_summarises_runs_per_pipeline(store: RunStore) -> None:
     first = make_run(started_at=1.0, source="a.py:training")
     last = make_run(started_at=5.0, status="failed", source="b.py:training")
     scoring = make_run(started_at=2.0, pipeline="scoring")
@@ -257,7 +257,7 @@ def test_list_pipelines_summarises_runs_per_pipeline(store: MetadataStore) -> No
     ]
 
 
-def test_returned_records_do_not_share_state(store: MetadataStore) -> None:
+def test_returned_records_do_not_share_state(store: RunStore) -> None:
     run = make_run(params={"layers": [1, 2]})
     store.create_run(run)
     got = store.get_run(run.id)
@@ -269,7 +269,7 @@ def test_returned_records_do_not_share_state(store: MetadataStore) -> None:
 
 
 @pytest.fixture
-def run(store: MetadataStore) -> RunRecord:
+def run(store: RunStore) -> RunRecord:
     """A run stored in ``store``."""
     record = make_run()
     store.create_run(record)
@@ -277,7 +277,7 @@ def run(store: MetadataStore) -> RunRecord:
 
 
 def test_create_step_run_records_inputs_as_edges(
-    store: MetadataStore, run: RunRecord
+    store: RunStore, run: RunRecord
 ) -> None:
     data, model = make_artifact(), make_artifact(type="sklearn.Pipeline")
     store.add_artifacts([data, model])
@@ -292,21 +292,19 @@ def test_create_step_run_records_inputs_as_edges(
     ]
 
 
-def test_create_step_run_rejects_unknown_run(store: MetadataStore) -> None:
+def test_create_step_run_rejects_unknown_run(store: RunStore) -> None:
     with pytest.raises(RunNotFoundError, match="Run 'gone' not found"):
         store.create_step_run(make_step("gone"))
 
 
-def test_create_step_run_rejects_unknown_input(
-    store: MetadataStore, run: RunRecord
-) -> None:
+def test_create_step_run_rejects_unknown_input(store: RunStore, run: RunRecord) -> None:
     step = make_step(run.id, inputs={"data": "f" * 64})
     with pytest.raises(ArtifactNotFoundError, match=r"Unknown artifact id.*'f{64}'"):
         store.create_step_run(step)
     assert store.list_step_runs(run.id) == []
 
 
-def test_create_step_run_rejects_taken_id(store: MetadataStore, run: RunRecord) -> None:
+def test_create_step_run_rejects_taken_id(store: RunStore, run: RunRecord) -> None:
     step = make_step(run.id)
     store.create_step_run(step)
     with pytest.raises(
@@ -316,7 +314,7 @@ def test_create_step_run_rejects_taken_id(store: MetadataStore, run: RunRecord) 
 
 
 def test_finish_step_run_adds_artifacts_and_outputs(
-    store: MetadataStore, run: RunRecord
+    store: RunStore, run: RunRecord
 ) -> None:
     known = make_artifact(uri="first")
     store.add_artifacts([known])
@@ -345,7 +343,7 @@ def test_finish_step_run_adds_artifacts_and_outputs(
 
 
 def test_finish_step_run_is_atomic_when_an_output_is_unknown(
-    store: MetadataStore, run: RunRecord
+    store: RunStore, run: RunRecord
 ) -> None:
     step = make_step(run.id)
     store.create_step_run(step)
@@ -357,13 +355,13 @@ def test_finish_step_run_is_atomic_when_an_output_is_unknown(
     assert store.list_artifacts() == []
 
 
-def test_finish_step_run_rejects_unknown_step_run(store: MetadataStore) -> None:
+def test_finish_step_run_rejects_unknown_step_run(store: RunStore) -> None:
     with pytest.raises(StepRunNotFoundError, match="Step run 'nope' not found"):
         store.finish_step_run("nope", {"status": "failed"})
 
 
 def test_finish_step_run_rejects_read_only_field(
-    store: MetadataStore, run: RunRecord
+    store: RunStore, run: RunRecord
 ) -> None:
     step = make_step(run.id)
     store.create_step_run(step)
@@ -373,7 +371,7 @@ def test_finish_step_run_rejects_read_only_field(
         store.finish_step_run(step.id, {"status": "ok"})
 
 
-def test_list_step_runs_in_start_order(store: MetadataStore, run: RunRecord) -> None:
+def test_list_step_runs_in_start_order(store: RunStore, run: RunRecord) -> None:
     later = make_step(run.id, name="evaluate", started_at=1005.0, attempt=2)
     first = make_step(run.id, name="load", started_at=1001.0)
     middle = make_step(run.id, name="train", started_at=1003.0, status="failed")
@@ -388,7 +386,7 @@ def test_list_step_runs_in_start_order(store: MetadataStore, run: RunRecord) -> 
 
 
 def test_find_cached_step_run_returns_newest_completed(
-    store: MetadataStore, run: RunRecord
+    store: RunStore, run: RunRecord
 ) -> None:
     out = make_artifact()
     store.add_artifacts([out])
@@ -406,7 +404,7 @@ def test_find_cached_step_run_returns_newest_completed(
 # -- artifacts ----------------------------------------------------------------
 
 
-def test_add_artifacts_keeps_the_first_version(store: MetadataStore) -> None:
+def test_add_artifacts_keeps_the_first_version(store: RunStore) -> None:
     art = make_artifact(metadata={"shape": [10, 3], "schema": {"a": "int64"}})
     store.add_artifacts([art, make_artifact(id=art.id, uri="other")])
     store.add_artifacts([make_artifact(id=art.id, size_bytes=1)])
@@ -415,7 +413,7 @@ def test_add_artifacts_keeps_the_first_version(store: MetadataStore) -> None:
     assert store.list_artifacts() == [art]
 
 
-def test_get_artifact_by_prefix_and_failures(store: MetadataStore) -> None:
+def test_get_artifact_by_prefix_and_failures(store: RunStore) -> None:
     one, two = (
         make_artifact(id="beef1" + "0" * 59),
         make_artifact(id="beef2" + "0" * 59),
@@ -433,7 +431,7 @@ def test_get_artifact_by_prefix_and_failures(store: MetadataStore) -> None:
 
 
 def test_list_artifacts_filters_by_run_and_type(
-    store: MetadataStore, run: RunRecord
+    store: RunStore, run: RunRecord
 ) -> None:
     frame = make_artifact(created_at=1.0)
     model = make_artifact(type="sklearn.pipeline.Pipeline", created_at=2.0)
@@ -450,9 +448,7 @@ def test_list_artifacts_filters_by_run_and_type(
     assert store.list_artifacts(type_contains="100%_") == []
 
 
-def test_lineage_lists_producer_and_consumers(
-    store: MetadataStore, run: RunRecord
-) -> None:
+def test_lineage_lists_producer_and_consumers(store: RunStore, run: RunRecord) -> None:
     data = make_artifact()
     make_data = make_step(run.id, name="load", started_at=1.0)
     store.create_step_run(make_data)
@@ -470,9 +466,7 @@ def test_lineage_lists_producer_and_consumers(
         store.lineage("dead")
 
 
-def test_step_run_edges_of_unknown_step_run(
-    store: MetadataStore, run: RunRecord
-) -> None:
+def test_step_run_edges_of_unknown_step_run(store: RunStore, run: RunRecord) -> None:
     step = make_step(run.id)
     store.create_step_run(step)
     assert store.step_run_edges(step.id) == []
@@ -484,7 +478,7 @@ def test_step_run_edges_of_unknown_step_run(
 
 
 def test_get_metrics_returns_history_in_logging_order(
-    store: MetadataStore, run: RunRecord
+    store: RunStore, run: RunRecord
 ) -> None:
     step = make_step(run.id)
     store.create_step_run(step)
@@ -501,9 +495,7 @@ def test_get_metrics_returns_history_in_logging_order(
     assert store.get_metrics(run.id, "nothing") == []
 
 
-def test_log_metrics_keeps_nan_and_infinity(
-    store: MetadataStore, run: RunRecord
-) -> None:
+def test_log_metrics_keeps_nan_and_infinity(store: RunStore, run: RunRecord) -> None:
     store.log_metrics(
         [
             MetricRecord(run.id, "loss", math.nan, 1.0),
@@ -517,7 +509,7 @@ def test_log_metrics_keeps_nan_and_infinity(
 
 
 def test_log_metrics_rejects_unknown_run_and_writes_nothing(
-    store: MetadataStore, run: RunRecord
+    store: RunStore, run: RunRecord
 ) -> None:
     batch = [
         MetricRecord(run.id, "loss", 1.0, 1.0),
@@ -528,28 +520,24 @@ def test_log_metrics_rejects_unknown_run_and_writes_nothing(
     assert store.get_metrics(run.id) == []
 
 
-def test_log_metrics_rejects_unknown_step_run(
-    store: MetadataStore, run: RunRecord
-) -> None:
+def test_log_metrics_rejects_unknown_step_run(store: RunStore, run: RunRecord) -> None:
     with pytest.raises(StepRunNotFoundError, match="Step run 'ghost' not found"):
         store.log_metrics([MetricRecord(run.id, "loss", 1.0, 1.0, step_run_id="ghost")])
 
 
-def test_log_metrics_rejects_non_numeric_value(
-    store: MetadataStore, run: RunRecord
-) -> None:
+def test_log_metrics_rejects_non_numeric_value(store: RunStore, run: RunRecord) -> None:
     bad = MetricRecord(run.id, "loss", "high", 1.0)  # type: ignore[arg-type]
     with pytest.raises(InvalidRecordError, match="non-numeric value 'high'"):
         store.log_metrics([MetricRecord(run.id, "loss", 1, 1.0), bad])
 
 
-def test_get_metrics_of_unknown_run_raises(store: MetadataStore) -> None:
+def test_get_metrics_of_unknown_run_raises(store: RunStore) -> None:
     with pytest.raises(RunNotFoundError, match="Run 'ghost' not found"):
         store.get_metrics("ghost")
 
 
 def test_latest_metrics_returns_last_logged_value(
-    store: MetadataStore, run: RunRecord
+    store: RunStore, run: RunRecord
 ) -> None:
     other, silent = make_run(), make_run()
     store.create_run(other)
@@ -571,7 +559,7 @@ def test_latest_metrics_returns_last_logged_value(
     assert store.latest_metrics([]) == {}
 
 
-def test_environments_round_trip_and_are_idempotent(store: MetadataStore) -> None:
+def test_environments_round_trip_and_are_idempotent(store: RunStore) -> None:
     store.put_environment("h1", {"numpy": "2.1.0", "pandas": "2.2.3"})
     store.put_environment("h1", {"numpy": "1.0"})
     assert store.get_environment("h1") == {"numpy": "2.1.0", "pandas": "2.2.3"}
@@ -590,7 +578,7 @@ def test_errors_belong_to_rung_families() -> None:
 # -- threads ------------------------------------------------------------------
 
 
-def test_store_is_safe_to_share_between_threads(store: MetadataStore) -> None:
+def test_store_is_safe_to_share_between_threads(store: RunStore) -> None:
     errors: list[BaseException] = []
 
     def work() -> None:

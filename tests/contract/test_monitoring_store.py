@@ -1,4 +1,4 @@
-"""The ``MonitoringRecords`` contract (monitors, evaluations, alerts).
+"""The ``MonitorStore`` contract (monitors, evaluations, alerts).
 
 Run against every backend: in memory, a SQLite file, and (marked
 ``integration``) a PostgreSQL schema of its own, dropped afterwards.
@@ -9,19 +9,21 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from rung.errors import InvalidRecordError, MonitorNotFoundError
-from rung.metadata import (
+from rung.monitoring.records import (
     AlertRecord,
     CheckValueRecord,
     EvaluationRecord,
-    MetadataStore,
-    MonitoringRecords,
     MonitorRecord,
 )
+from rung.monitoring.store import MonitorStore
+
+if TYPE_CHECKING:
+    from rung.metadata import RunStore
 
 PROJECT = "demo"
 
@@ -74,11 +76,11 @@ def value(metric: str, number: float | None, feature: str = "age") -> CheckValue
     )
 
 
-def test_store_implements_the_monitoring_protocol(store: MetadataStore) -> None:
-    assert isinstance(store, MonitoringRecords)
+def test_store_implements_the_monitoring_protocol(store: RunStore) -> None:
+    assert isinstance(store, MonitorStore)
 
 
-def test_add_get_list_update_round_trip_every_field(store: MetadataStore) -> None:
+def test_add_get_list_update_round_trip_every_field(store: RunStore) -> None:
     given = make_monitor(
         model="churn@production",
         reference={"kind": "dataset", "name": "claims", "version": 3},
@@ -103,7 +105,7 @@ def test_add_get_list_update_round_trip_every_field(store: MetadataStore) -> Non
     assert store.get_monitor(PROJECT, "churn-drift") == changed
 
 
-def test_add_monitor_refuses_a_taken_name_and_bad_checks(store: MetadataStore) -> None:
+def test_add_monitor_refuses_a_taken_name_and_bad_checks(store: RunStore) -> None:
     store.add_monitor(make_monitor())
     with pytest.raises(
         InvalidRecordError, match="Monitor 'churn-drift' already exists"
@@ -117,7 +119,7 @@ def test_add_monitor_refuses_a_taken_name_and_bad_checks(store: MetadataStore) -
         store.update_monitor(PROJECT, "churn-drift", {"name": "y"})
 
 
-def test_unknown_monitor_raises_not_found(store: MetadataStore) -> None:
+def test_unknown_monitor_raises_not_found(store: RunStore) -> None:
     with pytest.raises(MonitorNotFoundError, match="has no monitor 'nope'"):
         store.get_monitor(PROJECT, "nope")
     with pytest.raises(MonitorNotFoundError, match="has no monitor 'nope'"):
@@ -126,7 +128,7 @@ def test_unknown_monitor_raises_not_found(store: MetadataStore) -> None:
         store.record_evaluation(evaluation(1.0, monitor="nope"), [], [], [])
 
 
-def test_evaluations_and_values_form_a_time_series(store: MetadataStore) -> None:
+def test_evaluations_and_values_form_a_time_series(store: RunStore) -> None:
     store.add_monitor(make_monitor())
     first = evaluation(10.0, checks={"drift": {"status": "passed"}}, current_rows=50)
     second = evaluation(20.0, window={"start": 5.0, "end": 20.0}, model_version=3)
@@ -150,7 +152,7 @@ def test_evaluations_and_values_form_a_time_series(store: MetadataStore) -> None
 
 
 def test_breach_opens_one_alert_that_continues_then_resolves(
-    store: MetadataStore,
+    store: RunStore,
 ) -> None:
     store.add_monitor(make_monitor())
     e1, e2, e3 = evaluation(1.0), evaluation(2.0), evaluation(3.0)
@@ -185,7 +187,7 @@ def test_breach_opens_one_alert_that_continues_then_resolves(
     assert store.list_alerts(PROJECT, status="resolved", monitor="other") == []
 
 
-def test_record_evaluation_refuses_bad_input(store: MetadataStore) -> None:
+def test_record_evaluation_refuses_bad_input(store: RunStore) -> None:
     store.add_monitor(make_monitor())
     with pytest.raises(InvalidRecordError, match="Invalid evaluation status 'meh'"):
         store.record_evaluation(evaluation(1.0, status="meh"), [], [], [])
@@ -200,7 +202,7 @@ def test_record_evaluation_refuses_bad_input(store: MetadataStore) -> None:
     assert len(store.list_evaluations(PROJECT, "churn-drift")) == 1
 
 
-def test_delete_monitor_removes_its_history(store: MetadataStore) -> None:
+def test_delete_monitor_removes_its_history(store: RunStore) -> None:
     store.add_monitor(make_monitor())
     store.add_monitor(make_monitor("other"))
     store.record_evaluation(evaluation(1.0), [value("psi", 0.1)], [breach("drift")], [])
@@ -212,7 +214,7 @@ def test_delete_monitor_removes_its_history(store: MetadataStore) -> None:
         store.delete_monitor(PROJECT, "churn-drift")
 
 
-def test_concurrent_breaches_open_a_single_alert(store: MetadataStore) -> None:
+def test_concurrent_breaches_open_a_single_alert(store: RunStore) -> None:
     store.add_monitor(make_monitor())
     errors: list[BaseException] = []
 

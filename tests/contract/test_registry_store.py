@@ -1,4 +1,4 @@
-"""The ``ModelRecords`` contract (the registry part of the metadata store).
+"""The ``ModelStore`` contract (the registry part of the metadata store).
 
 Run against every backend: in memory, a SQLite file, and (marked
 ``integration``) a PostgreSQL schema of its own, dropped afterwards.
@@ -21,26 +21,27 @@ from rung.errors import (
     RegistryConflictError,
     RegistryError,
 )
-from rung.metadata import (
+from rung.registry.records import (
     AliasRecord,
     ApprovalRecord,
     AuditNote,
-    MetadataStore,
-    ModelRecords,
     ModelVersionRecord,
     RoleRecord,
     SignatureColumn,
 )
+from rung.registry.store import ModelStore
 from tests.contract.test_metadata_store import make_artifact
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from rung.metadata import RunStore
+
 PROJECT = "demo"
 
 
 @pytest.fixture
-def artifact_id(store: MetadataStore) -> str:
+def artifact_id(store: RunStore) -> str:
     """The id of an artifact indexed in ``store``."""
     record = make_artifact(type="sklearn.linear_model.LogisticRegression")
     store.add_artifacts([record])
@@ -63,16 +64,14 @@ def make_version(artifact_id: str, **fields: Any) -> ModelVersionRecord:
     return ModelVersionRecord(**{**values, **fields})
 
 
-def register(
-    store: MetadataStore, artifact_id: str, **fields: Any
-) -> ModelVersionRecord:
+def register(store: RunStore, artifact_id: str, **fields: Any) -> ModelVersionRecord:
     return store.add_model_version(
         make_version(artifact_id, **fields), note("register")
     )
 
 
 def promote(
-    store: MetadataStore, version: int, expected: int | None, alias: str = "production"
+    store: RunStore, version: int, expected: int | None, alias: str = "production"
 ) -> AliasRecord:
     return store.move_alias(
         PROJECT, "churn", alias, version, expected=expected, note=note("promote")
@@ -82,12 +81,12 @@ def promote(
 # -- versions ---------------------------------------------------------------------
 
 
-def test_store_implements_the_registry_protocol(store: MetadataStore) -> None:
-    assert isinstance(store, ModelRecords)
+def test_store_implements_the_registry_protocol(store: RunStore) -> None:
+    assert isinstance(store, ModelStore)
 
 
 def test_add_model_version_round_trips_every_field(
-    store: MetadataStore, artifact_id: str
+    store: RunStore, artifact_id: str
 ) -> None:
     given = make_version(
         artifact_id,
@@ -115,7 +114,7 @@ def test_add_model_version_round_trips_every_field(
 
 
 def test_versions_are_numbered_per_model_and_project(
-    store: MetadataStore, artifact_id: str
+    store: RunStore, artifact_id: str
 ) -> None:
     numbers = [register(store, artifact_id).version for _ in range(3)]
     other = register(store, artifact_id, model="fraud")
@@ -132,7 +131,7 @@ def test_versions_are_numbered_per_model_and_project(
 
 
 def test_add_model_version_rejects_unknown_artifact_and_creates_nothing(
-    store: MetadataStore,
+    store: RunStore,
 ) -> None:
     with pytest.raises(ArtifactNotFoundError, match=r"Unknown artifact id.*'f{64}'"):
         register(store, "f" * 64)
@@ -141,7 +140,7 @@ def test_add_model_version_rejects_unknown_artifact_and_creates_nothing(
 
 
 def test_add_model_version_rejects_bad_values(
-    store: MetadataStore, artifact_id: str
+    store: RunStore, artifact_id: str
 ) -> None:
     with pytest.raises(InvalidRecordError, match="Invalid model version state 'gone'"):
         register(store, artifact_id, state="gone")
@@ -153,7 +152,7 @@ def test_add_model_version_rejects_bad_values(
 
 
 def test_lookups_of_unknown_models_and_versions_raise(
-    store: MetadataStore, artifact_id: str
+    store: RunStore, artifact_id: str
 ) -> None:
     with pytest.raises(ModelNotFoundError, match=r"No model 'churn' in project 'demo'"):
         store.get_model(PROJECT, "churn")
@@ -169,9 +168,7 @@ def test_lookups_of_unknown_models_and_versions_raise(
         store.get_model("other", "churn")
 
 
-def test_find_model_versions_by_artifact(
-    store: MetadataStore, artifact_id: str
-) -> None:
+def test_find_model_versions_by_artifact(store: RunStore, artifact_id: str) -> None:
     other = make_artifact()
     store.add_artifacts([other])
     first = register(store, artifact_id)
@@ -185,7 +182,7 @@ def test_find_model_versions_by_artifact(
 
 
 def test_update_model_merges_tags_and_replaces_gates(
-    store: MetadataStore, artifact_id: str
+    store: RunStore, artifact_id: str
 ) -> None:
     register(store, artifact_id, description="first")
     store.update_model(
@@ -205,7 +202,7 @@ def test_update_model_merges_tags_and_replaces_gates(
 
 
 def test_update_model_version_archives_and_restores(
-    store: MetadataStore, artifact_id: str
+    store: RunStore, artifact_id: str
 ) -> None:
     register(store, artifact_id, tags={"a": "1"})
     archived = store.update_model_version(
@@ -224,7 +221,7 @@ def test_update_model_version_archives_and_restores(
 
 
 def test_archiving_a_version_an_alias_points_to_is_refused(
-    store: MetadataStore, artifact_id: str
+    store: RunStore, artifact_id: str
 ) -> None:
     register(store, artifact_id)
     promote(store, 1, None)
@@ -243,7 +240,7 @@ def test_archiving_a_version_an_alias_points_to_is_refused(
 
 
 def test_move_alias_creates_then_moves_with_expected_version(
-    store: MetadataStore, artifact_id: str
+    store: RunStore, artifact_id: str
 ) -> None:
     for _ in range(2):
         register(store, artifact_id)
@@ -257,7 +254,7 @@ def test_move_alias_creates_then_moves_with_expected_version(
 
 
 def test_move_alias_with_stale_expectation_conflicts_and_changes_nothing(
-    store: MetadataStore, artifact_id: str
+    store: RunStore, artifact_id: str
 ) -> None:
     for _ in range(3):
         register(store, artifact_id)
@@ -278,7 +275,7 @@ def test_move_alias_with_stale_expectation_conflicts_and_changes_nothing(
 
 
 def test_move_alias_refuses_archived_and_unknown_versions(
-    store: MetadataStore, artifact_id: str
+    store: RunStore, artifact_id: str
 ) -> None:
     register(store, artifact_id)
     store.update_model_version(
@@ -296,7 +293,7 @@ def test_move_alias_refuses_archived_and_unknown_versions(
 
 
 def test_concurrent_moves_of_one_alias_let_exactly_one_win(
-    store: MetadataStore, artifact_id: str
+    store: RunStore, artifact_id: str
 ) -> None:
     for _ in range(5):
         register(store, artifact_id)
@@ -314,7 +311,7 @@ def test_concurrent_moves_of_one_alias_let_exactly_one_win(
 
 
 def test_concurrent_registrations_get_distinct_numbers(
-    store: MetadataStore, artifact_id: str
+    store: RunStore, artifact_id: str
 ) -> None:
     outcomes = _in_threads(
         4, lambda i: [register(store, artifact_id) for _ in range(5)]
@@ -327,9 +324,7 @@ def test_concurrent_registrations_get_distinct_numbers(
 # -- reviews, roles, events -------------------------------------------------------
 
 
-def test_approvals_are_recorded_with_events(
-    store: MetadataStore, artifact_id: str
-) -> None:
+def test_approvals_are_recorded_with_events(store: RunStore, artifact_id: str) -> None:
     register(store, artifact_id)
     register(store, artifact_id)
     base = ApprovalRecord("churn", 1, "production", PROJECT, "bob", "approve", 11.0)
@@ -353,7 +348,7 @@ def test_approvals_are_recorded_with_events(
         store.add_approval(replace(base, version=9))
 
 
-def test_roles_are_granted_idempotently_and_revoked(store: MetadataStore) -> None:
+def test_roles_are_granted_idempotently_and_revoked(store: RunStore) -> None:
     store.set_role(PROJECT, "bob", "reviewer", granted=True, note=note("grant_role"))
     store.set_role(
         PROJECT, "bob", "reviewer", granted=True, note=note("grant_role", 12.0)
@@ -379,9 +374,7 @@ def test_roles_are_granted_idempotently_and_revoked(store: MetadataStore) -> Non
     ]
 
 
-def test_events_record_who_when_what_and_why(
-    store: MetadataStore, artifact_id: str
-) -> None:
+def test_events_record_who_when_what_and_why(store: RunStore, artifact_id: str) -> None:
     register(store, artifact_id)
     register(store, artifact_id, model="fraud")
     store.move_alias(
@@ -437,9 +430,7 @@ def _in_threads(count: int, work: Callable[[int], object]) -> list[object]:
     return outcomes
 
 
-def test_model_names_are_scoped_by_project(
-    store: MetadataStore, artifact_id: str
-) -> None:
+def test_model_names_are_scoped_by_project(store: RunStore, artifact_id: str) -> None:
     register(store, artifact_id, project="a")
     register(store, artifact_id, project="b")
     assert store.get_model("a", "churn").project == "a"

@@ -1,4 +1,4 @@
-"""The ``ServingRecords`` contract (deployments, prediction batches), every backend.
+"""The ``DeploymentStore`` contract (deployments, prediction batches), every backend.
 
 Each test receives a fresh, empty store: in memory, a SQLite file, and
 (marked ``integration``) a PostgreSQL schema of its own, dropped afterwards.
@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from rung.errors import AmbiguousIdError, DeploymentNotFoundError
-from rung.metadata import (
-    DeploymentRecord,
-    InvalidRecordError,
-    MetadataStore,
-    PredictionBatchRecord,
-    ServingRecords,
-)
+from rung.errors import AmbiguousIdError, DeploymentNotFoundError, InvalidRecordError
+from rung.serving.records import DeploymentRecord, PredictionBatchRecord
+from rung.serving.store import DeploymentStore
+
+if TYPE_CHECKING:
+    from rung.metadata import RunStore
 
 
 def deployment(**fields: Any) -> DeploymentRecord:
@@ -56,11 +54,11 @@ def batch(batch_id: str, **fields: Any) -> PredictionBatchRecord:
     return PredictionBatchRecord(**{**values, **fields})
 
 
-def test_store_implements_the_serving_protocol(store: MetadataStore) -> None:
-    assert isinstance(store, ServingRecords)
+def test_store_implements_the_serving_protocol(store: RunStore) -> None:
+    assert isinstance(store, DeploymentStore)
 
 
-def test_deployment_round_trips_and_lists_newest_first(store: MetadataStore) -> None:
+def test_deployment_round_trips_and_lists_newest_first(store: RunStore) -> None:
     first = deployment(config={"poll_interval": 2.0}, pid=42, workers=2)
     second = deployment(id="e" * 32, started_at=20.0, model="fraud", alias=None)
     store.add_deployment(first)
@@ -73,7 +71,7 @@ def test_deployment_round_trips_and_lists_newest_first(store: MetadataStore) -> 
     assert store.list_deployments(status="stopped") == []
 
 
-def test_update_deployment_appends_served_versions_once(store: MetadataStore) -> None:
+def test_update_deployment_appends_served_versions_once(store: RunStore) -> None:
     store.add_deployment(deployment())
     store.update_deployment("d" * 32, {"version": 2, "updated_at": 12.0})
     store.update_deployment("d" * 32, {"version": 1})
@@ -86,7 +84,7 @@ def test_update_deployment_appends_served_versions_once(store: MetadataStore) ->
     assert store.get_deployment("d" * 32) == stopped
 
 
-def test_deployment_errors(store: MetadataStore) -> None:
+def test_deployment_errors(store: RunStore) -> None:
     store.add_deployment(deployment())
     with pytest.raises(InvalidRecordError, match="already exists"):
         store.add_deployment(deployment())
@@ -102,14 +100,14 @@ def test_deployment_errors(store: MetadataStore) -> None:
         store.get_deployment("abcd")
 
 
-def test_ambiguous_deployment_prefix_raises(store: MetadataStore) -> None:
+def test_ambiguous_deployment_prefix_raises(store: RunStore) -> None:
     store.add_deployment(deployment(id="abcd" + "1" * 28))
     store.add_deployment(deployment(id="abcd" + "2" * 28))
     with pytest.raises(AmbiguousIdError, match="matches several deployments"):
         store.get_deployment("abcd")
 
 
-def test_batches_filter_by_model_version_kind_and_time(store: MetadataStore) -> None:
+def test_batches_filter_by_model_version_kind_and_time(store: RunStore) -> None:
     store.add_prediction_batches(
         [
             batch("a" * 32),
@@ -147,7 +145,7 @@ def test_batches_filter_by_model_version_kind_and_time(store: MetadataStore) -> 
     assert store.list_prediction_batches(project="other") == []
 
 
-def test_add_prediction_batches_is_atomic_and_checked(store: MetadataStore) -> None:
+def test_add_prediction_batches_is_atomic_and_checked(store: RunStore) -> None:
     store.add_prediction_batches([batch("a" * 32)])
     with pytest.raises(InvalidRecordError, match="already exists"):
         store.add_prediction_batches([batch("b" * 32), batch("a" * 32)])
@@ -158,7 +156,7 @@ def test_add_prediction_batches_is_atomic_and_checked(store: MetadataStore) -> N
     assert [b.id for b in store.list_prediction_batches()] == ["a" * 32]
 
 
-def test_concurrent_batch_writes_lose_nothing(store: MetadataStore) -> None:
+def test_concurrent_batch_writes_lose_nothing(store: RunStore) -> None:
     def write(worker: int) -> None:
         for i in range(10):
             store.add_prediction_batches([batch(f"{worker:02d}{i:030d}")])

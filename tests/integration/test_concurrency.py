@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rung.metadata import open_metadata_store
+from rung.store import open_backend
 from tests.conftest import POSTGRES_URL
 
 pytestmark = pytest.mark.integration
@@ -111,7 +111,8 @@ def _run_workers(tmp_path: Path, metadata_url: str) -> None:
 
 
 def _check_nothing_lost(metadata_url: str) -> None:
-    store = open_metadata_store(metadata_url)
+    backend = open_backend(metadata_url)
+    store = backend.open_store("runs")
     try:
         runs = store.list_runs(limit=None)
         pipeline_runs = [r for r in runs if r.pipeline == "scoring"]
@@ -125,7 +126,7 @@ def _check_nothing_lost(metadata_url: str) -> None:
         for run in adhoc:
             assert len(store.get_metrics(run.id, "x")) == ADHOC_METRICS
     finally:
-        store.close()
+        backend.close()
 
 
 def test_eight_processes_share_one_sqlite_workspace(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""``SqlMetadataStore`` on a real PostgreSQL server (``postgresql+psycopg``).
+"""``RunsStore`` on a real PostgreSQL server (``postgresql+psycopg``).
 
 Needs the server at 127.0.0.1:5432 with trust auth and a ``test`` database.
 Each test works in a schema of its own, dropped afterwards. The behaviour
@@ -18,8 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 import rung.metadata
-from rung.metadata import SqlMetadataStore
-from rung.metadata.sql import _migrate, schema
+from rung.store.sql import _migrate, load_schema
+from tests._runs_store import RunsStore
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -33,9 +33,11 @@ SRC = Path(rung.metadata.__file__).resolve().parents[2]
 # Waits for "go" so all children open the fresh schema at the same moment.
 CHILD = """
 import sys, time, uuid
-from rung.metadata import MetricRecord, RunRecord, SqlMetadataStore
+from rung.metadata import MetricRecord, RunRecord
+from rung.store.sql import Database
 url, worker = sys.argv[1], sys.argv[2]
-store = SqlMetadataStore(url)
+db = Database(url)
+store = db.open_store("runs")
 print("ready", flush=True)
 sys.stdin.readline()
 for r in range(2):
@@ -47,7 +49,7 @@ for r in range(2):
             for i in range(start, start + 100)
         ])
     store.update_run(run_id, {"status": "completed"})
-store.close()
+db.close()
 print("alembic" in sys.modules, flush=True)
 """
 
@@ -70,14 +72,14 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_store(pg_url: str) -> Iterator[SqlMetadataStore]:
+def pg_store(pg_url: str) -> Iterator[RunsStore]:
     """A SQL store on a fresh PostgreSQL schema, closed after the test."""
-    store = SqlMetadataStore(pg_url)
+    store = RunsStore(pg_url)
     yield store
     store.close()
 
 
-def test_migrated_schema_matches_the_tables(pg_store: SqlMetadataStore) -> None:
+def test_migrated_schema_matches_the_tables(pg_store: RunsStore) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
@@ -88,15 +90,14 @@ def test_migrated_schema_matches_the_tables(pg_store: SqlMetadataStore) -> None:
             version = conn.exec_driver_sql("SELECT version_num FROM alembic_version")
             assert version.scalar() == _migrate.HEAD_REVISION
             assert (
-                compare_metadata(MigrationContext.configure(conn), schema.metadata)
-                == []
+                compare_metadata(MigrationContext.configure(conn), load_schema()) == []
             )
     finally:
         engine.dispose()
 
 
 def test_eight_processes_migrate_once_and_write_without_loss(
-    pg_store: SqlMetadataStore,
+    pg_store: RunsStore,
 ) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), *sys.path])}
     children = [

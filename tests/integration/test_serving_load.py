@@ -138,7 +138,7 @@ def test_sigterm_flushes_every_acknowledged_prediction(
     with rung.open_workspace(project) as ws:
         logged = read_predictions(ws, "churn")
         assert sorted(logged["prediction_id"]) == sorted(ids)
-        [deployment] = ws.metadata.list_deployments()
+        [deployment] = ws.deployments.list_deployments()
         assert (deployment.status, deployment.workers) == ("stopped", workers)
 
 
@@ -188,6 +188,6 @@ def test_hot_swap_under_load_fails_no_request(project: Path) -> None:
     assert errors == []
     assert {1, 2} <= set(seen) and len(seen) > 50
     with rung.open_workspace(project) as ws:
-        [deployment] = ws.metadata.list_deployments()
+        [deployment] = ws.deployments.list_deployments()
         assert deployment.served_versions == (1, 2)
         assert deployment.version == 1

@@ -46,7 +46,7 @@ from rung.catalog._read import (
 from rung.catalog._refresh import RefreshResult, refresh_dataset, register_dataset
 from rung.catalog._schedule import DueRefresh, due_datasets, next_refresh, refresh_due
 from rung.catalog._svg import graph_to_html, graph_to_svg
-from rung.metadata.catalog import ColumnRecord, DatasetRecord, DatasetVersionRecord
+from rung.catalog.records import ColumnRecord, DatasetRecord, DatasetVersionRecord
 
 __all__ = [
     "ColumnRecord",

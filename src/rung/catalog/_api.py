@@ -9,7 +9,7 @@ from rung.errors import InvalidDatasetError
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from rung.metadata.catalog import DatasetRecord, DatasetVersionRecord
+    from rung.catalog.records import DatasetRecord, DatasetVersionRecord
     from rung.workspace import Workspace
 
 __all__ = [
@@ -32,7 +32,7 @@ def get_dataset(workspace: Workspace, name: str) -> DatasetRecord:
         >>> get_dataset(ws, "claims").tags  # doctest: +SKIP
         ('pii', 'health')
     """
-    return workspace.metadata.get_dataset(name)
+    return workspace.datasets.get_dataset(name)
 
 
 def get_dataset_version(
@@ -48,7 +48,7 @@ def get_dataset_version(
         >>> get_dataset_version(ws, "claims", 1).fingerprint  # doctest: +SKIP
         'sha256:9f2c...'
     """
-    return workspace.metadata.get_dataset_version(name, parse_version(version))
+    return workspace.datasets.get_dataset_version(name, parse_version(version))
 
 
 def list_datasets(
@@ -74,7 +74,7 @@ def list_datasets(
         >>> [d.name for d in list_datasets(ws, tag="pii")]  # doctest: +SKIP
         ['claims']
     """
-    return workspace.metadata.list_datasets(
+    return workspace.datasets.list_datasets(
         name_contains=name_contains, owner=owner, tag=tag, column=column, limit=limit
     )
 
@@ -101,7 +101,7 @@ def describe_column(
         note["description"] = description
     if tags is not None:
         note["tags"] = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
-    return workspace.metadata.update_dataset(name, {"column_notes": {column: note}})
+    return workspace.datasets.update_dataset(name, {"column_notes": {column: note}})
 
 
 def update_dataset(workspace: Workspace, name: str, **changes: Any) -> DatasetRecord:
@@ -114,7 +114,7 @@ def update_dataset(workspace: Workspace, name: str, **changes: Any) -> DatasetRe
         from rung.catalog._schedule import check_schedule
 
         check_schedule(changes["schedule"])
-    return workspace.metadata.update_dataset(name, changes)
+    return workspace.datasets.update_dataset(name, changes)
 
 
 def parse_version(version: int | str | None) -> int | None:

@@ -10,12 +10,12 @@ from rung.errors import RungError
 
 if TYPE_CHECKING:
     from rung.catalog._lineage import Neighbour
-    from rung.metadata import ArtifactRecord
-    from rung.metadata.catalog import (
+    from rung.catalog.records import (
         DatasetReadRecord,
         DatasetRecord,
         DatasetVersionRecord,
     )
+    from rung.metadata import ArtifactRecord
     from rung.workspace import Workspace
 
 __all__ = ["DATASETS", "MODELS", "STEPS"]
@@ -109,16 +109,19 @@ class DatasetLineage:
         return found
 
     def _find(self, workspace: Workspace, ref: str, kind: str) -> list[GraphNode]:
-        metadata = workspace.metadata
         try:
             if kind == "dataset_version":
-                version = metadata.find_dataset_version(ref)
-                return [version_node(metadata.get_dataset(version.dataset), version)]
+                version = workspace.datasets.find_dataset_version(ref)
+                return [
+                    version_node(
+                        workspace.datasets.get_dataset(version.dataset), version
+                    )
+                ]
             name, at, number = ref.partition("@")
-            record = metadata.get_dataset(name)
+            record = workspace.datasets.get_dataset(name)
             if not at:
                 return [dataset_node(record)]
-            found = metadata.get_dataset_version(
+            found = workspace.datasets.get_dataset_version(
                 name, None if number == "latest" else int(number)
             )
             return [version_node(record, found)]
@@ -127,35 +130,37 @@ class DatasetLineage:
 
     def upstream(self, workspace: Workspace, node: GraphNode) -> list[Neighbour]:
         """A version's dataset; the versions a step run read."""
-        metadata = workspace.metadata
         if node.kind == "dataset_version":
-            record = metadata.get_dataset(node.attributes["name"])
+            record = workspace.datasets.get_dataset(node.attributes["name"])
             parent = dataset_node(record)
             return [(parent, GraphEdge(parent.id, node.id, "version"))]
         if node.kind == "step_run":
             reads = step_reads(workspace, node.attributes["step_run_id"], node)
             out = []
             for read in _unique(reads, lambda r: r.dataset_version_id):
-                version = metadata.find_dataset_version(read.dataset_version_id)
-                parent = version_node(metadata.get_dataset(version.dataset), version)
+                version = workspace.datasets.find_dataset_version(
+                    read.dataset_version_id
+                )
+                parent = version_node(
+                    workspace.datasets.get_dataset(version.dataset), version
+                )
                 out.append((parent, GraphEdge(parent.id, node.id, "read")))
             return out
         return []
 
     def downstream(self, workspace: Workspace, node: GraphNode) -> list[Neighbour]:
         """A dataset's versions; the step runs that read a version."""
-        metadata = workspace.metadata
         if node.kind == "dataset":
-            record = metadata.get_dataset(node.attributes["name"])
+            record = workspace.datasets.get_dataset(node.attributes["name"])
             return [
                 (child, GraphEdge(node.id, child.id, "version"))
                 for child in (
                     version_node(record, v)
-                    for v in metadata.list_dataset_versions(record.name)
+                    for v in workspace.datasets.list_dataset_versions(record.name)
                 )
             ]
         if node.kind == "dataset_version":
-            reads = metadata.list_dataset_reads(
+            reads = workspace.datasets.list_dataset_reads(
                 dataset_version_id=node.attributes["version_id"]
             )
             return [
@@ -173,14 +178,13 @@ def step_reads(
     workspace: Workspace, step_run_id: str, node: GraphNode | None = None
 ) -> list[DatasetReadRecord]:
     """The reads of a step run, or of the step run it reused (a cache hit)."""
-    metadata = workspace.metadata
-    reads = metadata.list_dataset_reads(step_run_id=step_run_id)
+    reads = workspace.datasets.list_dataset_reads(step_run_id=step_run_id)
     run_id = node.attributes.get("run_id") if node is not None else None
     if reads or not run_id:
         return reads
-    steps = metadata.list_step_runs(run_id)
+    steps = workspace.runs.list_step_runs(run_id)
     source = next((s.cached_from for s in steps if s.id == step_run_id), None)
-    return metadata.list_dataset_reads(step_run_id=source) if source else []
+    return workspace.datasets.list_dataset_reads(step_run_id=source) if source else []
 
 
 class StepLineage:
@@ -188,11 +192,10 @@ class StepLineage:
 
     def find(self, workspace: Workspace, reference: str) -> list[GraphNode]:
         """An artifact id or prefix (``artifact:``), a run id (``run:``): its steps."""
-        metadata = workspace.metadata
         artifact_ref = _split_kind(reference, "artifact")
         if artifact_ref is not None and len(artifact_ref) >= _MIN_PREFIX:
             try:
-                return [artifact_node(metadata.get_artifact(artifact_ref))]
+                return [artifact_node(workspace.runs.get_artifact(artifact_ref))]
             except LookupError:
                 pass
             except RungError:
@@ -202,11 +205,12 @@ class StepLineage:
         if run_ref is None or len(run_ref) < _MIN_PREFIX:
             return []
         try:
-            run = metadata.get_run(run_ref)
+            run = workspace.runs.get_run(run_ref)
         except LookupError:
             return []
         return [
-            step_node(s.id, s.name, s.run_id) for s in metadata.list_step_runs(run.id)
+            step_node(s.id, s.name, s.run_id)
+            for s in workspace.runs.list_step_runs(run.id)
         ]
 
     def upstream(self, workspace: Workspace, node: GraphNode) -> list[Neighbour]:
@@ -220,15 +224,14 @@ class StepLineage:
     def _edges(
         self, workspace: Workspace, node: GraphNode, of_step: str, of_artifact: str
     ) -> list[Neighbour]:
-        metadata = workspace.metadata
         out: list[Neighbour] = []
         if node.kind == "step_run":
-            for edge in metadata.step_run_edges(node.attributes["step_run_id"]):
+            for edge in workspace.runs.step_run_edges(node.attributes["step_run_id"]):
                 if edge.direction == of_step:
-                    other = artifact_node(metadata.get_artifact(edge.artifact_id))
+                    other = artifact_node(workspace.runs.get_artifact(edge.artifact_id))
                     out.append((other, _step_edge(node, other, of_step)))
         elif node.kind == "artifact":
-            for edge in metadata.lineage(node.attributes["artifact_id"]):
+            for edge in workspace.runs.lineage(node.attributes["artifact_id"]):
                 if edge.direction == of_artifact:
                     other = step_node(edge.step_run_id, edge.step_name, edge.run_id)
                     out.append((other, _step_edge(other, node, of_artifact)))
@@ -236,20 +239,19 @@ class StepLineage:
 
 
 class ModelLineage:
-    """Model versions registered from artifacts (when the registry is there)."""
+    """Model versions registered from artifacts."""
 
     def find(self, workspace: Workspace, reference: str) -> list[GraphNode]:
         """``name/version`` or ``model_version:name/version``."""
         ref = _split_kind(reference, "model_version")
-        metadata: Any = workspace.metadata
-        if ref is None or not hasattr(metadata, "get_model_version"):
+        if ref is None:
             return []
         name, slash, number = ref.rpartition("/")
         if not slash or not number.isdigit():
             return []
         project, _, name = name.rpartition("/")
         try:
-            found = metadata.get_model_version(
+            found = workspace.models.get_model_version(
                 project or workspace.project, name, int(number)
             )
         except LookupError:
@@ -261,16 +263,15 @@ class ModelLineage:
         if node.kind != "model_version":
             return []
         parent = artifact_node(
-            workspace.metadata.get_artifact(node.attributes["artifact_id"])
+            workspace.runs.get_artifact(node.attributes["artifact_id"])
         )
         return [(parent, GraphEdge(parent.id, node.id, "registered"))]
 
     def downstream(self, workspace: Workspace, node: GraphNode) -> list[Neighbour]:
         """The model versions registered from an artifact."""
-        metadata: Any = workspace.metadata
-        if node.kind != "artifact" or not hasattr(metadata, "find_model_versions"):
+        if node.kind != "artifact":
             return []
-        versions = metadata.find_model_versions(node.attributes["artifact_id"])
+        versions = workspace.models.find_model_versions(node.attributes["artifact_id"])
         return [
             (child, GraphEdge(node.id, child.id, "registered"))
             for child in map(_model_node, versions)

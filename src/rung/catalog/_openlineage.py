@@ -146,12 +146,11 @@ def _post(url: str, body: bytes) -> None:
 def _datasets(
     workspace: Workspace, run: RunRecord
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    metadata = workspace.metadata
-    steps = metadata.list_step_runs(run.id)
-    reads = metadata.list_dataset_reads(run_id=run.id)
+    steps = workspace.runs.list_step_runs(run.id)
+    reads = workspace.datasets.list_dataset_reads(run_id=run.id)
     for step in steps:  # a cache hit read what the step run it reused read
         if step.cached_from:
-            reads += metadata.list_dataset_reads(step_run_id=step.cached_from)
+            reads += workspace.datasets.list_dataset_reads(step_run_id=step.cached_from)
     inputs: dict[tuple[str, str], dict[str, Any]] = {}
     for read in reads:
         entry = _dataset_version_entry(workspace, read.dataset, read.version)
@@ -162,10 +161,11 @@ def _datasets(
         consumed.update({a: a for a in step.inputs.values()})
         produced.update({a: a for a in step.outputs.values()})
     for artifact_id in consumed.keys() - produced.keys():
-        entry = _artifact_entry(workspace, metadata.get_artifact(artifact_id))
+        entry = _artifact_entry(workspace, workspace.runs.get_artifact(artifact_id))
         inputs.setdefault((entry["namespace"], entry["name"]), entry)
     outputs = [
-        _artifact_entry(workspace, metadata.get_artifact(a)) for a in sorted(produced)
+        _artifact_entry(workspace, workspace.runs.get_artifact(a))
+        for a in sorted(produced)
     ]
     return list(inputs.values()), outputs
 
@@ -173,9 +173,8 @@ def _datasets(
 def _dataset_version_entry(
     workspace: Workspace, name: str, number: int
 ) -> dict[str, Any]:
-    metadata = workspace.metadata
-    record = metadata.get_dataset(name)
-    version = metadata.get_dataset_version(name, number)
+    record = workspace.datasets.get_dataset(name)
+    version = workspace.datasets.get_dataset_version(name, number)
     namespace, physical = _physical_name(record.uri, record.query)
     notes = {c.name: c for c in record.columns}
     fields = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from rung.metadata.catalog import ColumnRecord
+from rung.catalog.records import ColumnRecord
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

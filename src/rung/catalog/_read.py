@@ -16,15 +16,15 @@ from rung._internal import defaults
 from rung._internal.hooks import HookList
 from rung._internal.timeutil import now
 from rung.catalog._api import parse_version
+from rung.catalog.records import DatasetReadRecord
 from rung.errors import StaleDatasetVersionError
-from rung.metadata.catalog import DatasetReadRecord
 from rung.tracking import RunScope, current_scope
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-    from rung.metadata.catalog import DatasetRecord, DatasetVersionRecord
+    from rung.catalog.records import DatasetRecord, DatasetVersionRecord
     from rung.pipelines import StepContext
     from rung.workspace import Workspace
 
@@ -106,8 +106,8 @@ def load_dataset(
 def _read(
     workspace: Workspace, name: str, version: int | str | None, scope: RunScope | None
 ) -> pa.Table:
-    record = workspace.metadata.get_dataset(name)
-    found = workspace.metadata.get_dataset_version(name, parse_version(version))
+    record = workspace.datasets.get_dataset(name)
+    found = workspace.datasets.get_dataset_version(name, parse_version(version))
     return _read_version(workspace, record, found, scope)
 
 
@@ -121,7 +121,7 @@ def _read_version(
         check(workspace, record, version, scope)
     table = read_table(workspace, record, version)
     if scope is not None and scope.workspace is workspace:
-        workspace.metadata.record_dataset_read(
+        workspace.datasets.record_dataset_read(
             DatasetReadRecord(
                 version.id, scope.run_id, now(), scope.step_run_id, scope.step
             )
@@ -174,7 +174,7 @@ class DatasetInput:
         with self._lock:
             chosen = self._chosen.get(context.run_id)
         if chosen is None:
-            found = context.workspace.metadata.get_dataset_version(
+            found = context.workspace.datasets.get_dataset_version(
                 self.name, self.version
             )
             with self._lock:
@@ -184,10 +184,10 @@ class DatasetInput:
     def rung_resolve(self, context: StepContext) -> Any:
         """Check, load and record the read of the chosen version."""
         workspace = context.workspace
-        version = workspace.metadata.find_dataset_version(
+        version = workspace.datasets.find_dataset_version(
             self.rung_fingerprint(context)
         )
-        record = workspace.metadata.get_dataset(self.name)
+        record = workspace.datasets.get_dataset(self.name)
         scope = RunScope(
             workspace, context.run_id, context.step_run_id, context.step, context.labels
         )

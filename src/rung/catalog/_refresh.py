@@ -17,13 +17,13 @@ from rung._internal.ids import new_id
 from rung._internal.timeutil import now
 from rung.catalog import _profile, _sources
 from rung.catalog._schedule import check_schedule
-from rung.errors import DatasetNotFoundError, InvalidDatasetError, SchemaChangeError
-from rung.metadata.catalog import (
+from rung.catalog.records import (
     DEFAULT_SNAPSHOT_MAX_BYTES,
     DatasetRecord,
     DatasetVersionRecord,
-    annotate_columns,
 )
+from rung.catalog.store import annotate_columns
+from rung.errors import DatasetNotFoundError, InvalidDatasetError, SchemaChangeError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -114,11 +114,11 @@ def register_dataset(
     started = time.perf_counter()
     _check_options(name, schedule, snapshot)
     try:
-        workspace.metadata.get_dataset(name)
+        workspace.datasets.get_dataset(name)
     except DatasetNotFoundError:
         pass
     else:
-        from rung.metadata.catalog import already_registered
+        from rung.catalog.store import already_registered
 
         raise already_registered(name)
     spec = _sources.resolve_source(uri, format=format, query=query)
@@ -146,7 +146,7 @@ def register_dataset(
     notes = _column_notes(column_tags, column_descriptions)
     dataset = replace(dataset, columns=version.columns)
     dataset = replace(dataset, columns=annotate_columns(dataset, notes))
-    stored = workspace.metadata.create_dataset(dataset, version, artifacts)
+    stored = workspace.datasets.create_dataset(dataset, version, artifacts)
     return RefreshResult(stored, version, "created", {}, time.perf_counter() - started)
 
 
@@ -175,13 +175,13 @@ def refresh_dataset(
         'unchanged'
     """
     started = time.perf_counter()
-    dataset = workspace.metadata.get_dataset(name)
+    dataset = workspace.datasets.get_dataset(name)
     spec = spec_of(dataset)
     fetched = _sources.fetch(spec)
-    latest = workspace.metadata.get_dataset_version(name)
+    latest = workspace.datasets.get_dataset_version(name)
     if fetched.fingerprint == latest.fingerprint:
         stamp = {"last_refreshed_at": now()}
-        updated = workspace.metadata.update_dataset(name, stamp)
+        updated = workspace.datasets.update_dataset(name, stamp)
         seconds = time.perf_counter() - started
         return RefreshResult(updated, latest, "unchanged", {}, seconds)
     table = _sources.to_table(spec, fetched)
@@ -198,7 +198,7 @@ def refresh_dataset(
             "refuses them; nothing was recorded. Fix the source, or refresh without "
             "--fail-on-schema-change (and unset the dataset's setting) to accept them."
         )
-    updated = workspace.metadata.add_dataset_version(version, artifacts)
+    updated = workspace.datasets.add_dataset_version(version, artifacts)
     seconds = time.perf_counter() - started
     return RefreshResult(updated, version, "changed", version.schema_changes, seconds)
 

@@ -11,7 +11,7 @@ from rung.errors import InvalidDatasetError, RungError
 
 if TYPE_CHECKING:
     from rung.catalog._refresh import RefreshResult
-    from rung.metadata.catalog import DatasetRecord
+    from rung.catalog.records import DatasetRecord
     from rung.workspace import Workspace
 
 __all__ = [
@@ -78,7 +78,7 @@ def due_datasets(workspace: Workspace, now: float | None = None) -> list[Dataset
     """
     when = _now() if now is None else now
     due = []
-    for dataset in workspace.metadata.list_datasets():
+    for dataset in workspace.datasets.list_datasets():
         fire = next_refresh(dataset)
         if fire is not None and fire <= when:
             due.append(dataset)

@@ -111,9 +111,9 @@ def resolve_source(
     """
     fmt = normalize_format(format, repr(uri))
     if query is not None or is_sql_uri(uri):
-        from rung.catalog import _sql
+        from rung.catalog import _sql_source
 
-        return _sql.resolve(uri, query)
+        return _sql_source.resolve(uri, query)
     if "://" not in uri:
         uri = str(Path(uri).expanduser().resolve())
     fs, path = _filesystem(uri)
@@ -136,9 +136,9 @@ def fetch(spec: SourceSpec) -> Fetched:
         DataSourceError: the source cannot be reached or read.
     """
     if spec.kind == "sql":
-        from rung.catalog import _sql
+        from rung.catalog import _sql_source
 
-        return _sql.fetch(spec)
+        return _sql_source.fetch(spec)
     fs, path = _filesystem(spec.uri)
     if spec.kind == "folder":
         files = _data_files(fs, path, spec.uri)

@@ -66,7 +66,7 @@ def show(
 
     with open_client() as client:
         record = client.get_artifact(artifact_id)
-        edges = client.workspace.metadata.lineage(record.id)
+        edges = client.workspace.runs.lineage(record.id)
         present = client.workspace.has_content(record)
         if as_json:
             print_json(

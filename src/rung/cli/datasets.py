@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from rung.catalog import RefreshResult
-    from rung.metadata.catalog import DatasetRecord, DatasetVersionRecord
+    from rung.catalog.records import DatasetRecord, DatasetVersionRecord
 
 __all__ = ["app"]
 
@@ -187,7 +187,7 @@ def show(
 
     with open_client() as client:
         record = get_dataset(client.workspace, name)
-        versions = client.workspace.metadata.list_dataset_versions(name)
+        versions = client.workspace.datasets.list_dataset_versions(name)
     if as_json:
         print_json({"dataset": record, "versions": versions})
         return

@@ -25,7 +25,7 @@ def demo(
     if path is not None:
         path.mkdir(parents=True, exist_ok=True)
     with open_client(create=True, root=path) as client:
-        console.print(f"Workspace: [bold]{client.workspace.metadata.url}[/]")
+        console.print(f"Workspace: [bold]{client.workspace.backend.url}[/]")
         with live_progress(enabled=console.is_terminal) as hook:
             results = run_demo(client.workspace, on_event=hook)
         table = Table(

@@ -27,7 +27,7 @@ def init(
     existed = (folder / WORKSPACE_DIRNAME).is_dir()
     settings = load_settings(folder, create=True, root=folder)
     with workspace_from_settings(settings) as workspace:
-        workspace.metadata.list_runs(limit=1)  # connects and migrates the schema
+        workspace.runs.list_runs(limit=1)  # connects and migrates the schema
     verb = "Using existing" if existed else "Created"
     console.print(f"{verb} workspace [bold]{settings.workspace_dir}[/]")
     console.print(f"  metadata:  {settings.metadata_url}")

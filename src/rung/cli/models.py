@@ -12,7 +12,7 @@ from rung.cli._common import console, open_client, print_json, short
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 __all__ = ["app"]

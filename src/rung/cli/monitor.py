@@ -157,7 +157,7 @@ def status(
     with open_client() as client:
         ws = client.workspace
         record = get_monitor(ws, name)
-        latest = ws.metadata.list_evaluations(ws.project, name, limit=1)
+        latest = ws.monitors.list_evaluations(ws.project, name, limit=1)
         alerts = list_alerts(ws, name, status="open")
     if as_json:
         print_json(

@@ -81,7 +81,7 @@ def batches(
 
     with open_client() as client:
         ws = client.workspace
-        found = ws.metadata.list_prediction_batches(
+        found = ws.deployments.list_prediction_batches(
             project=ws.project,
             kind="feedback" if feedback else "predictions",
             model=model,
@@ -113,7 +113,7 @@ def deployments(model: str = _MODEL, as_json: bool = _JSON) -> None:
     with open_client() as client:
         ws = client.workspace
         reap_dead_deployments(ws)
-        found = ws.metadata.list_deployments(project=ws.project, model=model)
+        found = ws.deployments.list_deployments(project=ws.project, model=model)
     if as_json:
         print_json(found)
         return

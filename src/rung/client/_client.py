@@ -65,7 +65,7 @@ class Client:
     ) -> list[RunRecord]:
         """Runs, newest first (runs whose process died are marked failed first)."""
         reap_stale_runs(self.workspace)
-        return self.workspace.metadata.list_runs(
+        return self.workspace.runs.list_runs(
             project=None if all_projects else self.workspace.project,
             pipeline=pipeline,
             status=status,
@@ -75,7 +75,7 @@ class Client:
     def get_run(self, run_id: str) -> RunRecord:
         """One run by id or unique prefix."""
         reap_stale_runs(self.workspace)
-        return self.workspace.metadata.get_run(run_id)
+        return self.workspace.runs.get_run(run_id)
 
     def run(self, run_id: str) -> Run:
         """A :class:`Run` handle (outputs, metrics, steps)."""
@@ -83,14 +83,14 @@ class Client:
 
     def step_runs(self, run_id: str) -> list[StepRunRecord]:
         """Every step run of a run, in start order."""
-        return self.workspace.metadata.list_step_runs(self.get_run(run_id).id)
+        return self.workspace.runs.list_step_runs(self.get_run(run_id).id)
 
     def cache_sources(self, step_runs: Sequence[StepRunRecord]) -> dict[str, str]:
         """For cached step runs: step run id -> the run whose outputs it reused."""
         sources: dict[str, str] = {}
         for step_run in step_runs:
             if step_run.cached_from:
-                edges = self.workspace.metadata.step_run_edges(step_run.cached_from)
+                edges = self.workspace.runs.step_run_edges(step_run.cached_from)
                 if edges:
                     sources[step_run.id] = edges[0].run_id
         return sources
@@ -104,13 +104,13 @@ class Client:
         record = self.get_run(run_id)
         if not record.environment_hash:
             return {}
-        return self.workspace.metadata.get_environment(record.environment_hash)
+        return self.workspace.runs.get_environment(record.environment_hash)
 
     # -- pipelines ------------------------------------------------------------------
 
     def list_pipelines(self) -> list[PipelineSummary]:
         """Pipelines this project has run, with their latest run."""
-        return self.workspace.metadata.list_pipelines(project=self.workspace.project)
+        return self.workspace.runs.list_pipelines(project=self.workspace.project)
 
     def run_pipeline(
         self,
@@ -148,13 +148,13 @@ class Client:
     ) -> list[ArtifactRecord]:
         """Artifacts, newest first; ``run_id`` keeps one run's outputs."""
         resolved = self.get_run(run_id).id if run_id else None
-        return self.workspace.metadata.list_artifacts(
+        return self.workspace.runs.list_artifacts(
             run_id=resolved, type_contains=type_contains, limit=limit
         )
 
     def get_artifact(self, artifact_id: str) -> ArtifactRecord:
         """One artifact record by id or unique prefix."""
-        return self.workspace.metadata.get_artifact(artifact_id)
+        return self.workspace.runs.get_artifact(artifact_id)
 
     def load_artifact(self, artifact_id: str, *, allow_pickle: bool = False) -> Any:
         """An artifact's value (pickled ones need ``allow_pickle=True``)."""
@@ -194,7 +194,7 @@ class Client:
     def lineage(self, artifact_id: str, *, depth: int = 20) -> ArtifactLineage:
         """The artifact's upstream tree (producers, recursively) and consumers."""
         record = self.get_artifact(artifact_id)
-        edges = self.workspace.metadata.lineage(record.id)
+        edges = self.workspace.runs.lineage(record.id)
         consumers = [e for e in edges if e.direction == "input"]
         return ArtifactLineage(self._upstream(record, edges, depth, set()), consumers)
 
@@ -211,10 +211,10 @@ class Client:
             return LineageNode(record, producer)
         seen = seen | {record.id}
         inputs = []
-        for edge in self.workspace.metadata.step_run_edges(producer.step_run_id):
+        for edge in self.workspace.runs.step_run_edges(producer.step_run_id):
             if edge.direction != "input":
                 continue
-            parent = self.workspace.metadata.get_artifact(edge.artifact_id)
-            parent_edges = self.workspace.metadata.lineage(parent.id)
+            parent = self.workspace.runs.get_artifact(edge.artifact_id)
+            parent_edges = self.workspace.runs.lineage(parent.id)
             inputs.append(self._upstream(parent, parent_edges, depth - 1, seen))
         return LineageNode(record, producer, inputs)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from rung._internal.ids import new_id
 from rung._internal.timeutil import now
-from rung.metadata.governance import PolicyDecisionRecord
+from rung.governance.records import PolicyDecisionRecord
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -75,7 +75,7 @@ def record_decisions(
         for d in decisions
     ]
     if records:
-        workspace.metadata.add_policy_decisions(records)
+        workspace.policies.add_policy_decisions(records)
     return records
 
 
@@ -92,6 +92,6 @@ def audit_log(
         >>> [d.verdict for d in audit_log(ws, limit=2)]  # doctest: +SKIP
         ['refuse', 'allow']
     """
-    return workspace.metadata.list_policy_decisions(
+    return workspace.policies.list_policy_decisions(
         project=workspace.project, run_id=run_id, verdict=verdict, limit=limit
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rung.metadata.catalog import DatasetRecord
+    from rung.catalog.records import DatasetRecord
 
 __all__ = ["Classification", "DataSource", "source_of_dataset"]
 

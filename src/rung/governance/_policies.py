@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from rung.governance._model import Policy, PolicyDocument
-    from rung.metadata.governance import PolicySetRecord
+    from rung.governance.records import PolicySetRecord
     from rung.workspace import Workspace
 
 __all__ = [
@@ -99,7 +99,7 @@ def apply_policies(
     current = active_policies(workspace)
     if current is not None and current.record.document == stored:
         return AppliedPolicies(current, created=False)
-    record = workspace.metadata.add_policy_set(
+    record = workspace.policies.add_policy_set(
         workspace.project, stored, user=workspace.user, created_at=now(), source=text
     )
     return AppliedPolicies(PolicySet(record, document), created=True)
@@ -119,7 +119,7 @@ def apply_policy_file(workspace: Workspace, path: str | Path) -> AppliedPolicies
 
 def active_policies(workspace: Workspace) -> PolicySet | None:
     """The project's policy set in force, or None when none was applied."""
-    found = workspace.metadata.list_policy_sets(workspace.project, limit=1)
+    found = workspace.policies.list_policy_sets(workspace.project, limit=1)
     return _loaded(found[0]) if found else None
 
 
@@ -129,12 +129,12 @@ def get_policies(workspace: Workspace, version: int | None = None) -> PolicySet:
     Raises:
         PolicySetNotFoundError: no such version (or none applied yet).
     """
-    return _loaded(workspace.metadata.get_policy_set(workspace.project, version))
+    return _loaded(workspace.policies.get_policy_set(workspace.project, version))
 
 
 def list_policy_sets(workspace: Workspace, limit: int | None = 100) -> list[PolicySet]:
     """The project's policy set versions, newest first."""
-    stored = workspace.metadata.list_policy_sets(workspace.project, limit=limit)
+    stored = workspace.policies.list_policy_sets(workspace.project, limit=limit)
     return [_loaded(record) for record in stored]
 
 

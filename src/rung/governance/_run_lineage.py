@@ -1,6 +1,6 @@
 """Classifying a step's inputs while a run is going.
 
-Fast path: each checked step remembers (per process) which dataset versions
+Fast path: each checked step remembers (per workspace) which dataset versions
 reached its inputs. A consumer then needs only the run's dataset reads (one
 query) to classify what its upstream step produced: what reached that step,
 plus what it read itself.
@@ -35,11 +35,29 @@ _K = TypeVar("_K")
 _V = TypeVar("_V")
 _CACHE_SIZE = 4096
 _FINISHED = frozenset({"completed", "cached"})
-_lock = threading.Lock()
-# (metadata id, step run id) -> what reached the step run's outputs (bare).
-_walked: OrderedDict[tuple[int, str], Classification] = OrderedDict()
-# (metadata id, run id, node) -> (step run id, what reached its inputs, bare).
-_received: OrderedDict[tuple[int, str, str], tuple[str, Classification]] = OrderedDict()
+
+
+class _Memo:
+    """What one workspace remembers between checks (bounded, thread-safe)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        # step run id -> what reached the step run's outputs (bare).
+        self.walked: OrderedDict[str, Classification] = OrderedDict()
+        # (run id, node) -> (step run id, what reached its inputs, bare).
+        self.received: OrderedDict[tuple[str, str], tuple[str, Classification]] = (
+            OrderedDict()
+        )
+
+    def get(self, cache: OrderedDict[_K, _V], key: _K) -> _V | None:
+        with self.lock:
+            return cache.get(key)
+
+    def put(self, cache: OrderedDict[_K, _V], key: _K, value: _V) -> None:
+        with self.lock:
+            cache[key] = value
+            while len(cache) > _CACHE_SIZE:
+                cache.popitem(last=False)
 
 
 class RunLineage:
@@ -58,7 +76,7 @@ class RunLineage:
         self.workspace = workspace
         self.run_id = run_id
         self.max_step_runs = max_step_runs
-        self._store = id(workspace.metadata)
+        self._memo = workspace.attach("governance.run_lineage", _Memo)
         self._reads: dict[str, list[DataSource]] | None = None
         self._records: dict[str, dict[str, StepRunRecord]] = {}
         self._datasets: dict[tuple[str, int], DataSource] = {}
@@ -72,7 +90,7 @@ class RunLineage:
             upstream: the node that produced it in this run, if any.
             artifact_id: the input artifact.
         """
-        remembered = _get(_received, (self._store, self.run_id, upstream or ""))
+        remembered = self._memo.get(self._memo.received, (self.run_id, upstream or ""))
         if upstream is None or remembered is None:
             return self._artifact(artifact_id)
         step_run_id, received = remembered
@@ -81,7 +99,9 @@ class RunLineage:
 
     def remember(self, node: str, step_run_id: str, received: Classification) -> None:
         """Record what reached ``node``'s inputs, for the steps it feeds."""
-        _put(_received, (self._store, self.run_id, node), (step_run_id, received))
+        self._memo.put(
+            self._memo.received, (self.run_id, node), (step_run_id, received)
+        )
 
     def with_facts(self, bare: Classification) -> Classification:
         """Add each dataset's current tags, columns and region."""
@@ -91,7 +111,7 @@ class RunLineage:
     def _run_reads(self) -> dict[str, list[DataSource]]:
         if self._reads is None:
             self._reads = {}
-            reads = self.workspace.metadata.list_dataset_reads(run_id=self.run_id)
+            reads = self.workspace.datasets.list_dataset_reads(run_id=self.run_id)
             for read in reads:
                 bare = DataSource(read.dataset, read.version)
                 self._reads.setdefault(read.step_run_id or "", []).append(bare)
@@ -100,7 +120,7 @@ class RunLineage:
     def _artifact(self, artifact_id: str) -> Classification:
         edges = [
             e
-            for e in self.workspace.metadata.lineage(artifact_id)
+            for e in self.workspace.runs.lineage(artifact_id)
             if e.direction == "output"
         ]
         mine = [e for e in edges if e.run_id == self.run_id] or edges
@@ -109,7 +129,7 @@ class RunLineage:
         )
 
     def _of_step_run(self, run_id: str, step_run_id: str, name: str) -> Classification:
-        cached = _get(_walked, (self._store, step_run_id))
+        cached = self._memo.get(self._memo.walked, step_run_id)
         if cached is not None:
             return cached
         if step_run_id in self._active:
@@ -124,49 +144,36 @@ class RunLineage:
         finally:
             self._active.discard(step_run_id)
         if record is not None and record.status in _FINISHED and found.complete:
-            _put(_walked, (self._store, step_run_id), found)
+            self._memo.put(self._memo.walked, step_run_id, found)
         return found
 
     def _walk(
         self, record: StepRunRecord | None, step_run_id: str, name: str
     ) -> Classification:
-        metadata = self.workspace.metadata
         readers = [step_run_id]
         if record is not None and record.cached_from:
             readers.append(record.cached_from)
         sources = [
             DataSource(read.dataset, read.version)
             for reader in readers
-            for read in metadata.list_dataset_reads(step_run_id=reader)
+            for read in self.workspace.datasets.list_dataset_reads(step_run_id=reader)
         ]
         inputs = [
             self._artifact(e.artifact_id)
-            for e in metadata.step_run_edges(step_run_id)
+            for e in self.workspace.runs.step_run_edges(step_run_id)
             if e.direction == "input"
         ]
         return Classification.merge([Classification(tuple(sources)), *inputs]).via(name)
 
     def _record(self, run_id: str, step_run_id: str) -> StepRunRecord | None:
         if run_id not in self._records:
-            steps = self.workspace.metadata.list_step_runs(run_id)
+            steps = self.workspace.runs.list_step_runs(run_id)
             self._records[run_id] = {s.id: s for s in steps}
         return self._records[run_id].get(step_run_id)
 
     def _facts(self, bare: DataSource) -> DataSource:
         key = (bare.dataset, bare.version or 0)
         if key not in self._datasets:
-            record = self.workspace.metadata.get_dataset(bare.dataset)
+            record = self.workspace.datasets.get_dataset(bare.dataset)
             self._datasets[key] = source_of_dataset(record, bare.version)
         return replace(self._datasets[key], path=bare.path)
-
-
-def _get(cache: OrderedDict[_K, _V], key: _K) -> _V | None:
-    with _lock:
-        return cache.get(key)
-
-
-def _put(cache: OrderedDict[_K, _V], key: _K, value: _V) -> None:
-    with _lock:
-        cache[key] = value
-        while len(cache) > _CACHE_SIZE:
-            cache.popitem(last=False)

@@ -34,8 +34,8 @@ from rung.governance._policies import policies_for_run
 from rung.governance._run_lineage import RunLineage
 
 if TYPE_CHECKING:
+    from rung.catalog.records import DatasetRecord, DatasetVersionRecord
     from rung.governance._policies import PolicySet
-    from rung.metadata.catalog import DatasetRecord, DatasetVersionRecord
     from rung.pipelines import StepInputs
     from rung.tracking import RunScope
     from rung.workspace import Workspace

@@ -23,7 +23,6 @@ Example:
 
 from __future__ import annotations
 
-from rung.metadata import AlertRecord, EvaluationRecord, MonitorRecord
 from rung.monitoring._alerts import (
     add_alert_sink,
     list_alerts,
@@ -60,6 +59,7 @@ from rung.monitoring._sinks import (
     LogAlertSink,
     WebhookAlertSink,
 )
+from rung.monitoring.records import AlertRecord, EvaluationRecord, MonitorRecord
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

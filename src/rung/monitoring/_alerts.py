@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from rung.monitoring._sinks import AlertEvent, AlertSink, sink_from_spec
 
 if TYPE_CHECKING:
-    from rung.metadata import AlertChanges, AlertRecord, MonitorRecord
+    from rung.monitoring.records import AlertChanges, AlertRecord, MonitorRecord
     from rung.workspace import Workspace
 
 __all__ = [
@@ -56,7 +56,7 @@ def list_alerts(
         >>> [a.check for a in list_alerts(ws, status="open")]  # doctest: +SKIP
         ['drift']
     """
-    return workspace.metadata.list_alerts(
+    return workspace.monitors.list_alerts(
         workspace.project, monitor=monitor, status=status, since=since, limit=limit
     )
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rung.errors import MonitorDataError
-from rung.metadata import CheckValueRecord
 from rung.monitoring._columns import Columns, missing_mask
 from rung.monitoring._performance import PerformanceResult, evaluate_performance
 from rung.monitoring._quality import QualityResult, check_quality
+from rung.monitoring.records import CheckValueRecord
 
 __all__ = [
     "CheckOutcome",

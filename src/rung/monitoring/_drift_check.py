@@ -11,9 +11,9 @@ from rung.monitoring._verdicts import DEFAULT_THRESHOLDS
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from rung.metadata import CheckValueRecord
     from rung.monitoring._columns import Columns
     from rung.monitoring._verdicts import DriftResult
+    from rung.monitoring.records import CheckValueRecord
 
 __all__ = ["drift_outcome"]
 

@@ -8,7 +8,6 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rung._internal.timeutil import now as _now
-from rung.metadata import AlertChanges, AlertRecord, EvaluationRecord
 from rung.monitoring._alerts import deliver
 from rung.monitoring._checks import (
     CheckOutcome,
@@ -26,9 +25,11 @@ from rung.monitoring._sources import (
     predict,
 )
 from rung.monitoring._window import read_window, window_text
+from rung.monitoring.records import AlertChanges, AlertRecord, EvaluationRecord
 
 if TYPE_CHECKING:
-    from rung.metadata import ModelVersionRecord, MonitorRecord
+    from rung.monitoring.records import MonitorRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 __all__ = ["MonitorEvaluation", "load_sides", "run_due", "run_monitor"]
@@ -111,7 +112,7 @@ def run_monitor(
     """
     started = time.perf_counter()
     at = _now() if now is None else now
-    monitor = workspace.metadata.get_monitor(workspace.project, name)
+    monitor = workspace.monitors.get_monitor(workspace.project, name)
     sides = load_sides(workspace, monitor, current=current, now=at)
     outcomes = {check: _run_check(check, monitor, sides) for check in monitor.checks}
     evaluation = EvaluationRecord(
@@ -133,7 +134,7 @@ def run_monitor(
         _breach(monitor, o, sides) for o in outcomes.values() if o.status == "breached"
     ]
     passed = [c for c, o in outcomes.items() if o.status == "passed"]
-    changes = workspace.metadata.record_evaluation(evaluation, values, breaches, passed)
+    changes = workspace.monitors.record_evaluation(evaluation, values, breaches, passed)
     failures = deliver(monitor, changes)
     return MonitorEvaluation(evaluation, outcomes, changes, failures)
 

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from rung._internal.timeutil import now as _now
 from rung.errors import MonitorDefinitionError
-from rung.metadata import MONITOR_CHECKS, MonitorRecord
 from rung.monitoring._quality import QUALITY_THRESHOLDS
 from rung.monitoring._sinks import check_sink
 from rung.monitoring._sources import parse_source, pin_source, training_table
 from rung.monitoring._verdicts import DEFAULT_THRESHOLDS, METHODS, FeatureRule
+from rung.monitoring.records import MONITOR_CHECKS, MonitorRecord
 
 if TYPE_CHECKING:
     from rung.workspace import Workspace
@@ -121,23 +121,23 @@ def create_monitor(
         sinks=tuple(check_sink(dict(s)) for s in (sinks or ({"type": "log"},))),
         description=description,
     )
-    workspace.metadata.add_monitor(record)
+    workspace.monitors.add_monitor(record)
     return record
 
 
 def get_monitor(workspace: Workspace, name: str) -> MonitorRecord:
     """One monitor of the workspace's project (MonitorNotFoundError if none)."""
-    return workspace.metadata.get_monitor(workspace.project, name)
+    return workspace.monitors.get_monitor(workspace.project, name)
 
 
 def list_monitors(workspace: Workspace) -> list[MonitorRecord]:
     """The project's monitors, by name."""
-    return workspace.metadata.list_monitors(workspace.project)
+    return workspace.monitors.list_monitors(workspace.project)
 
 
 def delete_monitor(workspace: Workspace, name: str) -> None:
     """Delete a monitor and its history (evaluations, values, alerts)."""
-    workspace.metadata.delete_monitor(workspace.project, name)
+    workspace.monitors.delete_monitor(workspace.project, name)
 
 
 def due_monitors(

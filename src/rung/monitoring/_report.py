@@ -22,7 +22,7 @@ from rung.monitoring._html import render_html
 from rung.monitoring._window import window_text
 
 if TYPE_CHECKING:
-    from rung.metadata import CheckValueRecord, MonitorRecord
+    from rung.monitoring.records import CheckValueRecord, MonitorRecord
     from rung.workspace import Workspace
 
 __all__ = ["build_report", "jsonable", "render_html"]
@@ -54,12 +54,12 @@ def build_report(
         ['age', 'income', 'prediction']
     """
     at = _now() if now is None else now
-    monitor = workspace.metadata.get_monitor(workspace.project, name)
-    evaluations = workspace.metadata.list_evaluations(
+    monitor = workspace.monitors.get_monitor(workspace.project, name)
+    evaluations = workspace.monitors.list_evaluations(
         workspace.project, name, limit=history
     )
     since = evaluations[-1].evaluated_at if evaluations else None
-    values = workspace.metadata.list_check_values(workspace.project, name, since=since)
+    values = workspace.monitors.list_check_values(workspace.project, name, since=since)
     sides = load_sides(workspace, monitor, current=current, now=at)
     shown = [*sides.features, *[c for c in sides.reference.columns if _is_output(c)]]
     latest = asdict(evaluations[0]) if evaluations else None
@@ -82,7 +82,7 @@ def build_report(
             "performance_history": _series(values, "performance", feature=""),
             "alerts": [
                 asdict(a)
-                for a in workspace.metadata.list_alerts(workspace.project, monitor=name)
+                for a in workspace.monitors.list_alerts(workspace.project, monitor=name)
             ],
         }
     )

@@ -17,7 +17,7 @@ from rung.errors import AlertSinkError, MonitorDefinitionError
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from rung.metadata import AlertRecord
+    from rung.monitoring.records import AlertRecord
 
 __all__ = [
     "AlertEvent",

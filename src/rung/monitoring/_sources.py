@@ -25,7 +25,8 @@ from rung.errors import MonitorDataError, MonitorDefinitionError
 from rung.monitoring._columns import Columns, row_count, to_columns
 
 if TYPE_CHECKING:
-    from rung.metadata import ArtifactRecord, ModelVersionRecord
+    from rung.metadata import ArtifactRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 __all__ = [
@@ -99,12 +100,12 @@ def parse_source(text: str) -> dict[str, Any]:
 def pin_source(workspace: Workspace, spec: dict[str, Any]) -> dict[str, Any]:
     """Resolve what should not move: ``dataset:NAME`` pins today's newest version."""
     if spec.get("kind") == "dataset" and spec.pop("pin", False):
-        found = workspace.metadata.get_dataset_version(spec["name"], None)
+        found = workspace.datasets.get_dataset_version(spec["name"], None)
         spec["version"] = found.version
     if spec.get("kind") == "run":
-        spec["run_id"] = workspace.metadata.get_run(spec["run_id"]).id
+        spec["run_id"] = workspace.runs.get_run(spec["run_id"]).id
     if spec.get("kind") == "artifact":
-        spec["id"] = workspace.metadata.get_artifact(spec["id"]).id
+        spec["id"] = workspace.runs.get_artifact(spec["id"]).id
     return spec
 
 
@@ -129,7 +130,7 @@ def load_source(
             to_columns(frame, "dataset"), f"dataset {spec['name']} v{number}", spec
         )
     if kind == "artifact":
-        record = workspace.metadata.get_artifact(spec["id"])
+        record = workspace.runs.get_artifact(spec["id"])
         return _artifact(workspace, record, f"artifact {record.id[:12]}")
     if kind == "run":
         record = _run_table(workspace, spec["run_id"], spec.get("step"))
@@ -149,10 +150,10 @@ def training_table(workspace: Workspace, version: ModelVersionRecord) -> Artifac
     """The table a model version was trained on, found through lineage."""
     ids = list(version.training_data.values())
     if not ids and version.step_run_id:
-        edges = workspace.metadata.step_run_edges(version.step_run_id)
+        edges = workspace.runs.step_run_edges(version.step_run_id)
         ids = [e.artifact_id for e in edges if e.direction == "input"]
     for artifact_id in ids:
-        record = workspace.metadata.get_artifact(artifact_id)
+        record = workspace.runs.get_artifact(artifact_id)
         if "schema" in record.metadata:
             return record
     raise MonitorDataError(
@@ -230,12 +231,12 @@ def _artifact(workspace: Workspace, record: ArtifactRecord, label: str) -> Refer
 
 
 def _run_table(workspace: Workspace, run_id: str, step: str | None) -> ArtifactRecord:
-    steps = workspace.metadata.list_step_runs(workspace.metadata.get_run(run_id).id)
+    steps = workspace.runs.list_step_runs(workspace.runs.get_run(run_id).id)
     for step_run in steps:
         if step is not None and step_run.name != step:
             continue
         for artifact_id in step_run.outputs.values():
-            record = workspace.metadata.get_artifact(artifact_id)
+            record = workspace.runs.get_artifact(artifact_id)
             if "schema" in record.metadata:
                 return record
     where = f"step {step!r} of run" if step else "run"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rung.errors import MonitorDefinitionError
 
 if TYPE_CHECKING:
-    from rung.metadata import AlertRecord, MonitorRecord
+    from rung.monitoring.records import AlertRecord, MonitorRecord
 
 __all__ = [
     "alert_line",

@@ -174,7 +174,7 @@ class _Scheduler:
         finally:
             # Cache hits are recorded together: one transaction per run. A run
             # killed before this point simply finds the same hits on resume.
-            self.workspace.metadata.record_cache_hits(self.cache_hits)
+            self.workspace.runs.record_cache_hits(self.cache_hits)
         for name in pending:
             self.emit("step_skipped", name)
 
@@ -259,7 +259,7 @@ def _reusable(
 ) -> dict[str, dict[str, ArtifactRecord]]:
     if record.attempt <= 1:
         return {}
-    latest = {sr.name: sr for sr in workspace.metadata.list_step_runs(record.id)}
+    latest = {sr.name: sr for sr in workspace.runs.list_step_runs(record.id)}
     reused: dict[str, dict[str, ArtifactRecord]] = {}
     for name, node in dag.nodes.items():
         step_run = latest.get(name)
@@ -270,7 +270,7 @@ def _reusable(
         if set(step_run.outputs) != set(node.step.output_names):
             continue
         records = {
-            o: workspace.metadata.get_artifact(a) for o, a in step_run.outputs.items()
+            o: workspace.runs.get_artifact(a) for o, a in step_run.outputs.items()
         }
         if all(workspace.has_content(r) for r in records.values()):
             reused[name] = records
@@ -296,7 +296,7 @@ def _begin(workspace: Workspace, plan: ExecutionPlan) -> RunRecord:
 
 
 def _reopen(workspace: Workspace, record: RunRecord) -> RunRecord:
-    reopened = workspace.metadata.update_run(
+    reopened = workspace.runs.update_run(
         record.id,
         {
             "status": "running",
@@ -336,15 +336,17 @@ class _Provenance:
         self._thread.join(timeout=10)
         result = dict(self.result)
         packages = result.pop("_packages", None)
-        stored = (workspace.metadata.url, result.get("environment_hash"))
-        if packages is not None and stored not in _STORED_ENVIRONMENTS:
-            workspace.metadata.put_environment(result["environment_hash"], packages)
-            _STORED_ENVIRONMENTS.add(stored)
+        # Which locks this workspace already holds: a set of its own, so two
+        # workspaces (two in-memory ones included) never share the answer.
+        stored: set[str] = workspace.attach("pipelines.stored_environments", set)
+        env_hash = result.get("environment_hash")
+        if packages is not None and env_hash and env_hash not in stored:
+            workspace.runs.put_environment(env_hash, packages)
+            stored.add(env_hash)
         return result
 
 
 # (metadata URL, environment hash) pairs this process already stored.
-_STORED_ENVIRONMENTS: set[tuple[str, Any]] = set()
 
 
 def _finish(

@@ -120,7 +120,7 @@ def execute_node(workspace: Workspace, task: NodeTask) -> NodeResult:
     key = task_cache_key(workspace, task)
     context = StepContext(workspace, task.run_id, task.node.name, task.node.step.labels)
     step_run_id = new_id()
-    workspace.metadata.create_step_run(_new_step_run(task, step_run_id, key))
+    workspace.runs.create_step_run(_new_step_run(task, step_run_id, key))
     captured = Captured()
     try:
         values = _load_inputs(workspace, task)
@@ -139,7 +139,7 @@ def execute_node(workspace: Workspace, task: NodeTask) -> NodeResult:
     except BaseException as exc:
         _record_failure(workspace, step_run_id, captured, exc)
         raise
-    workspace.metadata.finish_step_run(
+    workspace.runs.finish_step_run(
         step_run_id,
         {
             "status": "completed",
@@ -178,10 +178,10 @@ def _new_step_run(
 
 def _from_cache(workspace: Workspace, task: NodeTask, key: str) -> NodeResult | None:
     started = now()
-    source = workspace.metadata.find_cached_step_run(key)
+    source = workspace.runs.find_cached_step_run(key)
     if source is None or set(source.outputs) != set(task.node.step.output_names):
         return None
-    records = {n: workspace.metadata.get_artifact(a) for n, a in source.outputs.items()}
+    records = {n: workspace.runs.get_artifact(a) for n, a in source.outputs.items()}
     if not all(workspace.has_content(r) for r in records.values()):
         return None
     # Recorded later with the run's other hits, metrics of the source included
@@ -271,7 +271,7 @@ def _record_failure(
         message = "Interrupted by the user."
     text = "".join(traceback.format_exception(cause))
     try:
-        workspace.metadata.finish_step_run(
+        workspace.runs.finish_step_run(
             step_run_id,
             {
                 "status": status,

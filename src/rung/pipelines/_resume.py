@@ -34,7 +34,7 @@ def resume_run(
     """
     ws = workspace or defaults.current_workspace()
     reap_stale_runs(ws)
-    record = ws.metadata.get_run(run_id)
+    record = ws.runs.get_run(run_id)
     if record.status == "completed":
         raise RunError(
             f"Run {record.id[:12]} already completed; there is nothing to resume."

@@ -15,15 +15,6 @@ Example:
 
 from __future__ import annotations
 
-from rung.metadata import (
-    AliasRecord,
-    ApprovalRecord,
-    ModelRecord,
-    ModelVersionRecord,
-    RegistryEventRecord,
-    RoleRecord,
-    SignatureColumn,
-)
 from rung.registry._aliases import (
     alias_stack,
     approve_promotion,
@@ -69,6 +60,15 @@ from rung.registry._signature import (
     type_kind,
 )
 from rung.registry._step import register_model_step
+from rung.registry.records import (
+    AliasRecord,
+    ApprovalRecord,
+    ModelRecord,
+    ModelVersionRecord,
+    RegistryEventRecord,
+    RoleRecord,
+    SignatureColumn,
+)
 
 __all__ = [
     "LATEST",

@@ -13,13 +13,17 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from rung.errors import ModelVersionNotFoundError, PromotionRefusedError
-from rung.metadata import ApprovalRecord
 from rung.registry._checks import GateCheck, evaluate_gates
 from rung.registry._gates import Gates, parse_gates
 from rung.registry._refs import check_alias, note, resolve_workspace
+from rung.registry.records import ApprovalRecord
 
 if TYPE_CHECKING:
-    from rung.metadata import AliasRecord, ModelVersionRecord, RegistryEventRecord
+    from rung.registry.records import (
+        AliasRecord,
+        ModelVersionRecord,
+        RegistryEventRecord,
+    )
     from rung.workspace import Workspace
 
 __all__ = [
@@ -60,7 +64,7 @@ def set_gates(
     ws = resolve_workspace(workspace)
     parsed = gates if isinstance(gates, Gates) else parse_gates(gates)
     data = parsed.to_dict()
-    ws.metadata.update_model(
+    ws.models.update_model(
         ws.project, name, {"gates": data}, note(ws, "set_gates", comment, data)
     )
     return parsed
@@ -69,7 +73,7 @@ def set_gates(
 def get_gates(name: str, *, workspace: Workspace | None = None) -> Gates:
     """The promotion gates of model ``name`` (empty when none are set)."""
     ws = resolve_workspace(workspace)
-    return parse_gates(dict(ws.metadata.get_model(ws.project, name).gates))
+    return parse_gates(dict(ws.models.get_model(ws.project, name).gates))
 
 
 def check_promotion(
@@ -106,7 +110,7 @@ def promote_model(
     checks, candidate, current = _evaluate(ws, name, version, alias)
     if current == version:
         return next(
-            a for a in ws.metadata.list_aliases(ws.project, name) if a.alias == alias
+            a for a in ws.models.list_aliases(ws.project, name) if a.alias == alias
         )
     failed = [c for c in checks if not c.passed]
     if failed:
@@ -118,7 +122,7 @@ def promote_model(
             f"`rung models approve {name} {version} --alias {alias}`."
         )
     details = {"gates": [{"gate": c.gate, "detail": c.detail} for c in checks]}
-    return ws.metadata.move_alias(
+    return ws.models.move_alias(
         ws.project,
         name,
         alias,
@@ -178,14 +182,14 @@ def rollback_model(
         RegistryConflictError: another change moved the alias meanwhile.
     """
     ws = resolve_workspace(workspace)
-    model = ws.metadata.get_model(ws.project, name)
+    model = ws.models.get_model(ws.project, name)
     current = model.aliases.get(check_alias(alias))
     if current is None:
         raise ModelVersionNotFoundError(
             f"Model {name!r} has no alias {alias!r}, so there is nothing to roll "
             f"back. Its aliases: {sorted(model.aliases) or 'none'}."
         )
-    events = ws.metadata.list_registry_events(ws.project, model=name, alias=alias)
+    events = ws.models.list_registry_events(ws.project, model=name, alias=alias)
     stack = alias_stack(events, current)
     target = to if to is not None else (stack[-2] if len(stack) > 1 else None)
     if target is None:
@@ -199,9 +203,9 @@ def rollback_model(
             f"Alias {alias!r} of model {name!r} already points to version {target}; "
             f"nothing to roll back. Its history: {_versions(stack)}."
         )
-    ws.metadata.get_model_version(ws.project, name, target)
+    ws.models.get_model_version(ws.project, name, target)
     details = {"stack": stack}
-    return ws.metadata.move_alias(
+    return ws.models.move_alias(
         ws.project,
         name,
         alias,
@@ -235,8 +239,8 @@ def alias_stack(events: list[RegistryEventRecord], current: int) -> list[int]:
 def _evaluate(
     ws: Workspace, name: str, version: int, alias: str
 ) -> tuple[list[GateCheck], ModelVersionRecord, int | None]:
-    model = ws.metadata.get_model(ws.project, name)
-    candidate = ws.metadata.get_model_version(ws.project, name, version)
+    model = ws.models.get_model(ws.project, name)
+    candidate = ws.models.get_model_version(ws.project, name, version)
     if candidate.is_archived:
         raise PromotionRefusedError(
             f"Cannot promote model {name!r} version {version} to {alias!r}: the "
@@ -250,14 +254,14 @@ def _evaluate(
     champion = (
         None
         if current is None
-        else ws.metadata.get_model_version(ws.project, name, current)
+        else ws.models.get_model_version(ws.project, name, current)
     )
     approvals, roles = [], []
     if gates.approvals is not None:
-        approvals = ws.metadata.list_approvals(
+        approvals = ws.models.list_approvals(
             ws.project, name, version=version, alias=alias
         )
-        roles = ws.metadata.list_roles(ws.project)
+        roles = ws.models.list_roles(ws.project)
     return (
         evaluate_gates(gates, candidate, champion, approvals, roles),
         candidate,
@@ -278,7 +282,7 @@ def _decide(
 
     ws = resolve_workspace(workspace)
     check_alias(alias)
-    target = ws.metadata.get_model_version(ws.project, name, version)
+    target = ws.models.get_model_version(ws.project, name, version)
     if target.is_archived:
         raise PromotionRefusedError(
             f"Version {version} of model {name!r} is archived: there is no "
@@ -288,7 +292,7 @@ def _decide(
     record = ApprovalRecord(
         name, version, alias, ws.project, ws.user, decision, now(), comment or ""
     )
-    return ws.metadata.add_approval(record)
+    return ws.models.add_approval(record)
 
 
 def _versions(stack: list[int]) -> str:

@@ -15,8 +15,8 @@ from rung.registry._signature import signature_problems
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from rung.metadata import ApprovalRecord, ModelVersionRecord, RoleRecord
     from rung.registry._gates import AliasGates, ApprovalRule, MetricCondition
+    from rung.registry.records import ApprovalRecord, ModelVersionRecord, RoleRecord
 
 __all__ = ["GateCheck", "evaluate_gates", "format_number"]
 

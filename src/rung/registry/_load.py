@@ -17,7 +17,7 @@ from rung.errors import (
 from rung.registry._refs import LATEST, ModelRef, parse_model_uri, resolve_workspace
 
 if TYPE_CHECKING:
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 __all__ = ["load_model", "resolve_model"]
@@ -41,10 +41,10 @@ def resolve_model(
     ws = resolve_workspace(workspace)
     ref = uri if isinstance(uri, ModelRef) else parse_model_uri(uri)
     if ref.version is not None:
-        return ws.metadata.get_model_version(ws.project, ref.name, ref.version)
-    model = ws.metadata.get_model(ws.project, ref.name)
+        return ws.models.get_model_version(ws.project, ref.name, ref.version)
+    model = ws.models.get_model(ws.project, ref.name)
     if ref.alias == LATEST:
-        versions = ws.metadata.list_model_versions(ws.project, ref.name)
+        versions = ws.models.list_model_versions(ws.project, ref.name)
         ready = [v for v in versions if not v.is_archived]
         if not ready:
             raise ModelVersionNotFoundError(
@@ -61,7 +61,7 @@ def resolve_model(
             f"Promote a version with `rung models promote {ref.name} VERSION "
             f"--alias {ref.alias}`."
         )
-    return ws.metadata.get_model_version(ws.project, ref.name, number)
+    return ws.models.get_model_version(ws.project, ref.name, number)
 
 
 def load_model(
@@ -92,7 +92,7 @@ def load_model(
     ws = resolve_workspace(workspace)
     version = resolve_model(uri, workspace=ws)
     label = f"{version.model}/{version.version}"
-    record = ws.metadata.get_artifact(version.artifact_id)
+    record = ws.runs.get_artifact(version.artifact_id)
     if not ws.has_content(record):
         raise ArtifactNotFoundError(
             f"Model {label} points to artifact {record.id[:12]}, whose content is "

@@ -10,7 +10,7 @@ from rung.registry._refs import check_model_name, note, resolve_workspace
 from rung.registry._signature import signature_problems
 
 if TYPE_CHECKING:
-    from rung.metadata import (
+    from rung.registry.records import (
         ModelRecord,
         ModelVersionRecord,
         RegistryEventRecord,
@@ -52,13 +52,13 @@ class VersionComparison:
 def get_model(name: str, *, workspace: Workspace | None = None) -> ModelRecord:
     """One model of the workspace's project (with its aliases)."""
     ws = resolve_workspace(workspace)
-    return ws.metadata.get_model(ws.project, check_model_name(name))
+    return ws.models.get_model(ws.project, check_model_name(name))
 
 
 def list_models(*, workspace: Workspace | None = None) -> list[ModelRecord]:
     """The project's models, by name."""
     ws = resolve_workspace(workspace)
-    return ws.metadata.list_models(ws.project)
+    return ws.models.list_models(ws.project)
 
 
 def get_version(
@@ -66,7 +66,7 @@ def get_version(
 ) -> ModelVersionRecord:
     """One version of a model."""
     ws = resolve_workspace(workspace)
-    return ws.metadata.get_model_version(ws.project, name, version)
+    return ws.models.get_model_version(ws.project, name, version)
 
 
 def list_versions(
@@ -74,7 +74,7 @@ def list_versions(
 ) -> list[ModelVersionRecord]:
     """A model's versions, oldest first."""
     ws = resolve_workspace(workspace)
-    return ws.metadata.list_model_versions(ws.project, name)
+    return ws.models.list_model_versions(ws.project, name)
 
 
 def compare_versions(
@@ -82,7 +82,7 @@ def compare_versions(
 ) -> VersionComparison:
     """Metrics and signature changes of several versions of one model."""
     ws = resolve_workspace(workspace)
-    found = [ws.metadata.get_model_version(ws.project, name, n) for n in versions]
+    found = [ws.models.get_model_version(ws.project, name, n) for n in versions]
     keys = sorted({key for v in found for key in v.metrics})
     metrics = {key: [v.metrics.get(key) for v in found] for key in keys}
     changes = []
@@ -128,8 +128,8 @@ def model_history(
     """
     ws = resolve_workspace(workspace)
     if name is not None:
-        ws.metadata.get_model(ws.project, name)
-    return ws.metadata.list_registry_events(ws.project, model=name, limit=limit)
+        ws.models.get_model(ws.project, name)
+    return ws.models.list_registry_events(ws.project, model=name, limit=limit)
 
 
 def grant_role(
@@ -139,10 +139,10 @@ def grant_role(
     ws = resolve_workspace(workspace)
     _check_text(user, "user")
     _check_text(role, "role")
-    ws.metadata.set_role(
+    ws.models.set_role(
         ws.project, user, role, granted=True, note=note(ws, "grant_role", comment)
     )
-    held = ws.metadata.list_roles(ws.project, user=user)
+    held = ws.models.list_roles(ws.project, user=user)
     return next(r for r in held if r.role == role)
 
 
@@ -155,7 +155,7 @@ def revoke_role(
         RegistryError: the user does not hold the role.
     """
     ws = resolve_workspace(workspace)
-    ws.metadata.set_role(
+    ws.models.set_role(
         ws.project, user, role, granted=False, note=note(ws, "revoke_role", comment)
     )
 
@@ -165,7 +165,7 @@ def list_roles(
 ) -> list[RoleRecord]:
     """Role grants of the project, by user then role."""
     ws = resolve_workspace(workspace)
-    return ws.metadata.list_roles(ws.project, user=user)
+    return ws.models.list_roles(ws.project, user=user)
 
 
 def _set_state(
@@ -178,7 +178,7 @@ def _set_state(
     workspace: Workspace | None,
 ) -> ModelVersionRecord:
     ws = resolve_workspace(workspace)
-    return ws.metadata.update_model_version(
+    return ws.models.update_model_version(
         ws.project, name, version, {"state": state}, note(ws, action, comment)
     )
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from rung._internal import defaults
 from rung._internal.timeutil import now
 from rung.errors import InvalidModelReferenceError
-from rung.metadata import AuditNote
+from rung.registry.records import AuditNote
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from rung._internal.timeutil import now
 from rung.errors import RegistryError
-from rung.metadata import ArtifactRecord, ModelVersionRecord
+from rung.metadata import ArtifactRecord
 from rung.pipelines import OutputRef
 from rung.registry._card import ModelCard, complete_card
 from rung.registry._features import stored_feature_names
@@ -26,6 +26,7 @@ from rung.registry._signature import (
     infer_signature,
     signature_from_metadata,
 )
+from rung.registry.records import ModelVersionRecord
 from rung.tracking import Run, buffer_for, code_version, current_scope
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ def record_version(
 ) -> ModelVersionRecord:
     """Build the version record from the traced source and store it."""
     ws.require_content(source.artifact)
-    run = ws.metadata.get_run(source.run_id) if source.run_id else None
+    run = ws.runs.get_run(source.run_id) if source.run_id else None
     values = _measured(ws, run, extras.metrics)
     framework, framework_version = _framework(source)
     git_commit = run.git_commit if run else None
@@ -150,7 +151,7 @@ def record_version(
     )
     details = {"artifact_id": source.artifact.id}
     audit = note(ws, "register", extras.description, details)
-    return ws.metadata.add_model_version(record, audit)
+    return ws.models.add_model_version(record, audit)
 
 
 def _resolve(
@@ -172,7 +173,7 @@ def _resolve(
     if isinstance(model, ArtifactRecord):
         source = Source(model)
     elif isinstance(model, str):
-        source = Source(ws.metadata.get_artifact(model))
+        source = Source(ws.runs.get_artifact(model))
     else:
         source = Source(ws.put_artifact(model, allow_pickle=pickle), live=model)
     scope = current_scope()
@@ -199,7 +200,7 @@ def _from_run(ws: Workspace, run: Run, step: str | None, output: str | None) -> 
             f"Step {step!r} of run {run.id[:12]} has outputs {sorted(outputs)}; "
             "name the model's with output=...."
         )
-    source = Source(ws.metadata.get_artifact(outputs[output]))
+    source = Source(ws.runs.get_artifact(outputs[output]))
     source.run_id, source.step_run_id = run.id, step_run.id
     _add_inputs(ws, source, step_run.inputs)
     return source
@@ -207,16 +208,14 @@ def _from_run(ws: Workspace, run: Run, step: str | None, output: str | None) -> 
 
 def trace(ws: Workspace, source: Source, preferred_run: str | None) -> None:
     """Find the step run that produced the artifact (in ``preferred_run`` first)."""
-    made = [
-        e for e in ws.metadata.lineage(source.artifact.id) if e.direction == "output"
-    ]
+    made = [e for e in ws.runs.lineage(source.artifact.id) if e.direction == "output"]
     if not made:
         return
     producer: LineageEdge = next(
         (e for e in made if e.run_id == preferred_run), made[0]
     )
     source.run_id, source.step_run_id = producer.run_id, producer.step_run_id
-    edges = ws.metadata.step_run_edges(producer.step_run_id)
+    edges = ws.runs.step_run_edges(producer.step_run_id)
     _add_inputs(
         ws, source, {e.name: e.artifact_id for e in edges if e.direction == "input"}
     )
@@ -225,7 +224,7 @@ def trace(ws: Workspace, source: Source, preferred_run: str | None) -> None:
 def _add_inputs(ws: Workspace, source: Source, inputs: Mapping[str, str]) -> None:
     """Keep the producing step's data inputs (tables, arrays): the training data."""
     for name, artifact_id in inputs.items():
-        record = ws.metadata.get_artifact(artifact_id)
+        record = ws.runs.get_artifact(artifact_id)
         if "schema" in record.metadata or "shape" in record.metadata:
             source.data[name] = record
 
@@ -239,7 +238,7 @@ def _measured(
         return {}
     if run.status == "running":
         buffer_for(ws).flush()  # inside a pipeline: earlier steps' metrics
-    return dict(ws.metadata.latest_metrics([run.id]).get(run.id, {}))
+    return dict(ws.runs.latest_metrics([run.id]).get(run.id, {}))
 
 
 def _signature(ws: Workspace, source: Source, given: Any) -> Signature | None:

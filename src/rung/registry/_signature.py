@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rung.errors import ModelSignatureError
-from rung.metadata import SignatureColumn
+from rung.registry.records import SignatureColumn
 
 __all__ = [
     "Signature",

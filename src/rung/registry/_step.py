@@ -39,11 +39,11 @@ def _register_model(
             "Outside a pipeline, call rung.register_model(model, name=...)."
         )
     ws = scope.workspace
-    edges = ws.metadata.step_run_edges(scope.step_run_id)
+    edges = ws.runs.step_run_edges(scope.step_run_id)
     artifact_id = next(
         e.artifact_id for e in edges if e.direction == "input" and e.name == "model"
     )
-    source = Source(ws.metadata.get_artifact(artifact_id), live=model)
+    source = Source(ws.runs.get_artifact(artifact_id), live=model)
     trace(ws, source, scope.run_id)
     version = record_version(ws, source, name, Extras(metrics, tags, description))
     # What a step prints is kept with its step run: the registration shows in

@@ -56,8 +56,8 @@ __all__ = [
 ]
 
 _LAZY = {
-    "NAN_POLICIES": "rung.serving._schema",
-    "InputSchema": "rung.serving._schema",
+    "NAN_POLICIES": "rung.serving._inputs",
+    "InputSchema": "rung.serving._inputs",
     "ModelService": "rung.serving._service",
     "Outputs": "rung.serving._model",
     "Prediction": "rung.serving._service",
@@ -108,6 +108,7 @@ if TYPE_CHECKING:
         start_deployment,
     )
     from rung.serving._ids import PredictionIds
+    from rung.serving._inputs import NAN_POLICIES, InputSchema
     from rung.serving._log import PredictionLog
     from rung.serving._model import Outputs, ServedModel
     from rung.serving._options import ServeOptions
@@ -116,5 +117,4 @@ if TYPE_CHECKING:
         query_predictions,
         read_predictions,
     )
-    from rung.serving._schema import NAN_POLICIES, InputSchema
     from rung.serving._service import ModelService, Prediction

@@ -17,7 +17,8 @@ from rung.serving._write import BatchOrigin, Entry, predictions_table, write_bat
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rung.metadata import ModelVersionRecord, PredictionBatchRecord
+    from rung.registry.records import ModelVersionRecord
+    from rung.serving.records import PredictionBatchRecord
     from rung.workspace import Workspace
 
 __all__ = ["IDS", "as_outputs", "log_feedback", "log_predictions", "origin_for"]

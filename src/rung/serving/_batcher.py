@@ -21,8 +21,8 @@ from rung.serving._model import concat_columns
 
 if TYPE_CHECKING:
     from rung.serving._ids import IdRange
+    from rung.serving._inputs import Columns
     from rung.serving._model import Outputs, ServedModel
-    from rung.serving._schema import Columns
 
 Answer = tuple["Outputs", "IdRange"]
 OnBatch = Callable[["ServedModel", "Columns", "Outputs", "IdRange"], None]

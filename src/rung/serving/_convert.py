@@ -15,7 +15,7 @@ from rung.registry import type_kind
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from rung.serving._schema import ColumnSpec, Problems
+    from rung.serving._inputs import ColumnSpec, Problems
 
 __all__ = ["convert_arrow_column", "convert_column", "convert_pandas_column"]
 

@@ -21,8 +21,8 @@ from rung.errors import MalformedPayloadError, UnsupportedMediaTypeError
 
 if TYPE_CHECKING:
     from rung.serving._ids import IdRange
+    from rung.serving._inputs import Columns, InputSchema
     from rung.serving._model import Outputs
-    from rung.serving._schema import Columns, InputSchema
 
 __all__ = [
     "ARROW_TYPE",

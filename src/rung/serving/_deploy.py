@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from rung._internal.ids import new_id
 from rung._internal.timeutil import now
 from rung.errors import ServerStartError
-from rung.metadata import DeploymentRecord
+from rung.serving.records import DeploymentRecord
 
 if TYPE_CHECKING:
     from rung.serving._model import ServedModel
@@ -66,7 +66,7 @@ def check_residency(
     Raises:
         PolicyViolationError: a residency rule refuses it (audited).
     """
-    if not workspace.metadata.list_policy_sets(workspace.project, limit=1):
+    if not workspace.policies.list_policy_sets(workspace.project, limit=1):
         return
     from rung.governance import check_flow, classifications_of
 
@@ -99,7 +99,7 @@ def start_deployment(
         pid=os.getpid(),
         config={**options.public(), "hostname": socket.gethostname()},
     )
-    workspace.metadata.add_deployment(record)
+    workspace.deployments.add_deployment(record)
     return record
 
 
@@ -108,7 +108,7 @@ def finish_deployment(
 ) -> DeploymentRecord:
     """Mark a deployment stopped (or failed)."""
     at = now()
-    return workspace.metadata.update_deployment(
+    return workspace.deployments.update_deployment(
         deployment_id, {"status": status, "stopped_at": at, "updated_at": at}
     )
 
@@ -123,7 +123,7 @@ def reap_dead_deployments(workspace: Workspace) -> list[str]:
 
     here = socket.gethostname()
     reaped = []
-    for deployment in workspace.metadata.list_deployments(
+    for deployment in workspace.deployments.list_deployments(
         project=workspace.project, status="running", limit=None
     ):
         if not deployment.pid:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from rung.serving._schema import InputSchema
+    from rung.serving._inputs import InputSchema
 
 __all__ = ["CallPlan", "plan_calls"]
 

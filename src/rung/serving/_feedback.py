@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rung._internal.timeutil import now
 from rung.errors import InvalidInputError
-from rung.serving._schema import Problems
+from rung.serving._inputs import Problems
 
 if TYPE_CHECKING:
     import pyarrow as pa

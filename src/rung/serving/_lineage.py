@@ -14,7 +14,7 @@ from rung.catalog import GraphEdge, GraphNode
 
 if TYPE_CHECKING:
     from rung.catalog._lineage import Neighbour
-    from rung.metadata import DeploymentRecord, PredictionBatchRecord
+    from rung.serving.records import DeploymentRecord, PredictionBatchRecord
     from rung.workspace import Workspace
 
 __all__ = ["DEPLOYMENTS", "ServingLineage"]
@@ -28,22 +28,24 @@ class ServingLineage:
     def find(self, workspace: Workspace, reference: str) -> list[GraphNode]:
         """``deployment:ID``, ``prediction_batch:ID`` or a full id of either."""
         kind, sep, rest = reference.partition(":")
-        metadata = workspace.metadata
         if sep and kind == "deployment":
             return self._deployment(workspace, rest)
         if sep and kind == "prediction_batch":
-            found = metadata.list_prediction_batches(batch_id=rest, limit=2)
+            found = workspace.deployments.list_prediction_batches(
+                batch_id=rest, limit=2
+            )
             return [_batch_node(b) for b in found] if len(found) == 1 else []
         if sep or len(reference) != 32:
             return []
-        batches = metadata.list_prediction_batches(batch_id=reference, limit=1)
+        batches = workspace.deployments.list_prediction_batches(
+            batch_id=reference, limit=1
+        )
         return [_batch_node(b) for b in batches] or self._deployment(
             workspace, reference
         )
 
     def upstream(self, workspace: Workspace, node: GraphNode) -> list[Neighbour]:
         """A deployment's model versions; a batch's deployment or version, step."""
-        metadata = workspace.metadata
         attrs = node.attributes
         if not _is_ours(node):
             return []
@@ -59,7 +61,9 @@ class ServingLineage:
             return []
         out: list[Neighbour] = []
         if attrs["deployment_id"]:
-            parent = _deployment_node(metadata.get_deployment(attrs["deployment_id"]))
+            parent = _deployment_node(
+                workspace.deployments.get_deployment(attrs["deployment_id"])
+            )
             out.append((parent, GraphEdge(parent.id, node.id, "logged")))
         elif attrs["version"] is not None:
             parent = _version_node(
@@ -73,14 +77,13 @@ class ServingLineage:
 
     def downstream(self, workspace: Workspace, node: GraphNode) -> list[Neighbour]:
         """A version's deployments and scorings; a deployment's or step's batches."""
-        metadata = workspace.metadata
         attrs = node.attributes
         if node.kind == "model_version" and "project" in attrs:
             return self._version_children(workspace, node)
         if not _is_ours(node) and node.kind != "step_run":
             return []
         if node.kind == "deployment":
-            batches = metadata.list_prediction_batches(
+            batches = workspace.deployments.list_prediction_batches(
                 deployment_id=attrs["deployment_id"], limit=_MAX_BATCHES
             )
             return [
@@ -88,7 +91,7 @@ class ServingLineage:
                 for b in map(_batch_node, batches)
             ]
         if node.kind == "step_run" and attrs.get("step_run_id"):
-            batches = metadata.list_prediction_batches(
+            batches = workspace.deployments.list_prediction_batches(
                 step_run_id=attrs["step_run_id"], limit=_MAX_BATCHES
             )
             return [
@@ -100,18 +103,19 @@ class ServingLineage:
     def _version_children(
         self, workspace: Workspace, node: GraphNode
     ) -> list[Neighbour]:
-        metadata = workspace.metadata
         attrs = node.attributes
         project, model, version = attrs["project"], attrs["model"], attrs["version"]
         out: list[Neighbour] = [
             (child, GraphEdge(node.id, child.id, "deployed"))
             for child in map(
                 _deployment_node,
-                metadata.list_deployments(project=project, model=model, limit=None),
+                workspace.deployments.list_deployments(
+                    project=project, model=model, limit=None
+                ),
             )
             if version in child.attributes["served_versions"]
         ]
-        scored = metadata.list_prediction_batches(
+        scored = workspace.deployments.list_prediction_batches(
             project=project, model=model, version=version, limit=_MAX_BATCHES * 10
         )
         out += [
@@ -123,7 +127,7 @@ class ServingLineage:
 
     def _deployment(self, workspace: Workspace, reference: str) -> list[GraphNode]:
         try:
-            return [_deployment_node(workspace.metadata.get_deployment(reference))]
+            return [_deployment_node(workspace.deployments.get_deployment(reference))]
         except LookupError:
             return []
 
@@ -178,7 +182,7 @@ def _version_node(
     workspace: Workspace, project: str, model: str, version: int
 ) -> GraphNode:
     # The same node the catalog's model source builds (same id, same fields).
-    found: Any = workspace.metadata.get_model_version(project, model, version)
+    found: Any = workspace.models.get_model_version(project, model, version)
     return GraphNode(
         f"model_version:{project}/{model}/{version}",
         "model_version",

@@ -23,7 +23,7 @@ from rung.serving._write import BatchOrigin, Entry, predictions_table, write_bat
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from rung.metadata import PredictionBatchRecord
+    from rung.serving.records import PredictionBatchRecord
     from rung.workspace import Workspace
 
 __all__ = ["PredictionLog"]

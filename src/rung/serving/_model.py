@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rung.errors import InvalidInputError, ServingError
-from rung.metadata import SignatureColumn
 from rung.registry import load_model, parse_model_uri, resolve_model
+from rung.registry.records import SignatureColumn
 from rung.serving._fastpath import plan_calls
-from rung.serving._schema import InputSchema
+from rung.serving._inputs import InputSchema
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from rung.metadata import ModelVersionRecord
     from rung.registry import ModelRef
-    from rung.serving._schema import Columns
+    from rung.registry.records import ModelVersionRecord
+    from rung.serving._inputs import Columns
     from rung.workspace import Workspace
 
 __all__ = ["Outputs", "ServedModel", "concat_columns"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rung.errors import ServerStartError
-from rung.serving._schema import NAN_POLICIES
+from rung.serving._inputs import NAN_POLICIES
 
 __all__ = ["ServeOptions"]
 

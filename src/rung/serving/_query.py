@@ -211,7 +211,7 @@ def _files(  # noqa: PLR0917
     since: float | None,
     until: float | None,
 ) -> list[str]:
-    batches = workspace.metadata.list_prediction_batches(
+    batches = workspace.deployments.list_prediction_batches(
         project=workspace.project,
         kind=kind,
         model=model,

@@ -34,9 +34,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from rung.serving._ids import IdRange
+    from rung.serving._inputs import Columns
     from rung.serving._model import Outputs
     from rung.serving._options import ServeOptions
-    from rung.serving._schema import Columns
     from rung.workspace import Workspace
 
 __all__ = ["ModelService", "Prediction"]
@@ -219,7 +219,7 @@ class ModelService:
         )
         if self.deployment_id is not None:
             try:
-                self.workspace.metadata.update_deployment(
+                self.workspace.deployments.update_deployment(
                     self.deployment_id, {"version": new.version, "updated_at": now()}
                 )
             except RungError:

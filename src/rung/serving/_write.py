@@ -19,15 +19,15 @@ import numpy as np
 
 from rung._internal.ids import new_id
 from rung._internal.timeutil import now
-from rung.metadata import PredictionBatchRecord
 from rung.serving._ids import ids_to_arrow
+from rung.serving.records import PredictionBatchRecord
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from rung.serving._ids import IdRange
+    from rung.serving._inputs import Columns
     from rung.serving._model import Outputs
-    from rung.serving._schema import Columns
     from rung.workspace import Workspace
 
 __all__ = [
@@ -148,7 +148,7 @@ def write_batch(
         run_id=origin.run_id,
         step_run_id=origin.step_run_id,
     )
-    workspace.metadata.add_prediction_batches([record])
+    workspace.deployments.add_prediction_batches([record])
     return record
 
 

@@ -142,7 +142,7 @@ def log_params(params: Mapping[str, Any]) -> None:
         >>> rung.log_params({"C": 0.5, "penalty": "l2"})  # doctest: +SKIP
     """
     scope = _scope()
-    scope.workspace.metadata.update_run(scope.run_id, {"params": dict(params)})
+    scope.workspace.runs.update_run(scope.run_id, {"params": dict(params)})
 
 
 def set_tags(tags: Mapping[str, Any]) -> None:
@@ -153,7 +153,7 @@ def set_tags(tags: Mapping[str, Any]) -> None:
     """
     scope = _scope()
     as_text = {str(k): str(v) for k, v in tags.items()}
-    scope.workspace.metadata.update_run(scope.run_id, {"tags": as_text})
+    scope.workspace.runs.update_run(scope.run_id, {"tags": as_text})
 
 
 def flush() -> None:

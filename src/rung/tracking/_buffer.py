@@ -99,7 +99,7 @@ class MetricBuffer:
                 batch, self._pending = self._pending, []
             if batch:
                 try:
-                    self.workspace.metadata.log_metrics(batch)
+                    self.workspace.runs.log_metrics(batch)
                 except BaseException:
                     with self._lock:
                         self._pending[:0] = batch

@@ -49,8 +49,8 @@ def compare_runs(workspace: Workspace, run_ids: Sequence[str]) -> RunComparison:
         >>> cmp.differing_params  # doctest: +SKIP
         ['C']
     """
-    runs = [workspace.metadata.get_run(run_id) for run_id in run_ids]
-    latest = workspace.metadata.latest_metrics([r.id for r in runs])
+    runs = [workspace.runs.get_run(run_id) for run_id in run_ids]
+    latest = workspace.runs.latest_metrics([r.id for r in runs])
     param_names = sorted({k for r in runs for k in r.params})
     metric_names = sorted({k for r in runs for k in latest.get(r.id, {})})
     params = {k: [r.params.get(k) for r in runs] for k in param_names}

@@ -62,7 +62,7 @@ def begin_run(
         orchestrator=orchestrator,
         trigger=trigger,
     )
-    workspace.metadata.create_run(record)
+    workspace.runs.create_run(record)
     heartbeats.add(workspace, run_id)
     return record
 
@@ -81,7 +81,7 @@ def end_run(
     buffer_for(workspace).flush()
     changes: dict[str, Any] = {"status": status, "ended_at": now(), "error": error}
     changes.update(extra or {})
-    return workspace.metadata.update_run(run_id, changes)
+    return workspace.runs.update_run(run_id, changes)
 
 
 class _Heartbeats:
@@ -122,7 +122,7 @@ class _Heartbeats:
                 if not self.is_local(run_id):
                     continue
                 try:
-                    workspace.metadata.update_run(run_id, {"heartbeat_at": now()})
+                    workspace.runs.update_run(run_id, {"heartbeat_at": now()})
                 except Exception:  # noqa: S112 - a missed beat is retried
                     continue
 
@@ -147,7 +147,7 @@ def is_alive(run: RunRecord, stale_after: float) -> bool:
 def reap_stale_runs(workspace: Workspace) -> list[str]:
     """Mark ``running`` runs whose process is gone as failed; return their ids."""
     reaped: list[str] = []
-    for run in workspace.metadata.list_runs(project=None, status="running", limit=None):
+    for run in workspace.runs.list_runs(project=None, status="running", limit=None):
         if is_alive(run, workspace.options.stale_after):
             continue
         where = f"process {run.pid} on {run.host}" if run.pid else run.host
@@ -156,7 +156,7 @@ def reap_stale_runs(workspace: Workspace) -> list[str]:
             f"(killed or crashed). Resume it with `rung run --resume {run.id[:12]}`."
         )
         ended = run.heartbeat_at or run.started_at
-        workspace.metadata.update_run(
+        workspace.runs.update_run(
             run.id, {"status": "failed", "ended_at": ended, "error": reason}
         )
         reaped.append(run.id)

@@ -35,7 +35,7 @@ class Run:
     def record(self) -> RunRecord:
         """The stored record (read once; see :meth:`refresh`)."""
         if self._record is None:
-            self._record = self.workspace.metadata.get_run(self.id)
+            self._record = self.workspace.runs.get_run(self.id)
         return self._record
 
     def refresh(self) -> Run:
@@ -66,17 +66,17 @@ class Run:
     @property
     def metrics(self) -> dict[str, float]:
         """The last value of each metric logged in the run."""
-        return self.workspace.metadata.latest_metrics([self.id]).get(self.id, {})
+        return self.workspace.runs.latest_metrics([self.id]).get(self.id, {})
 
     def metric_history(self, key: str) -> list[MetricRecord]:
         """Every value logged for ``key``, in order."""
-        return self.workspace.metadata.get_metrics(self.id, key)
+        return self.workspace.runs.get_metrics(self.id, key)
 
     @property
     def steps(self) -> dict[str, StepRunRecord]:
         """Step name -> its latest step run (across resume attempts)."""
         latest: dict[str, StepRunRecord] = {}
-        for step_run in self.workspace.metadata.list_step_runs(self.id):
+        for step_run in self.workspace.runs.list_step_runs(self.id):
             latest[step_run.name] = step_run
         return latest
 

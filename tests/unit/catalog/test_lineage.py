@@ -22,7 +22,7 @@ from rung.catalog import (
 )
 from rung.catalog._svg import layout
 from rung.errors import AmbiguousIdError, LineageNodeNotFoundError
-from rung.metadata import AuditNote, ModelVersionRecord
+from rung.registry.records import AuditNote, ModelVersionRecord
 from tests.unit.catalog.conftest import claims_frame
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def _register_model(workspace: Workspace, artifact_id: str) -> ModelVersionRecor
         created_at=time.time(),
     )
     note = AuditNote(action="register", user="tester", at=time.time())
-    return workspace.metadata.add_model_version(record, note)
+    return workspace.models.add_model_version(record, note)
 
 
 def _output(run: Run, step_name: str) -> str:
@@ -116,7 +116,7 @@ def test_upstream_from_a_model_version_reaches_the_dataset(
 def test_references_name_versions_artifacts_and_runs(
     workspace: Workspace, trained: Run
 ) -> None:
-    version = workspace.metadata.get_dataset_version("claims")
+    version = workspace.datasets.get_dataset_version("claims")
     by_name = lineage_graph(workspace, "claims@1", "downstream")
     assert by_name.roots == (f"dataset_version:{version.id}",)
     assert lineage_graph(workspace, version.id[:8]).roots == by_name.roots
@@ -195,7 +195,7 @@ def test_other_domains_add_lineage_sources(workspace: Workspace, trained: Run) -
 def test_ambiguous_prefix_names_the_candidates(
     workspace: Workspace, trained: Run
 ) -> None:
-    version = workspace.metadata.get_dataset_version("claims")
+    version = workspace.datasets.get_dataset_version("claims")
 
     class _Clash:
         def find(self, workspace: Workspace, reference: str) -> list[GraphNode]:
@@ -228,7 +228,7 @@ def test_a_cached_step_run_leads_back_to_the_version_its_source_read(
     workspace: Workspace, trained: Run
 ) -> None:
     cached = training()
-    statuses = [s.status for s in workspace.metadata.list_step_runs(cached.id)]
+    statuses = [s.status for s in workspace.runs.list_step_runs(cached.id)]
     assert statuses == ["cached", "cached"]
     graph = lineage_graph(workspace, f"run:{cached.id}", "upstream")
     assert [n.label for n in graph.of_kind("dataset_version")] == ["claims@1"]

@@ -257,7 +257,7 @@ def test_an_unreachable_endpoint_never_fails_the_run(
     with _workspace(tmp_path, "http://127.0.0.1:9/lineage") as ws:
         register_dataset(ws, "claims", str(csv_file))
         run = scoring()
-        assert ws.metadata.get_run(run.id).status == "completed"
+        assert ws.runs.get_run(run.id).status == "completed"
     assert "Could not emit OpenLineage event" in caplog.text
 
 

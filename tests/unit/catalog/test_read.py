@@ -79,12 +79,12 @@ def test_dataset_input_reads_the_latest_version_and_records_the_read(
     register_dataset(workspace, "claims", str(csv_file))
     run = counting()
     assert run.output("count") == 3
-    reads = workspace.metadata.list_dataset_reads(run_id=run.id)
+    reads = workspace.datasets.list_dataset_reads(run_id=run.id)
     assert [(r.dataset, r.version, r.step_name) for r in reads] == [
         ("claims", 1, "count")
     ]
     assert reads[0].step_run_id is not None
-    described = workspace.metadata.get_run(run.id).config["steps"][0]["resolved"]
+    described = workspace.runs.get_run(run.id).config["steps"][0]["resolved"]
     assert described == {"df": {"kind": "dataset", "name": "claims", "version": None}}
 
 
@@ -94,14 +94,12 @@ def test_a_new_version_misses_the_step_cache(
     register_dataset(workspace, "claims", str(csv_file))
     counting()
     cached = counting()
-    assert [s.status for s in workspace.metadata.list_step_runs(cached.id)] == [
-        "cached"
-    ]
+    assert [s.status for s in workspace.runs.list_step_runs(cached.id)] == ["cached"]
     claims_frame(5).to_csv(csv_file, index=False)
     refresh_dataset(workspace, "claims")
     fresh = counting()
     assert fresh.output("count") == 5
-    reads = workspace.metadata.list_dataset_reads(run_id=fresh.id)
+    reads = workspace.datasets.list_dataset_reads(run_id=fresh.id)
     assert [r.version for r in reads] == [2]
 
 
@@ -122,7 +120,7 @@ def test_load_dataset_inside_a_step_records_the_read(
 ) -> None:
     register_dataset(workspace, "claims", str(csv_file))
     run = loading()
-    reads = workspace.metadata.list_dataset_reads(run_id=run.id)
+    reads = workspace.datasets.list_dataset_reads(run_id=run.id)
     assert [(r.dataset, r.step_name) for r in reads] == [("claims", "load_inside")]
 
 
@@ -131,7 +129,7 @@ def test_load_dataset_outside_a_run_records_nothing(
 ) -> None:
     register_dataset(workspace, "claims", str(csv_file))
     assert len(rung.load_dataset("claims")) == 3
-    assert workspace.metadata.list_dataset_reads() == []
+    assert workspace.datasets.list_dataset_reads() == []
 
 
 def test_read_checks_see_every_read_and_can_refuse(

@@ -21,13 +21,13 @@ from rung.catalog import (
     update_dataset,
 )
 from rung.catalog._profile import diff_schema, profile
+from rung.catalog.records import ColumnRecord
 from rung.errors import (
     DatasetNotFoundError,
     InvalidDatasetError,
     SchemaChangeError,
     StaleDatasetVersionError,
 )
-from rung.metadata import ColumnRecord
 from tests.unit.catalog.conftest import claims_frame
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def test_refresh_reports_unchanged_and_keeps_the_version(
     assert again.version == first.version
     assert again.dataset.last_refreshed_at is not None
     assert again.dataset.last_refreshed_at >= first.version.created_at
-    assert len(workspace.metadata.list_dataset_versions("claims")) == 1
+    assert len(workspace.datasets.list_dataset_versions("claims")) == 1
 
 
 def test_refresh_records_a_new_version_with_schema_changes(
@@ -73,7 +73,7 @@ def test_schema_change_can_fail_the_refresh_and_records_nothing(
         workspace, "claims", str(csv_file), fail_on_schema_change=how == "setting"
     )
     claims_frame().drop(columns=["email"]).to_csv(csv_file, index=False)
-    artifacts_before = workspace.metadata.list_artifacts()
+    artifacts_before = workspace.runs.list_artifacts()
     with pytest.raises(
         SchemaChangeError, match=r"removed: email.*nothing was recorded"
     ):
@@ -81,7 +81,7 @@ def test_schema_change_can_fail_the_refresh_and_records_nothing(
             workspace, "claims", fail_on_schema_change=True if how == "flag" else None
         )
     assert get_dataset(workspace, "claims").latest_version == 1
-    assert workspace.metadata.list_artifacts() == artifacts_before
+    assert workspace.runs.list_artifacts() == artifacts_before
     accepted = refresh_dataset(workspace, "claims", fail_on_schema_change=False)
     assert accepted.status == "changed"
 

@@ -131,7 +131,7 @@ def test_register_refuses_bad_sources_and_records_nothing(
     with pytest.raises(error, match=match):
         register_dataset(workspace, "bad", uri, **kwargs)  # type: ignore[arg-type]
     assert list_datasets(workspace) == []
-    assert workspace.metadata.list_artifacts() == []
+    assert workspace.runs.list_artifacts() == []
 
 
 def test_register_refuses_bad_names_taken_names_and_columns(

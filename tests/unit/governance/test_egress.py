@@ -118,7 +118,7 @@ def test_egress_of_clear_pii_is_stopped(governed: Workspace) -> None:
     )
     with pytest.raises(PolicyViolationError, match=message):
         publish_raw()
-    (run,) = governed.metadata.list_runs()
+    (run,) = governed.runs.list_runs()
     assert run.status == "failed"
     (refusal,) = audit_log(governed, verdict="refuse")
     assert (refusal.rule, refusal.stage, refusal.run_id) == (
@@ -183,7 +183,7 @@ def test_deny_action_refuses_any_governed_data(catalog: Workspace) -> None:
         match=r"step 'publish' is labelled egress and receives data 'no-health-out'",
     ):
         publish_dropped()
-    assert catalog.metadata.list_runs() == []  # refused at plan time
+    assert catalog.runs.list_runs() == []  # refused at plan time
 
 
 def test_dataset_classed_pii_as_a_whole_cannot_egress(

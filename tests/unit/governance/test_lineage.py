@@ -76,7 +76,7 @@ def test_classification_merges_tags_regions_columns_and_paths() -> None:
 
 def test_artifact_inherits_the_dataset_classification(governed: Workspace) -> None:
     run = modelling()
-    model_id = governed.metadata.list_step_runs(run.id)[-1].outputs["output"]
+    model_id = governed.runs.list_step_runs(run.id)[-1].outputs["output"]
     found = classifications_of(governed, model_id)
     assert found.tags == ("health", "pii")
     assert found.regions == ("CA",)
@@ -126,12 +126,12 @@ def test_consumer_of_dynamically_read_data_is_stopped_at_run_time(
     )
     with pytest.raises(PolicyViolationError, match=message):
         hidden_flow()
-    (run,) = governed.metadata.list_runs()
-    steps = {s.name: s.status for s in governed.metadata.list_step_runs(run.id)}
+    (run,) = governed.runs.list_runs()
+    steps = {s.name: s.status for s in governed.runs.list_step_runs(run.id)}
     assert steps == {"fetch_in_ca": "completed", "summarise_in_us": "failed"}
     verdicts = {
         (d.subject.split(" (")[0], d.verdict)
-        for d in governed.metadata.list_policy_decisions(run_id=run.id)
+        for d in governed.policies.list_policy_decisions(run_id=run.id)
     }
     assert verdicts == {
         ("dataset 'claims' v1 read by step 'fetch_in_ca'", "allow"),
@@ -150,6 +150,6 @@ def test_consumer_of_a_cached_step_is_classified_through_its_source(
         match=r"claims@v1 \[health, pii, CA\] -> fetch_in_ca -> summarise_in_us",
     ):
         hidden_flow()
-    latest = governed.metadata.list_runs()[0]
-    statuses = [s.status for s in governed.metadata.list_step_runs(latest.id)]
+    latest = governed.runs.list_runs()[0]
+    statuses = [s.status for s in governed.runs.list_step_runs(latest.id)]
     assert statuses == ["cached", "failed"]

@@ -87,7 +87,7 @@ def test_same_pipeline_with_a_us_step_is_refused_before_running(
     )
     with pytest.raises(PolicyViolationError, match=message):
         training_in("US")()
-    assert governed.metadata.list_runs() == []
+    assert governed.runs.list_runs() == []
     refused = audit_log(governed, verdict="refuse")
     assert [(d.stage, d.rule, d.subject) for d in refused] == [
         ("plan", "ca-health-stays-in-ca", "pipeline 'claims_training', step 'train'")
@@ -108,7 +108,7 @@ def test_unknown_region_for_governed_data_is_refused_with_the_fix(
     )
     with pytest.raises(PolicyViolationError, match=message):
         training_in(None)()
-    assert governed.metadata.list_runs() == []
+    assert governed.runs.list_runs() == []
 
 
 def test_invalid_region_label_is_refused_naming_it(governed: Workspace) -> None:
@@ -134,7 +134,7 @@ def test_region_aliases_in_the_policy_file_place_cloud_regions(
 def test_workspace_region_places_unlabelled_steps(governed: Workspace) -> None:
     options = WorkspaceOptions(region="CA")
     with rung.Workspace(
-        governed.metadata, governed.artifacts, project=governed.project, options=options
+        governed.backend, governed.artifacts, project=governed.project, options=options
     ) as in_canada:
         run = training_in(None).run(workspace=in_canada)
         assert run.status == "completed"
@@ -148,11 +148,11 @@ def test_dynamic_read_in_a_us_step_is_stopped_at_run_time(governed: Workspace) -
     )
     with pytest.raises(PolicyViolationError, match=message):
         dynamic_report()
-    (run,) = governed.metadata.list_runs()
+    (run,) = governed.runs.list_runs()
     assert run.status == "failed"
-    (step_run,) = governed.metadata.list_step_runs(run.id)
+    (step_run,) = governed.runs.list_step_runs(run.id)
     assert step_run.status == "failed"
-    assert governed.metadata.list_dataset_reads(run_id=run.id) == []
+    assert governed.datasets.list_dataset_reads(run_id=run.id) == []
     (refusal,) = audit_log(governed, run_id=run.id)
     assert (refusal.stage, refusal.verdict) == ("run", "refuse")
 
@@ -172,7 +172,7 @@ def test_unknown_dataset_refuses_the_plan_and_records_nothing(
     with pytest.raises(DatasetNotFoundError, match="claimz"):
         typo()
     assert audit_log(governed) == before
-    assert governed.metadata.list_runs() == []
+    assert governed.runs.list_runs() == []
 
 
 def test_without_policies_nothing_is_checked_or_audited(catalog: Workspace) -> None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from rung.metadata import SqlMetadataStore
+from tests._runs_store import RunsStore
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -20,8 +20,8 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def sql_store(db_path: Path) -> Iterator[SqlMetadataStore]:
+def sql_store(db_path: Path) -> Iterator[RunsStore]:
     """A SQL store on a fresh SQLite file, closed after the test."""
-    store = SqlMetadataStore(f"sqlite:///{db_path}")
+    store = RunsStore(f"sqlite:///{db_path}")
     yield store
     store.close()

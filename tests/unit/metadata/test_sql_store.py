@@ -1,4 +1,4 @@
-"""``SqlMetadataStore`` on SQLite: opening, migrations, tuning, errors, concurrency.
+"""``RunsStore`` on SQLite: opening, migrations, tuning, errors, concurrency.
 
 The behaviour shared with every backend is in tests/contract; this module
 tests what only the SQL backend does.
@@ -21,8 +21,9 @@ import sqlalchemy as sa
 
 import rung.metadata
 from rung.errors import MigrationError, StoreUnavailableError
-from rung.metadata import RunRecord, SqlMetadataStore
-from rung.metadata.sql import _engine, _migrate, schema
+from rung.metadata import RunRecord
+from rung.store.sql import _engine, _migrate, load_schema
+from tests._runs_store import RunsStore
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -33,9 +34,11 @@ SRC = Path(rung.metadata.__file__).resolve().parents[2]
 # all children hit the (possibly fresh) database at the same moment.
 CHILD = """
 import sys, time, uuid
-from rung.metadata import MetricRecord, RunRecord, SqlMetadataStore
+from rung.metadata import MetricRecord, RunRecord
+from rung.store.sql import Database
 url, worker, runs, metrics, batch = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:6])
-store = SqlMetadataStore(url)
+db = Database(url)
+store = db.open_store("runs")
 print("ready", flush=True)
 sys.stdin.readline()
 for r in range(runs):
@@ -48,7 +51,7 @@ for r in range(runs):
             for i in range(start, min(start + batch, metrics))
         ])
     store.update_run(run_id, {"status": "completed", "params": {"n": metrics}})
-store.close()
+db.close()
 print("alembic" in sys.modules, flush=True)
 """
 
@@ -79,7 +82,7 @@ def run_children(
     return [out.strip().splitlines()[-1] for out, _err in results]
 
 
-def create_run(store: SqlMetadataStore) -> RunRecord:
+def create_run(store: RunsStore) -> RunRecord:
     run = RunRecord(uuid.uuid4().hex, "r", "p", "u", "running", time.time())
     store.create_run(run)
     return run
@@ -96,12 +99,12 @@ def revision(path: Path) -> str:
 
 
 def test_constructor_does_no_io(db_path: Path) -> None:
-    SqlMetadataStore(f"sqlite:///{db_path}").close()
+    RunsStore(f"sqlite:///{db_path}").close()
     assert not db_path.parent.exists()
 
 
 def test_first_call_creates_folder_and_migrates_to_head(
-    sql_store: SqlMetadataStore, db_path: Path
+    sql_store: RunsStore, db_path: Path
 ) -> None:
     assert sql_store.list_runs() == []
     assert revision(db_path) == _migrate.HEAD_REVISION
@@ -115,7 +118,7 @@ def test_head_revision_constant_matches_the_scripts() -> None:
 
 
 def test_migrated_schema_matches_the_tables(
-    sql_store: SqlMetadataStore, db_path: Path
+    sql_store: RunsStore, db_path: Path
 ) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -125,8 +128,7 @@ def test_migrated_schema_matches_the_tables(
     try:
         with engine.connect() as conn:
             assert (
-                compare_metadata(MigrationContext.configure(conn), schema.metadata)
-                == []
+                compare_metadata(MigrationContext.configure(conn), load_schema()) == []
             )
     finally:
         engine.dispose()
@@ -135,7 +137,7 @@ def test_migrated_schema_matches_the_tables(
 def test_open_of_up_to_date_database_does_not_migrate(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = SqlMetadataStore(f"sqlite:///{db_path}")
+    first = RunsStore(f"sqlite:///{db_path}")
     run = create_run(first)
     first.close()
 
@@ -143,7 +145,7 @@ def test_open_of_up_to_date_database_does_not_migrate(
         raise AssertionError("migrated an up-to-date database")
 
     monkeypatch.setattr(_migrate, "upgrade", fail)
-    second = SqlMetadataStore(f"sqlite:///{db_path}")
+    second = RunsStore(f"sqlite:///{db_path}")
     try:
         assert second.get_run(run.id) == run
     finally:
@@ -160,7 +162,7 @@ def test_two_processes_opening_a_fresh_database_migrate_once(db_path: Path) -> N
 
 
 def test_database_newer_than_rung_raises_migration_error(db_path: Path) -> None:
-    store = SqlMetadataStore(f"sqlite:///{db_path}")
+    store = RunsStore(f"sqlite:///{db_path}")
     store.list_runs()
     store.close()
     with sqlite3.connect(db_path) as conn:
@@ -173,7 +175,7 @@ def test_database_newer_than_rung_raises_migration_error(db_path: Path) -> None:
     store.close()
 
 
-def test_close_twice_then_reopen(sql_store: SqlMetadataStore) -> None:
+def test_close_twice_then_reopen(sql_store: RunsStore) -> None:
     run = create_run(sql_store)
     sql_store.close()
     sql_store.close()
@@ -183,9 +185,7 @@ def test_close_twice_then_reopen(sql_store: SqlMetadataStore) -> None:
 # -- SQLite tuning ----------------------------------------------------------------
 
 
-def test_sqlite_connections_are_tuned(
-    sql_store: SqlMetadataStore, db_path: Path
-) -> None:
+def test_sqlite_connections_are_tuned(sql_store: RunsStore, db_path: Path) -> None:
     def pragmas(conn: sa.Connection) -> list[object]:
         names = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
         return [conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in names]
@@ -195,9 +195,7 @@ def test_sqlite_connections_are_tuned(
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
-def test_writer_waits_for_another_writer(
-    sql_store: SqlMetadataStore, db_path: Path
-) -> None:
+def test_writer_waits_for_another_writer(sql_store: RunsStore, db_path: Path) -> None:
     sql_store.list_runs()
     other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
@@ -213,7 +211,7 @@ def test_writer_waits_for_another_writer(
 
 
 def test_in_memory_sqlite_is_shared_between_threads() -> None:
-    store = SqlMetadataStore("sqlite://")
+    store = RunsStore("sqlite://")
     try:
         threads = [threading.Thread(target=create_run, args=(store,)) for _ in range(4)]
         for thread in threads:
@@ -240,7 +238,7 @@ def locked(calls: list[int], failures: int) -> Callable[[sa.Connection], str]:
 
 
 def test_write_retries_while_database_is_locked(
-    sql_store: SqlMetadataStore, monkeypatch: pytest.MonkeyPatch
+    sql_store: RunsStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_engine, "_BACKOFF_S", 0.0)
     calls: list[int] = []
@@ -249,7 +247,7 @@ def test_write_retries_while_database_is_locked(
 
 
 def test_write_gives_up_with_a_clear_error(
-    sql_store: SqlMetadataStore, monkeypatch: pytest.MonkeyPatch
+    sql_store: RunsStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_engine, "_BACKOFF_S", 0.0)
     with pytest.raises(
@@ -282,7 +280,7 @@ def test_write_gives_up_with_a_clear_error(
     ],
 )
 def test_unusable_url_raises_store_unavailable(url: str, message: str) -> None:
-    store = SqlMetadataStore(url)
+    store = RunsStore(url)
     with pytest.raises(StoreUnavailableError, match=message) as caught:
         store.list_runs()
     assert "s3cret" not in str(caught.value)
@@ -291,13 +289,13 @@ def test_unusable_url_raises_store_unavailable(url: str, message: str) -> None:
 
 def test_sqlite_path_under_a_file_raises_store_unavailable(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
-    store = SqlMetadataStore(f"sqlite:///{tmp_path / 'file' / 'metadata.db'}")
+    store = RunsStore(f"sqlite:///{tmp_path / 'file' / 'metadata.db'}")
     with pytest.raises(StoreUnavailableError, match=r"cannot create folder .*file'"):
         store.list_runs()
 
 
 def test_sqlite_path_that_is_a_folder_raises_store_unavailable(tmp_path: Path) -> None:
-    store = SqlMetadataStore(f"sqlite:///{tmp_path}")
+    store = RunsStore(f"sqlite:///{tmp_path}")
     with pytest.raises(
         StoreUnavailableError, match=r"unable to open database file.*writable"
     ):
@@ -307,7 +305,7 @@ def test_sqlite_path_that_is_a_folder_raises_store_unavailable(tmp_path: Path) -
 # -- several processes ------------------------------------------------------------
 
 
-def assert_all_written(store: SqlMetadataStore, runs: int, metrics: int) -> None:
+def assert_all_written(store: RunsStore, runs: int, metrics: int) -> None:
     found = store.list_runs(limit=None)
     assert len(found) == runs
     assert {run.status for run in found} == {"completed"}
@@ -319,7 +317,7 @@ def assert_all_written(store: SqlMetadataStore, runs: int, metrics: int) -> None
 
 @pytest.mark.integration
 def test_eight_processes_write_one_sqlite_file_without_loss(
-    sql_store: SqlMetadataStore,
+    sql_store: RunsStore,
 ) -> None:
     run_children(sql_store.url, workers=8, runs=2, metrics=1000, batch=100)
     assert_all_written(sql_store, runs=16, metrics=1000)

@@ -14,7 +14,7 @@ from rung.registry import promote_model, register_model
 from tests.unit.registry.flows import training
 
 if TYPE_CHECKING:
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 

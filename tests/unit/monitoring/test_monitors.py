@@ -30,7 +30,7 @@ from rung.registry import register_model
 from tests.unit.monitoring.conftest import production
 
 if TYPE_CHECKING:
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 
@@ -79,7 +79,7 @@ def test_run_compares_training_data_with_a_window_and_stores_a_series(
     shifted = run_monitor(workspace, "churn", current=production(shift=1.5), now=2000.0)
     assert shifted.status == "breached"
     assert shifted.outcomes["drift"].result.drifted_features == ["age", "income"]
-    series = workspace.metadata.list_check_values(
+    series = workspace.monitors.list_check_values(
         workspace.project, "churn", check="drift", metric="drift_share"
     )
     assert [(v.evaluated_at, v.value) for v in series] == [

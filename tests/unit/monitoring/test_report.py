@@ -12,7 +12,7 @@ from rung.monitoring import build_report, create_monitor, render_html, run_monit
 from tests.unit.monitoring.conftest import production
 
 if TYPE_CHECKING:
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 

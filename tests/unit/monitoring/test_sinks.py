@@ -26,7 +26,7 @@ from rung.monitoring import (
 from tests.unit.monitoring.conftest import production
 
 if TYPE_CHECKING:
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     import duckdb
 
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 NOW = 1_800_000_000.0

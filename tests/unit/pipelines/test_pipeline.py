@@ -261,7 +261,7 @@ def test_wrong_parameter_type_is_refused_before_anything_runs(
     ):
         arithmetic(n="many")
     assert calls == []
-    assert workspace.metadata.list_runs() == []
+    assert workspace.runs.list_runs() == []
 
 
 def test_unknown_and_missing_parameters_are_all_listed(workspace: Workspace) -> None:
@@ -366,7 +366,7 @@ def test_pickle_opt_in_is_recorded_on_the_artifact(workspace: Workspace) -> None
     run = pickled_pipeline()
     assert run.output("unwrap") == 8
     artifact_id = run.steps["opaque_pickled"].outputs["output"]
-    assert workspace.metadata.get_artifact(artifact_id).is_pickled
+    assert workspace.runs.get_artifact(artifact_id).is_pickled
     with pytest.raises(rung.errors.UnsafeArtifactError, match="allow_pickle=True"):
         workspace.load_artifact(artifact_id)
 
@@ -388,7 +388,7 @@ def test_run_records_provenance(workspace: Workspace) -> None:
         "test_pipeline.py:arithmetic"
     )
     assert record.source_hash and record.environment_hash
-    assert "pytest" in workspace.metadata.get_environment(record.environment_hash)
+    assert "pytest" in workspace.runs.get_environment(record.environment_hash)
     assert record.host and record.pid and record.project == "test-project"
     assert record.user == "tester"
     step_run = run.steps["numbers"]

@@ -79,7 +79,7 @@ def test_resume_reruns_only_the_steps_that_did_not_complete(
     assert run.output("second") == 42
     assert (flow_file.parent / "first.log").read_text() == "ran\n"
     attempts = [
-        (s.name, s.attempt, s.status) for s in workspace.metadata.list_step_runs(run_id)
+        (s.name, s.attempt, s.status) for s in workspace.runs.list_step_runs(run_id)
     ]
     assert attempts == [
         ("first", 1, "completed"),
@@ -97,7 +97,7 @@ def test_resume_refuses_a_completed_run(workspace: Workspace, flow_file: Path) -
 def test_resume_refuses_an_ad_hoc_run(workspace: Workspace) -> None:
     with rung.start_run("notebook") as run:
         pass
-    workspace.metadata.update_run(run.id, {"status": "failed"})
+    workspace.runs.update_run(run.id, {"status": "failed"})
     with pytest.raises(RunError, match="cannot be resumed"):
         rung.resume_run(run.id, workspace=workspace)
 

@@ -10,7 +10,7 @@ from rung.registry import register_model
 from tests.unit.registry.flows import training
 
 if TYPE_CHECKING:
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.tracking import Run
     from rung.workspace import Workspace
 

@@ -7,12 +7,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from rung.errors import GateDefinitionError
-from rung.metadata import (
-    ApprovalRecord,
-    ModelVersionRecord,
-    RoleRecord,
-    SignatureColumn,
-)
 from rung.registry import (
     AliasGates,
     ApprovalRule,
@@ -21,6 +15,12 @@ from rung.registry import (
     load_gates_file,
     parse_condition,
     parse_gates,
+)
+from rung.registry.records import (
+    ApprovalRecord,
+    ModelVersionRecord,
+    RoleRecord,
+    SignatureColumn,
 )
 
 if TYPE_CHECKING:

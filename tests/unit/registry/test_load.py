@@ -27,7 +27,7 @@ from rung.registry import (
 )
 
 if TYPE_CHECKING:
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 
@@ -110,7 +110,7 @@ def test_pickled_versions_need_allow_pickle(workspace: Workspace) -> None:
 def test_a_version_whose_content_is_gone_raises_artifact_not_found(
     workspace: Workspace, versions: list[ModelVersionRecord]
 ) -> None:
-    record = workspace.metadata.get_artifact(versions[0].artifact_id)
+    record = workspace.runs.get_artifact(versions[0].artifact_id)
     shutil.rmtree(Path(workspace.artifacts.url) / record.uri)
     with pytest.raises(
         ArtifactNotFoundError,

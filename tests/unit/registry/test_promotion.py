@@ -35,7 +35,7 @@ from rung.registry import (
 from rung.workspace import Workspace
 
 if TYPE_CHECKING:
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.tracking import Run
 
 GATES = {
@@ -50,7 +50,7 @@ GATES = {
 def as_user(workspace: Workspace, user: str) -> Workspace:
     """The same stores, recording as another user."""
     return Workspace(
-        workspace.metadata, workspace.artifacts, project=workspace.project, user=user
+        workspace.backend, workspace.artifacts, project=workspace.project, user=user
     )
 
 
@@ -214,7 +214,7 @@ def test_two_threads_promoting_one_alias_exactly_one_wins(
 
     def promote(version: int) -> None:
         # Both read champion v1 and pass the (empty) gates before either moves.
-        original = workspace.metadata.move_alias
+        original = workspace.models.move_alias
 
         def move_after_both_checked(*args: object, **kwargs: object) -> AliasRecord:
             barrier.wait()
@@ -246,14 +246,25 @@ def test_two_threads_promoting_one_alias_exactly_one_wins(
 def _patched(workspace: Workspace, move_alias: object) -> Workspace:
     """A workspace whose store's ``move_alias`` is replaced (for this caller only)."""
 
-    class Store:
+    class Models:
         def __getattr__(self, name: str) -> object:
             if name == "move_alias":
                 return move_alias
-            return getattr(workspace.metadata, name)
+            return getattr(workspace.models, name)
+
+    class Backend:
+        url = workspace.backend.url
+
+        def open_store(self, name: str) -> object:
+            if name == "models":
+                return Models()
+            return workspace.backend.open_store(name)
+
+        def close(self) -> None:
+            """The real backend closes with its own workspace."""
 
     return Workspace(
-        Store(),  # type: ignore[arg-type]
+        Backend(),
         workspace.artifacts,
         project=workspace.project,
         user=workspace.user,

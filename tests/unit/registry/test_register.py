@@ -17,8 +17,8 @@ from rung.errors import (
     RegistryError,
     RunError,
 )
-from rung.metadata import SignatureColumn
 from rung.registry import ModelCard, list_versions, register_model
+from rung.registry.records import SignatureColumn
 from tests.unit.registry.flows import FEATURES, training_with_registration
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def test_register_by_artifact_id_finds_the_same_lineage(
     assert by_id.run_id == trained.id and by_id.training_data == by_run.training_data
     assert by_id.signature == by_run.signature
     assert by_id.metrics == {"accuracy": 0.5}
-    assert workspace.metadata.find_model_versions(artifact) == [by_id, by_run]
+    assert workspace.models.find_model_versions(artifact) == [by_id, by_run]
 
 
 def test_register_a_model_object_without_lineage(workspace: Workspace) -> None:
@@ -176,17 +176,17 @@ def test_register_rejects_bad_input_and_changes_nothing(
         register_model(trained, "churn", step="train", card={"evaluation": {"a": "x"}})
     with pytest.raises(ModelSignatureError, match="Cannot read a signature from a int"):
         register_model(trained, "churn", step="train", signature=3)
-    assert workspace.metadata.list_models() == []
+    assert workspace.models.list_models() == []
 
 
 def test_register_refuses_an_artifact_whose_content_is_gone(
     workspace: Workspace, trained: Run
 ) -> None:
-    record = workspace.metadata.get_artifact(trained.steps["train"].outputs["output"])
+    record = workspace.runs.get_artifact(trained.steps["train"].outputs["output"])
     shutil.rmtree(Path(workspace.artifacts.url) / record.uri)
     with pytest.raises(ArtifactNotFoundError, match="content is missing"):
         register_model(trained, "churn", step="train")
-    assert workspace.metadata.list_models() == []
+    assert workspace.models.list_models() == []
 
 
 def test_registration_takes_milliseconds(workspace: Workspace, trained: Run) -> None:

@@ -18,7 +18,7 @@ from rung.registry import (
 )
 
 if TYPE_CHECKING:
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 

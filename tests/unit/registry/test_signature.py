@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rung.errors import ModelSignatureError
-from rung.metadata import SignatureColumn
 from rung.registry import infer_signature, signature_problems, type_kind
+from rung.registry.records import SignatureColumn
 
 
 def test_infer_from_pandas_keeps_types_and_nullability() -> None:

@@ -11,7 +11,7 @@ from rung.serving import ModelService, ServeOptions
 from tests.unit.serving.models import register_churn
 
 if TYPE_CHECKING:
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 

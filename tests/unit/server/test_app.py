@@ -15,7 +15,7 @@ from rung.serving import ModelService, ServeOptions, read_predictions
 from tests.unit.serving.models import row
 
 if TYPE_CHECKING:
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 ARROW = "application/vnd.apache.arrow.stream"

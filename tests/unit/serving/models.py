@@ -11,7 +11,7 @@ import rung
 from rung.registry import promote_model
 
 if TYPE_CHECKING:
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 FEATURES = ["tenure", "spend", "calls"]

@@ -20,7 +20,7 @@ from rung.serving import (
 from tests.unit.serving.models import FEATURES, churn_frame
 
 if TYPE_CHECKING:
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 
@@ -43,7 +43,7 @@ def test_predict_file_scores_and_logs_every_row(
     ]
     logged = read_predictions(workspace, "churn")
     assert sorted(logged["prediction_id"]) == sorted(scored["prediction_id"])
-    [batch] = workspace.metadata.list_prediction_batches()
+    [batch] = workspace.deployments.list_prediction_batches()
     assert (batch.deployment_id, batch.version) == (None, 1)
 
 
@@ -52,7 +52,7 @@ def test_predict_frame_chunks_into_several_batches(
 ) -> None:
     scored = predict_frame(workspace, "churn/2", churn_frame(10), chunk_rows=4)
     assert len(scored) == 10 and "churned" in scored.columns
-    assert [b.row_count for b in workspace.metadata.list_prediction_batches()] == [
+    assert [b.row_count for b in workspace.deployments.list_prediction_batches()] == [
         4,
         4,
         2,
@@ -109,7 +109,7 @@ def test_batch_predict_step_logs_with_lineage(
     workspace: Workspace, churn: list[ModelVersionRecord]
 ) -> None:
     run = scoring()
-    [batch] = workspace.metadata.list_prediction_batches()
+    [batch] = workspace.deployments.list_prediction_batches()
     assert batch.run_id == run.id and batch.step_run_id is not None
     graph = lineage_graph(workspace, f"prediction_batch:{batch.id}", "upstream")
     kinds = {n.kind for n in graph.nodes.values()}

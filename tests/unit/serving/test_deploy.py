@@ -8,8 +8,8 @@ import sys
 from typing import TYPE_CHECKING
 
 from rung._internal.timeutil import now
-from rung.metadata import DeploymentRecord
 from rung.serving import reap_dead_deployments
+from rung.serving.records import DeploymentRecord
 
 if TYPE_CHECKING:
     from rung.workspace import Workspace
@@ -33,7 +33,7 @@ def _deployment(workspace: Workspace, pid: int, hostname: str) -> DeploymentReco
         pid=pid,
         config={"hostname": hostname},
     )
-    workspace.metadata.add_deployment(record)
+    workspace.deployments.add_deployment(record)
     return record
 
 
@@ -46,7 +46,7 @@ def test_deployment_of_a_dead_process_is_marked_failed(workspace: Workspace) -> 
     )
     dead = _deployment(workspace, int(done.stdout), socket.gethostname())
     assert reap_dead_deployments(workspace) == [dead.id]
-    [record] = workspace.metadata.list_deployments()
+    [record] = workspace.deployments.list_deployments()
     assert record.status == "failed"
     assert record.stopped_at is not None
 
@@ -57,4 +57,4 @@ def test_live_and_remote_deployments_are_left_alone(workspace: Workspace) -> Non
     _deployment(workspace, os.getppid(), socket.gethostname())
     _deployment(workspace, 999_999, "another-machine")
     assert reap_dead_deployments(workspace) == []
-    assert {d.status for d in workspace.metadata.list_deployments()} == {"running"}
+    assert {d.status for d in workspace.deployments.list_deployments()} == {"running"}

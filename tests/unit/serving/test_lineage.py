@@ -12,7 +12,7 @@ from rung.serving import ServedModel, ServeOptions, log_predictions, start_deplo
 from tests.unit.serving.models import FEATURES, churn_frame
 
 if TYPE_CHECKING:
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 
@@ -25,7 +25,7 @@ def test_model_version_to_deployment_to_prediction_batch(
     log_predictions(workspace, "churn/1", X, np.ones(3), deployment_id=deployment.id)
     log_predictions(workspace, "churn/1", X, np.ones(3))  # batch scoring
     promote_model("churn", 2, "production", workspace=workspace)
-    workspace.metadata.update_deployment(deployment.id, {"version": 2})
+    workspace.deployments.update_deployment(deployment.id, {"version": 2})
 
     graph = lineage_graph(workspace, "churn/1", "downstream")
     dep = f"deployment:{deployment.id}"

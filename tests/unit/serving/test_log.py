@@ -24,7 +24,7 @@ from rung.serving._write import BatchOrigin, Entry
 from tests.unit.serving.models import FEATURES, churn_frame
 
 if TYPE_CHECKING:
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 
@@ -45,7 +45,7 @@ def test_log_flushes_by_size_in_the_background(workspace: Workspace) -> None:
                 break
             time.sleep(0.02)
         assert log.flushed_rows == 10
-    [batch] = workspace.metadata.list_prediction_batches()
+    [batch] = workspace.deployments.list_prediction_batches()
     assert (batch.model, batch.version, batch.row_count) == ("m", 1, 10)
     assert (batch.first_at, batch.last_at) == (1.0, 2.0)
 
@@ -61,7 +61,7 @@ def test_log_flushes_by_age_and_on_close(workspace: Workspace) -> None:
     assert log.flushed_rows == 3
     log.append(entry(2, 2, 5.0))
     log.close()
-    versions = [b.version for b in workspace.metadata.list_prediction_batches()]
+    versions = [b.version for b in workspace.deployments.list_prediction_batches()]
     assert versions == [1, 2]
 
 
@@ -70,16 +70,16 @@ def test_a_failed_write_keeps_the_rows_for_the_next_flush(
 ) -> None:
     log = PredictionLog(workspace)
     log.append(entry(1, 3, 1.0))
-    original = workspace.metadata.add_prediction_batches
+    original = workspace.deployments.add_prediction_batches
 
     def broken(batches: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(workspace.metadata, "add_prediction_batches", broken)
+    monkeypatch.setattr(workspace.deployments, "add_prediction_batches", broken)
     with pytest.raises(OSError, match="disk full"):
         log.flush()
     assert (log.pending_rows, log.failed_flushes) == (3, 1)
-    monkeypatch.setattr(workspace.metadata, "add_prediction_batches", original)
+    monkeypatch.setattr(workspace.deployments, "add_prediction_batches", original)
     log.close()
     assert len(read_predictions(workspace, "m")) == 3
 

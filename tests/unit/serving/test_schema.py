@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 
 from rung.errors import InvalidInputError, ServingError
-from rung.metadata import SignatureColumn
+from rung.registry.records import SignatureColumn
 from rung.serving import InputSchema
 
 SIGNATURE = [

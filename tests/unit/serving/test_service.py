@@ -20,7 +20,7 @@ from rung.serving import (
 from tests.unit.serving.models import row
 
 if TYPE_CHECKING:
-    from rung.metadata import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 JSON = "application/json"
@@ -77,7 +77,7 @@ def test_alias_moves_are_picked_up_and_recorded(
     rollback_model("churn", "production", workspace=workspace)
     assert svc.check_alias() is True
     assert (svc.current.version, svc.swaps, seen) == (1, 2, [(1, 2), (2, 1)])
-    record = workspace.metadata.get_deployment(deployment.id)
+    record = workspace.deployments.get_deployment(deployment.id)
     assert (record.version, record.served_versions) == (1, (1, 2))
     stopped = finish_deployment(workspace, deployment.id)
     assert stopped.status == "stopped" and stopped.stopped_at is not None

@@ -57,14 +57,15 @@ def test_non_numeric_metric_is_refused_with_advice(workspace: Workspace) -> None
 
 
 def test_flush_makes_values_visible_to_another_connection(workspace: Workspace) -> None:
-    from rung.metadata import open_metadata_store
+    from rung.store import open_backend
 
-    other = open_metadata_store(workspace.metadata.url)
+    other = open_backend(workspace.backend.url)
     try:
         with rung.start_run() as run:
             rung.log_metric("m", 2.5)
             rung.flush()
-            assert [m.value for m in other.get_metrics(run.id)] == [2.5]
+            runs = other.open_store("runs")
+            assert [m.value for m in runs.get_metrics(run.id)] == [2.5]
     finally:
         other.close()
 
@@ -101,9 +102,9 @@ def test_runs_of_dead_processes_are_marked_failed(workspace: Workspace) -> None:
         host=host_name(),
         pid=int(done.stdout),
     )
-    workspace.metadata.create_run(dead)
+    workspace.runs.create_run(dead)
     assert reap_stale_runs(workspace) == [dead.id]
-    record = workspace.metadata.get_run(dead.id)
+    record = workspace.runs.get_run(dead.id)
     assert record.status == "failed"
     assert "rung run --resume" in (record.error or "")
 
@@ -135,8 +136,8 @@ def test_runs_on_other_hosts_die_only_after_missing_heartbeats(
         host="elsewhere",
         pid=1,
     )
-    workspace.metadata.create_run(fresh)
-    workspace.metadata.create_run(stale)
+    workspace.runs.create_run(fresh)
+    workspace.runs.create_run(stale)
     assert reap_stale_runs(workspace) == [stale.id]
 
 
@@ -151,10 +152,10 @@ def test_logging_outside_any_run_opens_an_ad_hoc_run(tmp_path: Path) -> None:
     (tmp_path / "notebook_like.py").write_text(script)
     subprocess.run([sys.executable, "notebook_like.py"], cwd=tmp_path, check=True)
     with rung.open_workspace(tmp_path, create=False) as ws:
-        (record,) = ws.metadata.list_runs()
+        (record,) = ws.runs.list_runs()
         assert (record.name, record.status, record.params) == (
             "notebook_like",
             "completed",
             {"alpha": 0.5},
         )
-        assert ws.metadata.latest_metrics([record.id]) == {record.id: {"score": 0.75}}
+        assert ws.runs.latest_metrics([record.id]) == {record.id: {"score": 0.75}}

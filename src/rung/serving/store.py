@@ -1,0 +1,221 @@
+"""Serving records: deployments and the index of prediction-log batches.
+
+A *deployment* is one ``rung serve`` of a model URI: where it listens and
+which versions it served. The prediction log is Parquet files in the artifact
+store; the metadata store indexes them, one *prediction batch* per file
+(model, version, time range, rows, key), so readers open only the files a
+query needs. Feedback batches are indexed too (``kind="feedback"``).
+
+Example:
+    >>> from rung.metadata import open_metadata_store
+    >>> store = open_metadata_store("memory://")
+    >>> store.list_deployments()
+    []"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any, Protocol, runtime_checkable
+
+from rung.errors import DeploymentNotFoundError, InvalidRecordError
+from rung.serving.records import (
+    BATCH_KINDS,
+    DEPLOYMENT_STATUSES,
+    DeploymentRecord,
+    PredictionBatchRecord,
+)
+from rung.store import MIN_PREFIX, clean_mapping
+
+__all__ = [
+    "DeploymentRecords",
+    "DeploymentStore",
+    "PredictionBatchRecords",
+    "apply_deployment_changes",
+    "choose_deployment",
+    "clean_batch",
+    "clean_deployment",
+    "deployment_not_found",
+]
+
+
+_CHANGEABLE = frozenset({"status", "version", "stopped_at", "updated_at", "config"})
+
+
+@runtime_checkable
+class DeploymentRecords(Protocol):
+    """Deployments: where a model is served, and what it served."""
+
+    def add_deployment(self, deployment: DeploymentRecord) -> None:
+        """Insert a new deployment; raises InvalidRecordError for a taken id."""
+        ...
+
+    def update_deployment(
+        self, deployment_id: str, changes: Mapping[str, Any]
+    ) -> DeploymentRecord:
+        """Change ``status``, ``version``, ``stopped_at``, ``updated_at``, ``config``.
+
+        A new ``version`` joins ``served_versions``. Raises
+        DeploymentNotFoundError.
+        """
+        ...
+
+    def get_deployment(self, deployment_id: str) -> DeploymentRecord:
+        """Return a deployment by id or unique prefix (>= 4 characters)."""
+        ...
+
+    def list_deployments(
+        self,
+        *,
+        project: str | None = None,
+        model: str | None = None,
+        status: str | None = None,
+        limit: int | None = 100,
+    ) -> list[DeploymentRecord]:
+        """Return deployments, newest first, filtered by the given fields."""
+        ...
+
+
+@runtime_checkable
+class PredictionBatchRecords(Protocol):
+    """The index of the prediction and feedback logs."""
+
+    def add_prediction_batches(self, batches: Sequence[PredictionBatchRecord]) -> None:
+        """Insert batch records in one transaction."""
+        ...
+
+    def list_prediction_batches(
+        self,
+        *,
+        project: str | None = None,
+        kind: str = "predictions",
+        model: str | None = None,
+        version: int | None = None,
+        deployment_id: str | None = None,
+        step_run_id: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        batch_id: str | None = None,
+        limit: int | None = None,
+    ) -> list[PredictionBatchRecord]:
+        """Return batches, oldest first, filtered by the given fields.
+
+        ``since``/``until`` keep the batches whose time range overlaps
+        ``[since, until]``; ``batch_id`` is an id or a prefix (>= 4
+        characters); ``limit`` keeps the newest ones.
+        """
+        ...
+
+
+@runtime_checkable
+class DeploymentStore(DeploymentRecords, PredictionBatchRecords, Protocol):
+    """Everything the serving domain stores."""
+
+
+def clean_deployment(deployment: DeploymentRecord) -> DeploymentRecord:
+    """Check a new deployment (raises InvalidRecordError); return it as stored."""
+    for name in ("id", "project", "model", "name"):
+        if not getattr(deployment, name):
+            raise InvalidRecordError(
+                f"Deployment {deployment.id!r} has an empty {name}. Give every "
+                "deployment an id, a project, a model and a name."
+            )
+    _check_status(deployment.status)
+    if not 0 <= int(deployment.port) <= 65535:
+        raise InvalidRecordError(
+            f"Deployment {deployment.id!r}: port must be 0-65535, got "
+            f"{deployment.port!r}."
+        )
+    versions = tuple(int(v) for v in deployment.served_versions) or (
+        int(deployment.version),
+    )
+    return replace(
+        deployment,
+        version=int(deployment.version),
+        port=int(deployment.port),
+        served_versions=versions,
+        config=clean_mapping(deployment.config, "deployment config"),
+    )
+
+
+def apply_deployment_changes(
+    deployment: DeploymentRecord, changes: Mapping[str, Any]
+) -> DeploymentRecord:
+    """Return ``deployment`` with checked ``changes`` (InvalidRecordError)."""
+    bad = sorted(set(changes) - _CHANGEABLE)
+    if bad:
+        raise InvalidRecordError(
+            f"Cannot change {', '.join(map(repr, bad))} of a deployment. "
+            f"Changeable: {', '.join(sorted(_CHANGEABLE))}."
+        )
+    values = dict(changes)
+    if "status" in values:
+        _check_status(values["status"])
+    if "config" in values:
+        values["config"] = clean_mapping(values["config"], "deployment config")
+    if "version" in values:
+        values["version"] = int(values["version"])
+        if values["version"] not in deployment.served_versions:
+            values["served_versions"] = (
+                *deployment.served_versions,
+                values["version"],
+            )
+    return replace(deployment, **values)
+
+
+def clean_batch(batch: PredictionBatchRecord) -> PredictionBatchRecord:
+    """Check a batch record (raises InvalidRecordError); return it as stored."""
+    if batch.kind not in BATCH_KINDS:
+        raise InvalidRecordError(
+            f"Invalid prediction batch kind {batch.kind!r}. Use one of: "
+            f"{', '.join(BATCH_KINDS)}."
+        )
+    for name in ("id", "project", "model", "uri"):
+        if not getattr(batch, name):
+            raise InvalidRecordError(
+                f"Prediction batch {batch.id!r} has an empty {name}."
+            )
+    if batch.row_count < 0 or batch.last_at < batch.first_at:
+        raise InvalidRecordError(
+            f"Prediction batch {batch.id!r}: row_count must be >= 0 and last_at >= "
+            f"first_at, got {batch.row_count}, {batch.first_at}..{batch.last_at}."
+        )
+    return replace(
+        batch,
+        version=None if batch.version is None else int(batch.version),
+        row_count=int(batch.row_count),
+        first_at=float(batch.first_at),
+        last_at=float(batch.last_at),
+        created_at=float(batch.created_at),
+        size_bytes=int(batch.size_bytes),
+    )
+
+
+def deployment_not_found(deployment_id: str) -> DeploymentNotFoundError:
+    """Return the error for an unknown deployment id."""
+    return DeploymentNotFoundError(
+        f"No deployment has id {deployment_id!r}. List deployments with "
+        "`rung predictions deployments`, or give a longer id prefix."
+    )
+
+
+def choose_deployment(given: str, candidates: Sequence[str]) -> str:
+    """The one id matching a prefix; DeploymentNotFoundError, AmbiguousIdError."""
+    from rung.errors import AmbiguousIdError
+
+    if len(candidates) == 1 and len(given) >= MIN_PREFIX:
+        return candidates[0]
+    if len(candidates) <= 1:
+        raise deployment_not_found(given)
+    raise AmbiguousIdError(
+        f"The deployment id prefix {given!r} matches several deployments: "
+        f"{', '.join(sorted(candidates)[:5])}. Type more characters of the id."
+    )
+
+
+def _check_status(status: object) -> None:
+    if status not in DEPLOYMENT_STATUSES:
+        raise InvalidRecordError(
+            f"Invalid deployment status {status!r}. Use one of: "
+            f"{', '.join(DEPLOYMENT_STATUSES)}."
+        )
