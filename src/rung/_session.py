@@ -38,10 +38,6 @@ def workspace_from_settings(settings: Settings) -> Workspace:
         ),
         region=settings.region,
     )
-    if settings.openlineage_url:
-        from rung.pipelines import add_run_listener
-
-        add_run_listener("rung.catalog:openlineage_listener")
     return Workspace.from_urls(
         settings.metadata_url,
         settings.artifact_url,

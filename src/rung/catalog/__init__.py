@@ -83,7 +83,3 @@ __all__ = [
     "run_event",
     "update_dataset",
 ]
-
-# Governance judges every dataset read (residency rules), registered by name so
-# nothing is imported until a read happens.
-add_read_check("rung.governance:check_read")

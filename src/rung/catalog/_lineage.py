@@ -13,13 +13,12 @@ artifact (output) -> step run (input) -> ... -> model version -> deployment.
 
 from __future__ import annotations
 
-import importlib
-import threading
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+from rung._internal.hooks import HookList
 from rung.errors import AmbiguousIdError, LineageNodeNotFoundError
 
 if TYPE_CHECKING:
@@ -135,16 +134,10 @@ class LineageSource(Protocol):
         ...
 
 
-_lock = threading.Lock()
-_BUILTIN = (
-    "rung.catalog._lineage_sources:DATASETS",
-    "rung.catalog._lineage_sources:STEPS",
-    "rung.catalog._lineage_sources:MODELS",
-    # Deployments and prediction batches (serving), named so nothing imports
-    # until a graph is built.
-    "rung.serving._lineage:DEPLOYMENTS",
-)
-_sources: list[LineageSource | str] = list(_BUILTIN)
+# Sources are wired in pyproject.toml (entry-point group ``rung.lineage_sources``):
+# the catalog's own, and other domains' (serving adds deployments and prediction
+# batches) without the catalog naming them.
+_sources: HookList[LineageSource] = HookList("rung.lineage_sources")
 
 
 def add_lineage_source(source: LineageSource | str) -> None:
@@ -153,30 +146,17 @@ def add_lineage_source(source: LineageSource | str) -> None:
     Example:
         >>> add_lineage_source("myserving.lineage:DEPLOYMENTS")  # doctest: +SKIP
     """
-    with _lock:
-        if source not in _sources:
-            _sources.append(source)
+    _sources.add(source)
 
 
 def remove_lineage_source(source: LineageSource | str) -> None:
-    """Remove a lineage source added earlier (unknown ones are ignored)."""
-    with _lock:
-        if source in _sources:
-            _sources.remove(source)
+    """Remove a lineage source (a wired one is disabled; unknown ones ignored)."""
+    _sources.remove(source)
 
 
 def lineage_sources() -> list[LineageSource]:
     """The registered sources, imported."""
-    with _lock:
-        registered = list(_sources)
-    loaded: list[LineageSource] = []
-    for source in registered:
-        if isinstance(source, str):
-            module, _, attr = source.partition(":")
-            loaded.append(getattr(importlib.import_module(module), attr))
-        else:
-            loaded.append(source)
-    return loaded
+    return _sources.resolved()
 
 
 def lineage_graph(

@@ -57,8 +57,8 @@ _file_lock = threading.Lock()
 def openlineage_listener(workspace: Workspace, run: RunRecord, status: str) -> None:
     """A run listener: emit the run's event when the workspace asks for them.
 
-    Register it with ``rung.pipelines._hooks.add_run_listener`` (the session
-    does when the ``openlineage_url`` setting is set).
+    Wired in the ``rung.run_listeners`` entry-point group; it emits nothing
+    unless the workspace's ``openlineage_url`` option is set.
     """
     target = workspace.options.openlineage_url
     if not target:

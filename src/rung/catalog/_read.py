@@ -44,7 +44,7 @@ ReadCheck = Callable[
 ]
 """``check(workspace, dataset, version, scope)``; raise a RungError to refuse."""
 
-_checks: HookList[ReadCheck] = HookList()
+_checks: HookList[ReadCheck] = HookList("rung.read_checks")
 
 
 def add_read_check(check: ReadCheck | str) -> None:

@@ -36,7 +36,6 @@ __all__ = [
 _CACHE_SIZE = 64
 _lock = threading.Lock()
 _parsed: OrderedDict[str, PolicyDocument] = OrderedDict()
-_runs: OrderedDict[tuple[int, str], PolicySet | None] = OrderedDict()
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,15 +141,18 @@ def policies_for_run(workspace: Workspace, run_id: str | None) -> PolicySet | No
     """The policy set that judges a run: the one in force at its first check."""
     if run_id is None:
         return active_policies(workspace)
-    key = (id(workspace), run_id)
+    # Remembered per workspace: a run keeps the policy set of its first check.
+    runs: OrderedDict[str, PolicySet | None] = workspace.attach(
+        "governance.policies_by_run", OrderedDict
+    )
     with _lock:
-        if key in _runs:
-            return _runs[key]
+        if run_id in runs:
+            return runs[run_id]
     found = active_policies(workspace)
     with _lock:
-        found = _runs.setdefault(key, found)
-        while len(_runs) > _CACHE_SIZE:
-            _runs.popitem(last=False)
+        found = runs.setdefault(run_id, found)
+        while len(runs) > _CACHE_SIZE:
+            runs.popitem(last=False)
     return found
 
 

@@ -58,8 +58,3 @@ __all__ = [
     "resume_run",
     "step",
 ]
-
-# Governance's residency and egress policies, registered by name: nothing is
-# imported until a run starts; without a policy set each costs one query a run.
-add_plan_check("rung.governance:check_plan")
-add_step_input_check("rung.governance:check_step_inputs")

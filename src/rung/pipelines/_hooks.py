@@ -91,7 +91,7 @@ def is_resolver(value: Any) -> bool:
 
 PlanCheck = Callable[["Workspace", "ExecutionPlan"], None]
 
-_plan_checks: HookList[PlanCheck] = HookList()
+_plan_checks: HookList[PlanCheck] = HookList("rung.plan_checks")
 
 
 def add_plan_check(check: PlanCheck | str) -> None:
@@ -115,7 +115,7 @@ RunListener = Callable[["Workspace", "RunRecord", str], None]
 then the final one (``completed``, ``failed``, ``cancelled``)."""
 
 _logger = logging.getLogger("rung.pipelines")
-_listeners: HookList[RunListener] = HookList()
+_listeners: HookList[RunListener] = HookList("rung.run_listeners")
 
 
 def add_run_listener(listener: RunListener | str) -> None:
@@ -166,7 +166,7 @@ class StepInputs:
 
 StepInputCheck = Callable[[StepInputs], None]
 
-_input_checks: HookList[StepInputCheck] = HookList()
+_input_checks: HookList[StepInputCheck] = HookList("rung.step_input_checks")
 
 
 def add_step_input_check(check: StepInputCheck | str) -> None:

@@ -28,8 +28,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from rung.catalog import add_lineage_source
-
 __all__ = [
     "NAN_POLICIES",
     "InputSchema",
@@ -81,7 +79,6 @@ _LAZY = {
 }
 
 # A string: the source is imported only when a lineage graph is built.
-add_lineage_source("rung.serving._lineage:DEPLOYMENTS")
 
 
 def __getattr__(name: str) -> Any:

@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = ["MetricBuffer", "buffer_for", "flush_all"]
 
-_buffers: weakref.WeakKeyDictionary[Workspace, MetricBuffer] = (
-    weakref.WeakKeyDictionary()
-)
+# Buffers belong to their workspace (``ws.attach``); this weak set only lets
+# the exit hook flush every one still alive in the process.
+_live: weakref.WeakSet[MetricBuffer] = weakref.WeakSet()
 _registry_lock = threading.Lock()
 
 
@@ -133,19 +133,21 @@ class MetricBuffer:
 
 def buffer_for(workspace: Workspace) -> MetricBuffer:
     """Return the workspace's metric buffer, creating it on first use."""
-    with _registry_lock:
-        buffer = _buffers.get(workspace)
-        if buffer is None:
-            buffer = MetricBuffer(workspace, workspace.options.flush_interval)
-            _buffers[workspace] = buffer
-            workspace.on_close(buffer.close)
-    return buffer
+
+    def create() -> MetricBuffer:
+        buffer = MetricBuffer(workspace, workspace.options.flush_interval)
+        with _registry_lock:
+            _live.add(buffer)
+        return buffer
+
+    # Closing the workspace closes (and so flushes) its buffer.
+    return workspace.attach("tracking.metrics", create)
 
 
 def flush_all() -> None:
     """Flush every buffer of this process."""
     with _registry_lock:
-        buffers = list(_buffers.values())
+        buffers = list(_live)
     for buffer in buffers:
         buffer.flush()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -84,47 +85,81 @@ def end_run(
     return workspace.runs.update_run(run_id, changes)
 
 
-class _Heartbeats:
-    """One daemon thread that stamps ``heartbeat_at`` on every live run."""
+class _WorkspaceHeartbeat:
+    """One daemon thread that stamps ``heartbeat_at`` on a workspace's live runs.
 
-    def __init__(self) -> None:
-        self._runs: dict[str, Workspace] = {}
+    Attached to its workspace (``ws.attach``): closing the workspace stops it.
+    """
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._runs: set[str] = set()
         self._lock = threading.Lock()
-        self._wake = threading.Event()
+        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def add(self, workspace: Workspace, run_id: str) -> None:
+    def add(self, run_id: str) -> None:
         with self._lock:
-            self._runs[run_id] = workspace
+            self._runs.add(run_id)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._loop, name="rung-heartbeat", daemon=True
                 )
                 self._thread.start()
 
-    def discard(self, workspace: Workspace, run_id: str) -> None:
+    def discard(self, run_id: str) -> None:
         with self._lock:
-            self._runs.pop(run_id, None)
+            self._runs.discard(run_id)
 
-    def is_local(self, run_id: str) -> bool:
+    def __contains__(self, run_id: object) -> bool:
         with self._lock:
             return run_id in self._runs
 
+    def close(self) -> None:
+        self._stop.set()
+
     def _loop(self) -> None:
-        while True:
+        while not self._stop.wait(self.workspace.options.heartbeat_interval):
             with self._lock:
-                runs = list(self._runs.items())
-            interval = min(
-                (ws.options.heartbeat_interval for _, ws in runs), default=5.0
-            )
-            self._wake.wait(interval)
-            for run_id, workspace in runs:
-                if not self.is_local(run_id):
+                runs = list(self._runs)
+            for run_id in runs:
+                if run_id not in self:
                     continue
                 try:
-                    workspace.runs.update_run(run_id, {"heartbeat_at": now()})
+                    self.workspace.runs.update_run(run_id, {"heartbeat_at": now()})
                 except Exception:  # noqa: S112 - a missed beat is retried
                     continue
+
+
+class _Heartbeats:
+    """Which runs this process keeps alive, whatever their workspace.
+
+    The beating itself belongs to each workspace; this index only answers
+    "is that run ours?" for liveness checks.
+    """
+
+    def __init__(self) -> None:
+        self._beating: weakref.WeakSet[_WorkspaceHeartbeat] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def _of(self, workspace: Workspace) -> _WorkspaceHeartbeat:
+        beat = workspace.attach(
+            "tracking.heartbeat", lambda: _WorkspaceHeartbeat(workspace)
+        )
+        with self._lock:
+            self._beating.add(beat)
+        return beat
+
+    def add(self, workspace: Workspace, run_id: str) -> None:
+        self._of(workspace).add(run_id)
+
+    def discard(self, workspace: Workspace, run_id: str) -> None:
+        self._of(workspace).discard(run_id)
+
+    def is_local(self, run_id: str) -> bool:
+        with self._lock:
+            beats = list(self._beating)
+        return any(run_id in beat for beat in beats)
 
 
 heartbeats = _Heartbeats()

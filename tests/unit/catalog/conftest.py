@@ -59,7 +59,7 @@ def sqlite_db(tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture(autouse=True)
 def _restore_extension_points() -> Iterator[None]:
     """Read checks and lineage sources a test adds do not leak into others."""
-    checks, sources = _read._checks.entries(), list(_lineage._sources)
+    checks, sources = _read._checks.entries(), _lineage._sources.entries()
     yield
     _read._checks.replace(checks)
-    _lineage._sources[:] = sources
+    _lineage._sources.replace(sources)

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pytest
 
 from rung import pipeline, step
+from rung._internal.hooks import group_entries
 from rung.catalog import dataset, register_dataset
 from rung.catalog._openlineage import PRODUCER
+from rung.pipelines import _hooks
 from rung.pipelines._hooks import add_run_listener, remove_run_listener
 from rung.workspace import Workspace, WorkspaceOptions
 
@@ -66,9 +68,9 @@ def _workspace(tmp_path: Path, target: str) -> Iterator[Workspace]:
 
 @pytest.fixture
 def listening() -> Iterator[None]:
-    add_run_listener(LISTENER)
+    """The listener is wired in pyproject.toml; it must be active in this test."""
+    assert LISTENER in _hooks._listeners
     yield
-    remove_run_listener(LISTENER)
 
 
 def _facet(cls: Any, data: dict[str, Any]) -> Any:
@@ -312,6 +314,8 @@ def test_setting_configures_the_workspace_and_the_listener(tmp_path: Path) -> No
         with workspace_from_settings(settings) as ws:
             target = ws.options.openlineage_url
         assert target == str(tmp_path.resolve() / "lineage" / "events.jsonl")
+        # Wired once, in the composition root (pyproject.toml), not by the session.
+        assert LISTENER in group_entries("rung.run_listeners")
         assert LISTENER in _hooks._listeners
     finally:
         _hooks._listeners.replace(before)
