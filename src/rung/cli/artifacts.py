@@ -60,17 +60,33 @@ def list_artifacts(
 def show(
     artifact_id: str = typer.Argument(..., help="Artifact id or unique prefix."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    check: bool = typer.Option(
+        True,
+        "--verify/--no-verify",
+        help="Re-hash the stored bytes and compare them with the id (default); "
+        "--no-verify only checks that they exist.",
+    ),
 ) -> None:
     """Show an artifact: type, format, size, metadata, producers and consumers."""
     from rich.table import Table
+
+    from rung.artifacts import verify
 
     with open_client() as client:
         record = client.get_artifact(artifact_id)
         edges = client.workspace.metadata.lineage(record.id)
         present = client.workspace.has_content(record)
+        verified = (
+            verify(client.workspace.artifacts, record) if present and check else None
+        )
         if as_json:
             print_json(
-                {"artifact": record, "lineage": edges, "content_present": present}
+                {
+                    "artifact": record,
+                    "lineage": edges,
+                    "content_present": present,
+                    "content_verified": verified,
+                }
             )
             return
         table = Table(show_header=False, box=None)
@@ -85,9 +101,7 @@ def show(
         )
         table.add_row("size", format_bytes(record.size_bytes))
         table.add_row("stored at", f"{client.workspace.artifacts.url} / {record.uri}")
-        table.add_row(
-            "content", "present" if present else "[red]MISSING from the store[/]"
-        )
+        table.add_row("content", _content_status(present, verified))
         for key, value in record.metadata.items():
             table.add_row(f"meta {key}", str(value))
         for edge in edges:
@@ -149,6 +163,19 @@ def export(
     with open_client() as client:
         destination = client.export_artifact(artifact_id, output)
     console.print(f"Exported to {destination}")
+
+
+def _content_status(present: bool, verified: bool | None) -> str:
+    if not present:
+        return "[red]MISSING from the store[/]"
+    if verified is None:
+        return "present (not verified: --no-verify)"
+    if verified:
+        return "present, verified (the stored bytes hash to the id)"
+    return (
+        "[red]CORRUPT: the stored bytes do not match the id[/] (restore the "
+        "folder from a backup, or delete it and re-run the step that made it)"
+    )
 
 
 def _summary(metadata: object) -> str:
