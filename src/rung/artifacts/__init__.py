@@ -2,8 +2,10 @@
 
 ``save_value`` picks a materializer for a value, writes it to a temp folder,
 hashes it and puts it in an ``ArtifactStore`` under ``objects/<id[:2]>/<id>``;
-``load_value`` reads it back. Safe formats only (JSON, NumPy, Parquet, skops);
-pickle needs an explicit opt-in, on save and on load.
+``load_value`` checks the stored bytes against the id and reads them back.
+Safe formats only (JSON, NumPy, Parquet, skops with an exact list of trusted
+types); pickle needs an explicit opt-in, on save and on load.
+``collect_garbage`` removes what writes killed halfway left behind.
 
 Names load lazily (PEP 562): ``import rung.artifacts`` imports neither fsspec
 nor pandas, numpy, pyarrow or scikit-learn.
@@ -21,6 +23,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from rung.artifacts._gc import StaleTemporary, collect_garbage
     from rung.artifacts._open import open_artifact_store
     from rung.artifacts._registry import (
         allow_pickle,
@@ -39,8 +42,10 @@ __all__ = [
     "FsspecArtifactStore",
     "InMemoryArtifactStore",
     "Materializer",
+    "StaleTemporary",
     "StoredArtifact",
     "allow_pickle",
+    "collect_garbage",
     "export_value",
     "load_value",
     "materializer_fingerprint",
@@ -58,6 +63,8 @@ _HOMES = {
     "StoredArtifact": "rung.artifacts.base",
     "FsspecArtifactStore": "rung.artifacts.fsspec_store",
     "InMemoryArtifactStore": "rung.artifacts.memory",
+    "StaleTemporary": "rung.artifacts._gc",
+    "collect_garbage": "rung.artifacts._gc",
     "open_artifact_store": "rung.artifacts._open",
     "allow_pickle": "rung.artifacts._registry",
     "materializer_fingerprint": "rung.artifacts._registry",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -15,6 +16,7 @@ __all__ = [
     "folder_size",
     "fsync_path",
     "is_inside",
+    "is_temp_name",
     "list_files",
     "new_temp_name",
     "remove_tree",
@@ -79,9 +81,17 @@ def is_inside(real_root: str, path: str) -> bool:
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
+_TEMP_NAME = re.compile(r"[0-9a-f]{32}")
+
+
 def new_temp_name() -> str:
     """Return a random folder name for a staging folder."""
     return uuid.uuid4().hex
+
+
+def is_temp_name(name: str) -> bool:
+    """Return True when ``name`` is one that ``new_temp_name`` makes."""
+    return _TEMP_NAME.fullmatch(name) is not None
 
 
 def remove_tree(path: Path) -> None:

@@ -212,8 +212,11 @@ def allow_pickle(*types: type) -> None:
 def trust_types(types: Iterable[type | str]) -> None:
     """Trust these types when loading scikit-learn models stored with skops.
 
-    Rung trusts ``sklearn.``, ``numpy.`` and ``scipy.sparse.`` types; any other
-    type inside a skops file is refused unless listed here.
+    Rung trusts skops' defaults (public scikit-learn estimators, NumPy and
+    SciPy ufuncs, dtypes) and an exact list of reviewed names
+    (``rung.artifacts.materializers.sklearn_models.TRUSTED_TYPES``); any other
+    type or function inside a skops file is refused unless listed here. Names
+    are exact: a module prefix such as ``"numpy."`` trusts nothing.
 
     Args:
         types: types, or names as ``module.Name`` (as skops reports them).

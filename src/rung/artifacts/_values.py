@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from rung._internal.hashing import hash_tree
 from rung.artifacts import _files
+from rung.artifacts._integrity import check_content, content_hash, id_header
 from rung.artifacts._registry import REGISTRY, type_name
 from rung.artifacts.base import StoredArtifact
 from rung.errors import (
@@ -30,6 +31,7 @@ from rung.errors import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from rung.artifacts._integrity import ContentRef
     from rung.artifacts.base import ArtifactStore, Materializer
 
 __all__ = [
@@ -88,7 +90,7 @@ def save_value(
         data = staging / DATA_FOLDER
         data.mkdir()
         metadata = _materialize(chosen, value, data)
-        artifact_id = hash_tree(data, header=_header(chosen.name, kind))
+        artifact_id = hash_tree(data, header=id_header(chosen.name, kind))
         artifact = StoredArtifact(
             id=artifact_id,
             type=kind,
@@ -115,10 +117,15 @@ def load_value(
         artifact: what ``save_value`` returned (or the same fields, recorded).
         allow_pickle: allow unpickling, which runs code from the file.
 
+    The stored files are hashed and compared with the artifact id first (once
+    per process while the files stay unchanged), so content changed after it
+    was written is refused instead of loaded.
+
     Raises:
         UnsafeArtifactError: the artifact is pickled and pickle was not allowed
             (neither by ``allow_pickle`` nor ``rung.artifacts.allow_pickle``).
         ArtifactNotFoundError: its content is missing from the store.
+        ArtifactIntegrityError: its content does not match its id.
         ArtifactError: its materializer is unknown or failed.
 
     Example:
@@ -136,6 +143,7 @@ def load_value(
             "trust its source."
         )
     folder = _open(store, artifact)
+    check_content(store, artifact, folder / DATA_FOLDER)
     metadata = artifact.metadata or _read_manifest(folder).get("metadata", {})
     try:
         return chosen.load(folder / DATA_FOLDER, metadata)
@@ -148,21 +156,30 @@ def load_value(
         ) from exc
 
 
-def verify(store: ArtifactStore, artifact: StoredArtifact) -> bool:
+def verify(store: ArtifactStore, artifact: ContentRef) -> bool:
     """Re-hash the stored content and compare it with the artifact id.
 
-    For remote stores this checks the local cached copy that ``open_folder``
+    Always hashes (unlike ``load_value``, which remembers a passed check). For
+    remote stores this checks the local cached copy that ``open_folder``
     returns (downloaded from the store once).
+
+    Args:
+        store: the store that holds it.
+        artifact: a ``StoredArtifact`` or a metadata record of it.
 
     Returns:
         True when the content matches its id.
 
     Raises:
         ArtifactNotFoundError: the content is missing from the store.
+
+    Example:
+        >>> from rung.artifacts import InMemoryArtifactStore
+        >>> with InMemoryArtifactStore() as store:
+        ...     verify(store, save_value(store, [1, 2]))
+        True
     """
-    folder = _open(store, artifact) / DATA_FOLDER
-    header = _header(artifact.materializer, artifact.type)
-    return hash_tree(folder, header=header) == artifact.id
+    return content_hash(_open(store, artifact) / DATA_FOLDER, artifact) == artifact.id
 
 
 def export_value(store: ArtifactStore, artifact: StoredArtifact, dest: Path) -> Path:
@@ -179,6 +196,7 @@ def export_value(store: ArtifactStore, artifact: StoredArtifact, dest: Path) -> 
     Raises:
         ArtifactError: ``dest`` exists and is not an empty folder.
         ArtifactNotFoundError: the content is missing from the store.
+        ArtifactIntegrityError: its content does not match its id.
     """
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise ArtifactError(
@@ -186,6 +204,7 @@ def export_value(store: ArtifactStore, artifact: StoredArtifact, dest: Path) -> 
             "is not an empty folder. Choose a new or empty folder."
         )
     folder = _open(store, artifact) / DATA_FOLDER
+    check_content(store, artifact, folder)
     shutil.copytree(folder, dest, copy_function=shutil.copyfile, dirs_exist_ok=True)
     return dest
 
@@ -197,10 +216,6 @@ def _staging_folder(store: ArtifactStore) -> Path:
         folder: Path = make()
         return folder
     return Path(tempfile.mkdtemp(prefix="rung-save-"))
-
-
-def _header(materializer: str, kind: str) -> str:
-    return f"{materializer}\n{kind}\n"
 
 
 def _materialize(chosen: Materializer, value: Any, folder: Path) -> dict[str, Any]:
@@ -245,7 +260,7 @@ def _read_manifest(folder: Path) -> Mapping[str, Any]:
     return manifest
 
 
-def _open(store: ArtifactStore, artifact: StoredArtifact) -> Path:
+def _open(store: ArtifactStore, artifact: ContentRef) -> Path:
     try:
         return store.open_folder(artifact.uri)
     except ArtifactNotFoundError as exc:

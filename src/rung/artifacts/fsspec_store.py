@@ -6,6 +6,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rung.artifacts._gc import DEFAULT_TEMP_MAX_AGE, sweep_once
+from rung.artifacts._keys import RESERVED_ROOT
 from rung.artifacts._local import LocalTree
 from rung.errors import ConfigError
 
@@ -27,6 +29,10 @@ class FsspecArtifactStore:
     marker; a key exists only once its marker does. Reads from those stores go
     through a local cache folder. The constructor does no I/O.
 
+    On first use the store removes, once per process, the temporary folders
+    that writes killed halfway left behind (``<root>/tmp/`` for local stores,
+    ``<cache_dir>/tmp/`` for others): one directory listing.
+
     Args:
         url: a local path or an fsspec URL.
         cache_dir: where remote artifacts are downloaded for reading; default a
@@ -34,6 +40,9 @@ class FsspecArtifactStore:
         fsync: flush every write to disk before ``put`` returns (power-loss
             durability for local stores, at a cost of milliseconds per put).
         storage_options: extra options for the fsspec filesystem.
+        temp_max_age: seconds without change after which a temporary folder
+            counts as abandoned and is removed on first use; None keeps them
+            (``rung artifacts gc`` removes them on demand).
 
     Example:
         >>> store = FsspecArtifactStore("/tmp/rung-doc-store")
@@ -48,11 +57,13 @@ class FsspecArtifactStore:
         cache_dir: str | Path | None = None,
         fsync: bool = False,
         storage_options: Mapping[str, Any] | None = None,
+        temp_max_age: float | None = DEFAULT_TEMP_MAX_AGE,
     ) -> None:
         self.url = url
         self.cache_dir = cache_dir
         self.fsync = fsync
         self.storage_options = storage_options
+        self.temp_max_age = temp_max_age
         self._tree: LocalTree | RemoteTree | None = None
 
     @property
@@ -101,28 +112,48 @@ class FsspecArtifactStore:
         """Remove ``key``; a missing key is not an error."""
         self._backend().delete(key)
 
+    def temp_folders(self) -> list[Path]:
+        """Return the local folders that hold this store's temporary folders.
+
+        ``rung.artifacts.collect_garbage`` cleans them. Asking does not open
+        the store (and so does not run the sweep on first use).
+        """
+        root = local_root(self.url)
+        if root is not None:
+            return [root.absolute() / RESERVED_ROOT]
+        return [self._cache_folder() / RESERVED_ROOT]
+
     def __repr__(self) -> str:
         return f"FsspecArtifactStore({self.url!r})"
 
     def _backend(self) -> LocalTree | RemoteTree:
         if self._tree is None:
             self._tree = self._make_backend()
+            if self.temp_max_age is not None:
+                for folder in self.temp_folders():
+                    sweep_once(folder, self.temp_max_age)
         return self._tree
 
     def _make_backend(self) -> LocalTree | RemoteTree:
         root = local_root(self.url)
         if root is not None:
             return LocalTree(root.absolute(), self.url, fsync=self.fsync)
-        from rung.artifacts._remote import RemoteTree, default_cache_dir
+        from rung.artifacts._remote import RemoteTree
 
-        cache = Path(self.cache_dir) if self.cache_dir else default_cache_dir(self.url)
         try:
-            return RemoteTree(self.url, cache, self.storage_options or {})
+            return RemoteTree(
+                self.url, self._cache_folder(), self.storage_options or {}
+            )
         except (ImportError, ValueError) as exc:
             raise ConfigError(
                 f"Cannot open the artifact store {self.url!r}: {exc}. Check the URL "
                 "and install the fsspec package for its scheme (e.g. s3fs, gcsfs)."
             ) from exc
+
+    def _cache_folder(self) -> Path:
+        from rung.artifacts._remote import default_cache_dir
+
+        return Path(self.cache_dir) if self.cache_dir else default_cache_dir(self.url)
 
 
 def local_root(url: str) -> Path | None:

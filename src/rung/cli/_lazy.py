@@ -51,7 +51,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "rung.cli.runs", "app", True, "List, inspect and compare runs."
     ),
     "artifacts": LazyCommand(
-        "rung.cli.artifacts", "app", True, "List, inspect, trace and export artifacts."
+        "rung.cli.artifacts",
+        "app",
+        True,
+        "List, inspect, trace, export and clean up artifacts.",
     ),
     "pipelines": LazyCommand("rung.cli.pipelines", "app", True, "List pipelines."),
     "package": LazyCommand(

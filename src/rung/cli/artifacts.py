@@ -1,4 +1,4 @@
-"""``rung artifacts list|show|lineage|export``."""
+"""``rung artifacts list|show|lineage|export|gc``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="List, inspect, trace and export artifacts.", no_args_is_help=True
+    help="List, inspect, trace, export and clean up artifacts.", no_args_is_help=True
 )
 
 
@@ -60,17 +60,33 @@ def list_artifacts(
 def show(
     artifact_id: str = typer.Argument(..., help="Artifact id or unique prefix."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    check: bool = typer.Option(
+        True,
+        "--verify/--no-verify",
+        help="Re-hash the stored bytes and compare them with the id (default); "
+        "--no-verify only checks that they exist.",
+    ),
 ) -> None:
     """Show an artifact: type, format, size, metadata, producers and consumers."""
     from rich.table import Table
+
+    from rung.artifacts import verify
 
     with open_client() as client:
         record = client.get_artifact(artifact_id)
         edges = client.workspace.runs.lineage(record.id)
         present = client.workspace.has_content(record)
+        verified = (
+            verify(client.workspace.artifacts, record) if present and check else None
+        )
         if as_json:
             print_json(
-                {"artifact": record, "lineage": edges, "content_present": present}
+                {
+                    "artifact": record,
+                    "lineage": edges,
+                    "content_present": present,
+                    "content_verified": verified,
+                }
             )
             return
         table = Table(show_header=False, box=None)
@@ -85,9 +101,7 @@ def show(
         )
         table.add_row("size", format_bytes(record.size_bytes))
         table.add_row("stored at", f"{client.workspace.artifacts.url} / {record.uri}")
-        table.add_row(
-            "content", "present" if present else "[red]MISSING from the store[/]"
-        )
+        table.add_row("content", _content_status(present, verified))
         for key, value in record.metadata.items():
             table.add_row(f"meta {key}", str(value))
         for edge in edges:
@@ -149,6 +163,68 @@ def export(
     with open_client() as client:
         destination = client.export_artifact(artifact_id, output)
     console.print(f"Exported to {destination}")
+
+
+@app.command("gc")
+def collect(
+    older_than: float = typer.Option(
+        3600.0,
+        "--older-than",
+        help="Seconds without change after which a temporary folder is stale "
+        "(default one hour; a low value can remove writes still in progress).",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Only list what would be removed."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Remove temporary folders that interrupted writes left in the store."""
+    from rung._internal.timeutil import format_duration
+    from rung.artifacts import collect_garbage
+
+    with open_client() as client:
+        url = client.workspace.artifacts.url
+        found = collect_garbage(
+            client.workspace.artifacts, older_than=older_than, dry_run=dry_run
+        )
+    total = sum(item.size_bytes for item in found)
+    if as_json:
+        print_json(
+            {
+                "store": url,
+                "dry_run": dry_run,
+                "older_than": older_than,
+                "size_bytes": total,
+                "temporaries": found,
+            }
+        )
+        return
+    if not found:
+        console.print(f"No stale temporary folders in {url}.")
+        return
+    verb = "Would remove" if dry_run else "Removed"
+    console.print(
+        f"{verb} {len(found)} stale temporary folder(s), {format_bytes(total)}, "
+        f"from {url}:"
+    )
+    for item in found:
+        console.print(
+            f"  {item.path}  ({format_duration(item.age_seconds)} unchanged, "
+            f"{format_bytes(item.size_bytes)})"
+        )
+
+
+def _content_status(present: bool, verified: bool | None) -> str:
+    if not present:
+        return "[red]MISSING from the store[/]"
+    if verified is None:
+        return "present (not verified: --no-verify)"
+    if verified:
+        return "present, verified (the stored bytes hash to the id)"
+    return (
+        "[red]CORRUPT: the stored bytes do not match the id[/] (restore the "
+        "folder from a backup, or delete it and re-run the step that made it)"
+    )
 
 
 def _summary(metadata: object) -> str:

@@ -1,10 +1,12 @@
 """``sklearn.skops``: scikit-learn estimators through skops, never pickle.
 
 Loading asks skops which types in the file it does not trust by default and
-checks each against Rung's allowlist: ``sklearn.``, ``numpy.`` and
-``scipy.sparse.`` types, plus what ``rung.artifacts.trust_types`` added. Any
-other type refuses the load. Files are rewritten in a canonical form, so equal
-fitted models get equal artifact ids.
+checks each against Rung's allowlist of exact, reviewed type names
+(``TRUSTED_TYPES``), plus what ``rung.artifacts.trust_types`` added. Any other
+type refuses the load: no module prefix is trusted, since ``numpy.``,
+``scipy.`` and ``sklearn.`` all hold functions that run code or touch files.
+Files are rewritten in a canonical form, so equal fitted models get equal
+artifact ids.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from rung.artifacts.materializers._skops_trusted import TRUSTED_TYPES
 from rung.artifacts.materializers._skops_zip import canonicalize_skops_file
 from rung.errors import ArtifactError, UnsafeArtifactError
 
@@ -19,10 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
     from pathlib import Path
 
-__all__ = ["DEFAULT_TRUSTED_PREFIXES", "SkopsMaterializer"]
-
-DEFAULT_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.")
-"""Module prefixes of the types Rung trusts inside a skops file."""
+__all__ = ["TRUSTED_TYPES", "SkopsMaterializer"]
 
 _FILE = "model.skops"
 _PARAM_REPR_LIMIT = 80
@@ -32,9 +32,9 @@ class SkopsMaterializer:
     """Stores scikit-learn estimators (anything with ``sklearn.`` in its MRO).
 
     Args:
-        trusted_prefixes: module prefixes of types trusted on load.
-        extra_trusted: exact type names trusted on load (a live set: names
-            added later are honoured).
+        trusted: exact type names trusted on load (default: ``TRUSTED_TYPES``).
+        extra_trusted: more exact type names trusted on load (a live set:
+            names added later, by ``trust_types``, are honoured).
 
     Example:
         >>> from sklearn.linear_model import LogisticRegression
@@ -48,10 +48,10 @@ class SkopsMaterializer:
 
     def __init__(
         self,
-        trusted_prefixes: Iterable[str] = DEFAULT_TRUSTED_PREFIXES,
+        trusted: Iterable[str] = TRUSTED_TYPES,
         extra_trusted: set[str] | None = None,
     ) -> None:
-        self.trusted_prefixes = tuple(trusted_prefixes)
+        self.trusted = frozenset(trusted)
         self.extra_trusted = extra_trusted if extra_trusted is not None else set()
 
     def can_save(self, value: Any) -> bool:
@@ -94,17 +94,17 @@ class SkopsMaterializer:
         refused = [name for name in listed if not self.is_trusted(name)]
         if refused:
             raise UnsafeArtifactError(
-                f"The model file holds types Rung does not trust: {refused}. "
-                "Loading them could run their code. If you trust them, call "
-                f"rung.artifacts.trust_types({refused!r}) before loading."
+                f"The skops model file holds types Rung does not trust: {refused}. "
+                "Loading or using them could run code from the file (Rung trusts "
+                "only an exact list of reviewed types). If you wrote this model "
+                "yourself or trust its source, opt in before loading with "
+                f"rung.artifacts.trust_types({refused!r})."
             )
         return skops.io.load(path, trusted=listed)
 
     def is_trusted(self, type_name: str) -> bool:
-        """Return True when ``type_name`` is allowed inside a skops file."""
-        return type_name in self.extra_trusted or type_name.startswith(
-            self.trusted_prefixes
-        )
+        """Return True when ``type_name`` is exactly a trusted name."""
+        return type_name in self.trusted or type_name in self.extra_trusted
 
 
 def _summarize_params(value: Any) -> dict[str, Any]:
