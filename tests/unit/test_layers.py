@@ -82,7 +82,7 @@ def _modules() -> list[tuple[str, Path]]:
     return out
 
 
-@pytest.mark.parametrize(("module", "path"), _modules(), ids=lambda v: str(v))
+@pytest.mark.parametrize(("module", "path"), _modules(), ids=str)
 def test_no_module_names_a_layer_above_or_beside_it(module: str, path: Path) -> None:
     rank = _rank(module)
     own_root = ".".join(module.split(".")[:2])
