@@ -189,5 +189,4 @@ def _create_metrics() -> None:
         _fk("metrics", "step_run_id", "step_runs"),
         _pk("metrics", "id"),
     )
-    _index("metrics", "run_id")
-    _index("metrics", "step_run_id")
+    _index("metrics", "run_id", "key")
