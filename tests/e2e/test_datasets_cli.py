@@ -128,3 +128,48 @@ def test_mistakes_print_one_clear_error(cli: Cli, project: Path) -> None:
         assert text in " ".join(done.stderr.split()), (args, done.stderr)
         assert "Traceback" not in done.stderr
     assert json.loads(cli("datasets", "list", "--json")[1]) == []
+
+
+def test_free_text_search_finds_columns_ranks_and_explains_empty_results(
+    cli: Cli, project: Path
+) -> None:
+    cli("init")
+    code, out = cli("datasets", "search", "claim")
+    assert code == 0 and "No datasets found. Register one" in out
+    _write_claims(project)
+    pd.DataFrame({"member_id": [1], "claim_count": [2]}).to_csv(
+        project / "members.csv", index=False
+    )
+    cli("datasets", "register", "claims", "claims.csv", "--owner", "ada")
+    cli("datasets", "register", "members", "members.csv", "--owner", "grace")
+    cli("datasets", "describe-column", "claims", "amount", "Claimed sum in CAD")
+
+    code, out = cli("datasets", "search", "EMAIL")
+    assert code == 0, out
+    assert "matched" in out and "column email" in out and "No dataset" not in out
+    found = json.loads(cli("datasets", "search", "email", "--json")[1])
+    assert [(d["name"], d["matched"]) for d in found] == [("claims", ["column email"])]
+    assert found[0]["columns"][0]["name"] == "id"
+
+    found = json.loads(cli("datasets", "search", "claim", "--json")[1])
+    assert [(d["name"], d["matched"]) for d in found] == [
+        ("claims", ["name", "description of column amount"]),
+        ("members", ["column claim_count"]),
+    ]
+    found = json.loads(cli("datasets", "search", "cad", "--json")[1])
+    assert [d["matched"] for d in found] == [["description of column amount"]]
+    found = json.loads(cli("datasets", "search", "a", "--owner", "grace", "--json")[1])
+    assert [d["name"] for d in found] == ["members"]
+    found = json.loads(cli("datasets", "search", "--column", "EMAIL", "--json")[1])
+    assert [(d["name"], d["matched"]) for d in found] == [("claims", [])]
+
+    code, out = cli("datasets", "search", "diagnosis")
+    assert code == 0
+    assert "No dataset matches 'diagnosis'." in out
+    assert "`rung datasets list`" in out and "Register one" not in out
+    code, out = cli("datasets", "search", "claim", "--owner", "bob", "--tag", "pii")
+    assert "No dataset matches 'claim' with --tag pii --owner bob." in out
+    assert "Drop a filter" in out
+    assert json.loads(cli("datasets", "search", "diagnosis", "--json")[1]) == []
+    code, out = cli("datasets", "list")
+    assert "matched" not in out and "members" in out

@@ -206,3 +206,84 @@ def test_user_mistakes_print_one_clear_error(
         assert message in done.stderr, (args, done.stderr)
         assert "Traceback" not in done.stderr, args
     assert as_json(cli, "models", "gates", "churn") == {}
+
+
+GOVERNED = textwrap.dedent(
+    """
+    import pandas as pd
+    import rung
+    from rung import pipeline, step
+    from rung.catalog import dataset
+
+
+    @step
+    def train(claims: pd.DataFrame) -> dict:
+        return {"mean": float(claims["amount"].mean())}
+
+
+    @pipeline
+    def training() -> None:
+        train(dataset("claims"))
+
+
+    @step
+    def train_and_register(claims: pd.DataFrame) -> float:
+        model = {"mean": float(claims["amount"].mean()), "kind": "in-step"}
+        rung.register_model(model, name="inside")
+        return model["mean"]
+
+
+    @pipeline
+    def training_in_step() -> None:
+        train_and_register(dataset("claims"))
+    """
+)
+
+
+def test_show_gives_the_classification_a_version_inherits(
+    cli: Cli, project: Path
+) -> None:
+    (project / "claims.csv").write_text("id,email,amount\n1,a@x.ca,10\n2,b@x.ca,30\n")
+    (project / "train.py").write_text(GOVERNED)
+    assert cli("init")[0] == 0
+    registered = cli(
+        "datasets",
+        "register",
+        "claims",
+        "claims.csv",
+        "--tags",
+        "health",
+        "--region",
+        "CA",
+        "--column-tags",
+        "email=pii",
+    )
+    assert registered[0] == 0, registered[1]
+    run = as_json(cli, "run", "train.py:training")["run"]["id"]
+    as_json(cli, "models", "register", "claims-cost", "--run", run, "--step", "train")
+
+    code, out = cli("models", "show", "claims-cost")
+    assert code == 0, out
+    assert "classification" in out
+    assert "health, pii (region CA, from dataset claims v1)" in " ".join(out.split())
+    (version,) = as_json(cli, "models", "show", "claims-cost")["versions"]
+    inherited = version["classification"]
+    assert inherited["summary"] == "health, pii (region CA, from dataset claims v1)"
+    assert (inherited["tags"], inherited["regions"]) == (["health", "pii"], ["CA"])
+    assert inherited["columns"] == {"email": ["pii"]}
+    assert inherited["sources"][0]["path"] == (
+        "claims@v1 [health, pii, CA] -> train -> claims-cost v1"
+    )
+    assert inherited["traced"] is True
+
+    # Registered inside a step's body: the version records no run or step run
+    # yet, so nothing links it to the data; it says so rather than "none".
+    assert as_json(cli, "run", "train.py:training_in_step")["run"]["status"] == (
+        "completed"
+    )
+    (version,) = as_json(cli, "models", "show", "inside")["versions"]
+    assert (version["run_id"], version["step_run_id"]) == (None, None)
+    assert version["classification"]["summary"] == "unknown (no lineage recorded)"
+    assert version["classification"]["traced"] is False
+    code, out = cli("models", "show", "inside")
+    assert code == 0 and "unknown (no lineage recorded)" in " ".join(out.split())

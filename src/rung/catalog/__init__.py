@@ -45,12 +45,14 @@ from rung.catalog._read import (
 )
 from rung.catalog._refresh import RefreshResult, refresh_dataset, register_dataset
 from rung.catalog._schedule import DueRefresh, due_datasets, next_refresh, refresh_due
+from rung.catalog._search import DatasetMatch, search_datasets
 from rung.catalog._svg import graph_to_html, graph_to_svg
 from rung.catalog.records import ColumnRecord, DatasetRecord, DatasetVersionRecord
 
 __all__ = [
     "ColumnRecord",
     "DatasetInput",
+    "DatasetMatch",
     "DatasetRecord",
     "DatasetVersionRecord",
     "DueRefresh",
@@ -81,5 +83,6 @@ __all__ = [
     "remove_lineage_source",
     "remove_read_check",
     "run_event",
+    "search_datasets",
     "update_dataset",
 ]

@@ -9,6 +9,8 @@ from rung.catalog._sources import mask_uri
 from rung.errors import RungError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from rung.catalog._lineage import Neighbour
     from rung.catalog.records import (
         DatasetReadRecord,
@@ -259,13 +261,18 @@ class ModelLineage:
         return [_model_node(found)]
 
     def upstream(self, workspace: Workspace, node: GraphNode) -> list[Neighbour]:
-        """The artifact a model version was registered from."""
+        """The artifact a model version was registered from, and the step run
+        it was registered in when that step run did not output the artifact
+        (a model registered inside a step's body)."""
         if node.kind != "model_version":
             return []
-        parent = artifact_node(
-            workspace.runs.get_artifact(node.attributes["artifact_id"])
-        )
-        return [(parent, GraphEdge(parent.id, node.id, "registered"))]
+        artifact_id = node.attributes["artifact_id"]
+        parent = artifact_node(workspace.runs.get_artifact(artifact_id))
+        found = [(parent, GraphEdge(parent.id, node.id, "registered"))]
+        step = _registering_step(workspace, node.attributes, artifact_id)
+        if step is not None:
+            found.append((step, GraphEdge(step.id, node.id, "registered in")))
+        return found
 
     def downstream(self, workspace: Workspace, node: GraphNode) -> list[Neighbour]:
         """The model versions registered from an artifact."""
@@ -289,8 +296,30 @@ def _model_node(version: Any) -> GraphNode:
             "project": version.project,
             "artifact_id": version.artifact_id,
             "state": getattr(version, "state", None),
+            "run_id": getattr(version, "run_id", None),
+            "step_run_id": getattr(version, "step_run_id", None),
         },
     )
+
+
+def _registering_step(
+    workspace: Workspace, attributes: Mapping[str, Any], artifact_id: str
+) -> GraphNode | None:
+    """The step run a version names, unless it is its artifact's producer."""
+    run_id, step_run_id = attributes.get("run_id"), attributes.get("step_run_id")
+    if not run_id or not step_run_id:
+        return None
+    producers = {
+        e.step_run_id
+        for e in workspace.runs.lineage(artifact_id)
+        if e.direction == "output"
+    }
+    if step_run_id in producers:
+        return None
+    steps = {s.id: s for s in workspace.runs.list_step_runs(run_id)}
+    if step_run_id not in steps:
+        return None
+    return step_node(step_run_id, steps[step_run_id].name, run_id)
 
 
 def _step_edge(step: GraphNode, artifact: GraphNode, direction: str) -> GraphEdge:

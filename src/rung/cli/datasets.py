@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from rung.cli._common import console, format_bytes, open_client, print_json
+from rung.cli._common import (
+    console,
+    format_bytes,
+    open_client,
+    print_json,
+    to_jsonable,
+)
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -120,61 +126,114 @@ def list_datasets(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List the datasets in the catalog."""
-    _search(None, None, None, None, as_json)
+    from rung.catalog import list_datasets as find
+
+    with open_client() as client:
+        found = find(client.workspace)
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        console.print(_EMPTY_CATALOG)
+        return
+    console.print(_datasets_table([(d, ()) for d in found], matched=False))
 
 
 @app.command("search")
 def search(
-    text: str = typer.Argument(None, help="A part of the name."),
+    text: str = typer.Argument(
+        None,
+        help="Text to find in names, descriptions, tags, owners and columns "
+        "(names, descriptions, tags); case-insensitive.",
+    ),
     tag: str = typer.Option(None, "--tag", help="A dataset or column tag."),
     owner: str = typer.Option(None, "--owner", help="The owner."),
     column: str = typer.Option(None, "--column", help="A column name."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Find datasets by name, tag, owner or column name."""
-    _search(text, tag, owner, column, as_json)
+    """Find datasets by text (best matches first), tag, owner or column name."""
+    from rung.catalog import list_datasets as find
+    from rung.catalog import search_datasets
+
+    with open_client() as client:
+        found = search_datasets(
+            client.workspace, text, owner=owner, tag=tag, column=column
+        )
+        empty = not found and not find(client.workspace, limit=1)
+    if as_json:
+        print_json([{**to_jsonable(m.dataset), "matched": m.matched} for m in found])
+        return
+    if empty:
+        console.print(_EMPTY_CATALOG)
+    elif not found:
+        console.print(_no_match(text, tag, owner, column), markup=False)
+    else:
+        rows = [(m.dataset, m.matched) for m in found]
+        console.print(_datasets_table(rows, matched=bool(text and text.strip())))
 
 
-def _search(
-    text: str | None,
-    tag: str | None,
-    owner: str | None,
-    column: str | None,
-    as_json: bool,
-) -> None:
+_EMPTY_CATALOG = "No datasets found. Register one with `rung datasets register`."
+
+
+def _no_match(
+    text: str | None, tag: str | None, owner: str | None, column: str | None
+) -> str:
+    """The empty-result message: what was asked, where it was looked for, what next."""
+    words = (text or "").strip()
+    given = (("tag", tag), ("owner", owner), ("column", column))
+    filters = " ".join(
+        f"--{flag} {value}" for flag, value in given if value is not None
+    )
+    asked = " with ".join(
+        part for part in (repr(words) if words else "", filters) if part
+    )
+    lines = [f"No dataset matches {asked}."]
+    if words:
+        lines.append(
+            "The text was looked for in dataset names, descriptions, tags and "
+            "owners, and in column names, descriptions and tags."
+        )
+    lines.append(
+        f"{'Drop a filter, or see' if filters else 'See'} every dataset with "
+        "`rung datasets list`."
+    )
+    return "\n".join(lines)
+
+
+def _datasets_table(
+    rows: list[tuple[DatasetRecord, tuple[str, ...]]], *, matched: bool
+) -> Table:
+    """The catalog's table; search results say which fields matched instead of
+    the source, column count and refresh time (``rung datasets show`` has them)."""
+    from rich.markup import escape
     from rich.table import Table
 
     from rung._internal.timeutil import format_time
-    from rung.catalog import list_datasets as find
 
-    with open_client() as client:
-        found = find(
-            client.workspace, name_contains=text, owner=owner, tag=tag, column=column
-        )
-    if as_json:
-        print_json(found)
-        return
-    if not found:
-        console.print("No datasets found. Register one with `rung datasets register`.")
-        return
-    table = Table(title=f"Datasets ({len(found)})", title_justify="left")
-    for heading in ("name", "source", "owner", "tags", "region", "version", "cols"):
+    table = Table(title=f"Datasets ({len(rows)})", title_justify="left")
+    table.add_column("name", no_wrap=True)
+    if matched:
+        table.add_column("matched", overflow="fold")
+    else:
+        table.add_column("source")
+    for heading in ("owner", "tags", "region", "version"):
         table.add_column(heading)
-    table.add_column("refreshed (UTC)")
-    for d in found:
-        source = d.kind + (f"/{d.format}" if d.format else "")
+    if not matched:
+        table.add_column("cols")
+        table.add_column("refreshed (UTC)")
+    for d, fields in rows:
         tags = ", ".join(d.tags)
-        table.add_row(
-            d.name,
-            source,
-            d.owner,
-            f"[yellow]{tags}[/]" if tags else "",
-            d.region or "",
-            str(d.latest_version),
-            str(len(d.columns)),
-            format_time(d.last_refreshed_at),
+        first = (
+            escape(", ".join(fields))
+            if matched
+            else d.kind + (f"/{d.format}" if d.format else "")
         )
-    console.print(table)
+        cells = [d.owner, f"[yellow]{tags}[/]" if tags else "", d.region or ""]
+        last = (
+            [] if matched else [str(len(d.columns)), format_time(d.last_refreshed_at)]
+        )
+        table.add_row(d.name, first, *cells, str(d.latest_version), *last)
+    return table
 
 
 @app.command("show")

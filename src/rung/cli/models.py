@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from rung.cli._common import console, open_client, print_json, short
+from rung.cli._common import console, open_client, print_json, short, to_jsonable
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from rich.table import Table
 
     from rung.registry.records import ModelVersionRecord
@@ -66,14 +68,23 @@ def show(
         ws = client.workspace
         model = get_model(name, workspace=ws)
         versions = list_versions(name, workspace=ws)
+        inherited = {v.version: client.model_classification(v) for v in versions}
         if as_json:
-            print_json({"model": model, "versions": versions})
+            rows = [
+                {
+                    **to_jsonable(v),
+                    "classification": inherited[v.version].to_dict(),
+                }
+                for v in versions
+            ]
+            print_json({"model": model, "versions": rows})
             return
         console.print(f"[bold]{model.name}[/] ({model.project}) {model.description}")
         console.print(f"aliases: {_aliases(model.aliases) or 'none'}")
         for alias, gates in get_gates(name, workspace=ws).aliases.items():
             console.print(f"gates for {alias}: {_describe_gates(gates.to_dict())}")
-        console.print(_versions_table(versions, model.aliases))
+        summaries = {n: c.summary() for n, c in inherited.items()}
+        console.print(_versions_table(versions, model.aliases, summaries))
 
 
 @app.command("versions")
@@ -387,10 +398,17 @@ def _decide(
                 console.print(f"approvals gate: {check.detail}")
 
 
-def _versions_table(found: list[ModelVersionRecord], aliases: Any) -> Table:
+def _versions_table(
+    found: list[ModelVersionRecord],
+    aliases: Any,
+    classifications: Mapping[int, str] | None = None,
+) -> Table:
+    from rich.markup import escape
+
     keys = sorted({k for v in found for k in v.metrics})[:2]
     columns = ("v", "aliases", "state", "created", "run", "framework", *keys)
-    table = _table("Versions (times in UTC)", *columns)
+    extra = ("classification",) if classifications is not None else ()
+    table = _table("Versions (times in UTC)", *columns, *extra)
     for v in reversed(found):
         mine = ", ".join(a for a, n in sorted(aliases.items()) if n == v.version)
         framework = f"{v.framework or ''} {v.framework_version or ''}".strip()
@@ -402,6 +420,7 @@ def _versions_table(found: list[ModelVersionRecord], aliases: Any) -> Table:
             short(v.run_id, 8),
             framework,
             *[f"{v.metrics[k]:.4g}" if k in v.metrics else "" for k in keys],
+            *([escape(classifications[v.version])] if classifications else []),
         )
     return table
 

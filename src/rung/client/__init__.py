@@ -8,6 +8,16 @@ Example:
 
 from __future__ import annotations
 
+from rung.client._classification import (
+    InheritedClassification,
+    classify_model_version,
+)
 from rung.client._client import ArtifactLineage, Client, LineageNode
 
-__all__ = ["ArtifactLineage", "Client", "LineageNode"]
+__all__ = [
+    "ArtifactLineage",
+    "Client",
+    "InheritedClassification",
+    "LineageNode",
+    "classify_model_version",
+]

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rung.client._classification import classify_model_version
 from rung.errors import ArtifactError
 from rung.pipelines import load_pipeline, resume_run
 from rung.tracking import Run, compare_runs, reap_stale_runs
 
 if TYPE_CHECKING:
+    from rung.client._classification import InheritedClassification
     from rung.metadata import (
         ArtifactRecord,
         LineageEdge,
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
         StepRunRecord,
     )
     from rung.pipelines import EventHook
+    from rung.registry.records import ModelVersionRecord
     from rung.tracking import RunComparison
     from rung.workspace import Workspace
 
@@ -218,3 +221,11 @@ class Client:
             parent_edges = self.workspace.runs.lineage(parent.id)
             inputs.append(self._upstream(parent, parent_edges, depth - 1, seen))
         return LineageNode(record, producer, inputs)
+
+    # -- models -------------------------------------------------------------------
+
+    def model_classification(
+        self, version: ModelVersionRecord
+    ) -> InheritedClassification:
+        """The classification (tags, regions) a model version inherits via lineage."""
+        return classify_model_version(self.workspace, version)

@@ -52,7 +52,12 @@ def trained(workspace: Workspace, csv_file: Path) -> Run:
     return training()
 
 
-def _register_model(workspace: Workspace, artifact_id: str) -> ModelVersionRecord:
+def _register_model(
+    workspace: Workspace,
+    artifact_id: str,
+    run_id: str | None = None,
+    step_run_id: str | None = None,
+) -> ModelVersionRecord:
     record = ModelVersionRecord(
         model="claims-model",
         version=0,
@@ -60,6 +65,8 @@ def _register_model(workspace: Workspace, artifact_id: str) -> ModelVersionRecor
         artifact_id=artifact_id,
         user="tester",
         created_at=time.time(),
+        run_id=run_id,
+        step_run_id=step_run_id,
     )
     note = AuditNote(action="register", user="tester", at=time.time())
     return workspace.models.add_model_version(record, note)
@@ -111,6 +118,33 @@ def test_upstream_from_a_model_version_reaches_the_dataset(
     assert graph.roots == (graph.of_kind("model_version")[0].id,)
     assert _kinds(graph)[-2:] == ["dataset_version", "dataset"]
     assert [p.kind for p in graph.parents(graph.roots[0])] == ["artifact"]
+
+
+def test_a_version_made_by_its_step_run_has_the_artifact_as_only_parent(
+    workspace: Workspace, trained: Run
+) -> None:
+    producer = trained.steps["train"]
+    version = _register_model(
+        workspace, _output(trained, "train"), trained.id, producer.id
+    )
+    graph = lineage_graph(workspace, f"claims-model/{version.version}", "upstream")
+    assert [p.kind for p in graph.parents(graph.roots[0])] == ["artifact"]
+
+
+def test_a_version_registered_inside_a_step_leads_to_that_step_run(
+    workspace: Workspace, trained: Run
+) -> None:
+    # A model object registered in a step's body is stored as an artifact no
+    # step output: only the step run the version names links it to the data.
+    artifact = workspace.put_artifact({"weights": [0.5, 1.5]})
+    in_step = trained.steps["prepare"]
+    version = _register_model(workspace, artifact.id, trained.id, in_step.id)
+    graph = lineage_graph(workspace, f"claims-model/{version.version}", "upstream")
+    parents = {p.kind: p for p in graph.parents(graph.roots[0])}
+    assert set(parents) == {"artifact", "step_run"}
+    assert parents["step_run"].attributes["step"] == "prepare"
+    assert "registered in" in {e.kind for e in graph.edges}
+    assert [n.label for n in graph.of_kind("dataset_version")] == ["claims@1"]
 
 
 def test_references_name_versions_artifacts_and_runs(
