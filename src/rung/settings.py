@@ -50,6 +50,11 @@ class Settings:
         region: where this workspace's steps run (an ISO 3166 code such as
             ``CA``); residency policies read it for steps without a
             ``region`` label. None: unknown.
+        alert_allow_hosts: internal webhook receivers that monitor alerts may
+            reach anyway (loopback, private, link-local... addresses are
+            refused otherwise): ``host:port``, ``IP``, ``[IPv6]:port`` or a
+            CIDR. In ``rung.toml`` a list; in ``RUNG_ALERT_ALLOW_HOSTS``
+            comma-separated.
     """
 
     root: Path
@@ -64,6 +69,7 @@ class Settings:
     stale_after: float = 60.0
     openlineage_url: str | None = None
     region: str | None = None
+    alert_allow_hosts: tuple[str, ...] = ()
 
     @property
     def workspace_dir(self) -> Path:
@@ -83,6 +89,7 @@ _FIELD_TYPES: dict[str, type] = {
     "stale_after": float,
     "openlineage_url": str,
     "region": str,
+    "alert_allow_hosts": tuple,
 }
 
 
@@ -184,12 +191,27 @@ def _read_env(env: Mapping[str, str]) -> dict[str, Any]:
 
 def _coerce(key: str, value: Any) -> Any:
     kind = _FIELD_TYPES[key]
+    if kind is tuple:
+        return _string_list(key, value)
     try:
         return kind(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(
             f"Setting {key!r} must be {kind.__name__}. Got {value!r} instead."
         ) from exc
+
+
+def _string_list(key: str, value: Any) -> tuple[str, ...]:
+    """A list from TOML, or a comma-separated string (environment, flags)."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(
+        isinstance(item, str) for item in items
+    ):
+        raise ConfigError(
+            f"Setting {key!r} must be a list of strings (in the environment: "
+            f"comma-separated). Got {value!r} instead."
+        )
+    return tuple(item.strip() for item in items if item.strip())
 
 
 def _default_user(env: Mapping[str, str]) -> str:

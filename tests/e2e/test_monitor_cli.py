@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.unit.monitoring.receivers import serving
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -164,3 +166,47 @@ def test_due_runs_scheduled_monitors_and_errors_are_one_line(
     assert missing.returncode == 1 and "has no monitor 'nope'" in missing.stderr
     assert cli("monitor", "delete", "nightly")[0] == 0
     assert as_json(cli, "monitor", "list") == []
+
+
+def test_sink_secrets_are_references_and_internal_webhooks_need_the_allow_list(
+    cli: Cli, runs: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, shifted = runs
+    create: tuple[str, ...] = ("monitor", "create", "hooked")
+    create += ("--reference-run", f"{first}/make_data")
+    create += ("--current", f"run:{shifted}/make_data", "--checks", "drift")
+    secret = "Bearer e2e-s3cret"  # noqa: S105 - a made-up secret the test looks for
+    header = ("--webhook-header", "Authorization=env:ALERT_E2E_AUTH")
+    with serving() as receiver:
+        for sink, options, message in [
+            (
+                ("--webhook", "https://1.1.1.1/rung"),
+                ("--webhook-header", f"Authorization={secret}"),
+                "e.g. 'env:ALERT_WEBHOOK_AUTHORIZATION'",
+            ),
+            (
+                ("--email", "ops@example.com"),
+                ("--smtp-password", secret),
+                "e.g. 'env:ALERT_SMTP_PASSWORD'",
+            ),
+            (
+                ("--webhook", receiver.url),
+                header,
+                f"RUNG_ALERT_ALLOW_HOSTS={receiver.allow}",
+            ),
+        ]:
+            done = cli.process(*create, *sink, *options)
+            said = " ".join(done.stderr.split())  # Rich wraps long lines
+            assert done.returncode == 1 and message in said, said
+            assert secret not in said and "Traceback" not in said
+        monkeypatch.setenv("RUNG_ALERT_ALLOW_HOSTS", receiver.allow)
+        monkeypatch.setenv("ALERT_E2E_AUTH", secret)
+        as_json(cli, *create, "--webhook", receiver.url, *header)
+        code, out = cli("monitor", "list", "--json")
+        assert code == 0 and secret not in out
+        [monitor] = json.loads(out)
+        assert monitor["sinks"][1]["headers"] == {"Authorization": "env:ALERT_E2E_AUTH"}
+        [result] = as_json(cli, "monitor", "run", "hooked")
+        assert result["evaluation"]["status"] == "breached"
+        assert result["delivery_failures"] == []
+    assert [h["Authorization"] for h in receiver.headers] == [secret]

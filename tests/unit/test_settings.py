@@ -58,6 +58,19 @@ def test_team_store_needs_no_local_workspace(tmp_path: Path) -> None:
     assert load_settings(tmp_path, environ=env).metadata_url == env["RUNG_METADATA_URL"]
 
 
+def test_alert_allow_hosts_is_a_toml_list_or_a_comma_separated_variable(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".rung").mkdir()
+    (tmp_path / "rung.toml").write_text('alert_allow_hosts = ["[::1]:8123"]\n')
+    assert load_settings(tmp_path, environ={}).alert_allow_hosts == ("[::1]:8123",)
+    env = {"RUNG_ALERT_ALLOW_HOSTS": "127.0.0.1:8123, 10.0.0.0/8,"}
+    assert load_settings(tmp_path, environ=env).alert_allow_hosts == (
+        "127.0.0.1:8123",
+        "10.0.0.0/8",
+    )
+
+
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
@@ -65,6 +78,7 @@ def test_team_store_needs_no_local_workspace(tmp_path: Path) -> None:
         ('max_workers = "many"\n', r"'max_workers' must be int\. Got 'many'"),
         ("max_workers = 0\n", r"max_workers must be >= 1\. Got 0"),
         ("max_workers = [\n", r"Cannot read .*rung\.toml"),
+        ("alert_allow_hosts = 8123\n", r"'alert_allow_hosts' must be a list"),
     ],
 )
 def test_bad_settings_are_refused_with_the_fix(

@@ -57,11 +57,24 @@ def create(
         None, "--window-rows", help="Or the newest N rows."
     ),
     schedule: str = typer.Option(None, "--schedule", help="Cron: '*/15 * * * *'."),
-    webhook: list[str] = typer.Option([], "--webhook", help="POST alerts to URL."),
+    webhook: list[str] = typer.Option(
+        [], "--webhook", help="POST alerts to URL (or env:NAME holding the URL)."
+    ),
+    webhook_header: list[str] = typer.Option(
+        [],
+        "--webhook-header",
+        help="NAME=env:VAR or NAME=file:/path, sent with every --webhook "
+        "(repeatable), e.g. Authorization=env:HOOK_AUTH.",
+    ),
     email: list[str] = typer.Option([], "--email", help="E-mail alerts to ADDRESS."),
     smtp: str = typer.Option(
         "localhost:25", "--smtp", help="SMTP HOST:PORT for --email."
     ),
+    smtp_user: str = typer.Option(None, "--smtp-user", help="SMTP login name."),
+    smtp_password: str = typer.Option(
+        None, "--smtp-password", help="env:VAR or file:/path holding the password."
+    ),
+    starttls: bool = typer.Option(False, "--starttls", help="Use SMTP STARTTLS."),
     sender: str = typer.Option("rung@localhost", "--sender", help="From address."),
     label: str = typer.Option(None, "--label", help="The reference's label column."),
     description: str = typer.Option("", "--description", "-d", help="Free text."),
@@ -74,8 +87,12 @@ def create(
 
     if reference is not None and reference_run is not None:
         raise MonitorDefinitionError("Give --reference or --reference-run, not both.")
+    headers = text.parse_pairs(webhook_header)
+    if headers and not webhook:
+        raise MonitorDefinitionError("--webhook-header needs a --webhook URL.")
     sinks: list[dict[str, Any]] = [{"type": "log"}]
-    sinks += [{"type": "webhook", "url": url} for url in webhook]
+    for url in webhook:
+        sinks.append({"type": "webhook", "url": url, **_if(headers=headers)})
     if email:
         host, _, port = smtp.rpartition(":")
         sinks.append(
@@ -85,6 +102,7 @@ def create(
                 "port": int(port or 25),
                 "sender": sender,
                 "recipients": list(email),
+                **_if(username=smtp_user, password=smtp_password, starttls=starttls),
             }
         )
     with open_client() as client:
@@ -108,6 +126,7 @@ def create(
             sinks=sinks,
             label=label,
             description=description,
+            alert_allow_hosts=_allow_hosts(),
         )
     if as_json:
         print_json(record)
@@ -133,8 +152,11 @@ def run(
     if due == (name is not None):
         raise MonitorDefinitionError("Give a monitor NAME, or --due (not both).")
     with open_client() as client:
+        allow = _allow_hosts()
         results = (
-            run_due(client.workspace) if due else [run_monitor(client.workspace, name)]
+            run_due(client.workspace, alert_allow_hosts=allow)
+            if due
+            else [run_monitor(client.workspace, name, alert_allow_hosts=allow)]
         )
     if as_json:
         print_json([r.to_dict() for r in results])
@@ -293,6 +315,18 @@ def _print_result(result: MonitorEvaluation) -> None:
     ):
         for alert in changed:
             console.print(f"  alert {kind}: {text.alert_line(alert)}", highlight=False)
+
+
+def _allow_hosts() -> tuple[str, ...]:
+    """The ``alert_allow_hosts`` setting (rung.toml, RUNG_ALERT_ALLOW_HOSTS)."""
+    from rung.settings import load_settings
+
+    return load_settings(Path.cwd()).alert_allow_hosts
+
+
+def _if(**values: Any) -> dict[str, Any]:
+    """The options the user gave (None, False and empty left out)."""
+    return {key: value for key, value in values.items() if value}
 
 
 def _styled(status: str) -> str:

@@ -15,9 +15,11 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from rung.monitoring._sinks import AlertEvent, AlertSink, sink_from_spec
+from rung.monitoring._sinks import AlertEvent, AlertSink, redact_sink, sink_from_spec
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rung.monitoring.records import AlertChanges, AlertRecord, MonitorRecord
     from rung.workspace import Workspace
 
@@ -96,8 +98,14 @@ def remove_alert_sink(sink: AlertSink) -> None:
             _sinks.remove(sink)
 
 
-def deliver(monitor: MonitorRecord, changes: AlertChanges) -> list[str]:
-    """Send the events of ``changes`` everywhere; return delivery failures."""
+def deliver(
+    monitor: MonitorRecord, changes: AlertChanges, *, allow_hosts: Sequence[str] = ()
+) -> list[str]:
+    """Send the events of ``changes`` everywhere; return delivery failures.
+
+    ``allow_hosts`` lists internal webhook receivers the monitor's sinks may
+    reach (the ``alert_allow_hosts`` setting).
+    """
     events = [AlertEvent("opened", a) for a in changes.opened]
     events += [AlertEvent("resolved", a) for a in changes.resolved]
     if not events:
@@ -107,9 +115,9 @@ def deliver(monitor: MonitorRecord, changes: AlertChanges) -> list[str]:
     failures: list[str] = []
     for spec in monitor.sinks:
         try:
-            sinks.append(sink_from_spec(spec))
+            sinks.append(sink_from_spec(spec, allow_hosts=allow_hosts))
         except Exception as exc:  # a stored spec gone bad: report it, go on
-            failures.append(f"sink {dict(spec)!r}: {exc}")
+            failures.append(f"sink {redact_sink(spec)!r}: {exc}")
     targets: list[Callable[[AlertEvent], None]] = [s.send for s in sinks]
     for event in events:
         for target in (*targets, *subscribers):

@@ -28,6 +28,8 @@ from rung.monitoring._window import read_window, window_text
 from rung.monitoring.records import AlertChanges, AlertRecord, EvaluationRecord
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rung.monitoring.records import MonitorRecord
     from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
@@ -87,6 +89,7 @@ def run_monitor(
     *,
     current: Any = None,
     now: float | None = None,
+    alert_allow_hosts: Sequence[str] = (),
 ) -> MonitorEvaluation:
     """Evaluate monitor ``name`` now; store the results; raise or resolve alerts.
 
@@ -96,6 +99,9 @@ def run_monitor(
         current: compare this DataFrame (or table) instead of the monitor's
             current data (e.g. a batch scored offline).
         now: the evaluation time (default: now); the window ends here.
+        alert_allow_hosts: internal webhook receivers the monitor's sinks may
+            reach (``127.0.0.1:8123``, ``10.0.0.0/8``; the CLI passes the
+            ``alert_allow_hosts`` setting).
 
     Returns:
         The evaluation. A check that cannot be computed (an empty window, no
@@ -135,19 +141,26 @@ def run_monitor(
     ]
     passed = [c for c, o in outcomes.items() if o.status == "passed"]
     changes = workspace.monitors.record_evaluation(evaluation, values, breaches, passed)
-    failures = deliver(monitor, changes)
+    failures = deliver(monitor, changes, allow_hosts=alert_allow_hosts)
     return MonitorEvaluation(evaluation, outcomes, changes, failures)
 
 
 def run_due(
-    workspace: Workspace, *, now: float | None = None
+    workspace: Workspace,
+    *,
+    now: float | None = None,
+    alert_allow_hosts: Sequence[str] = (),
 ) -> list[MonitorEvaluation]:
-    """Evaluate every monitor whose schedule is due (for cron/automation)."""
+    """Evaluate every monitor whose schedule is due (for cron/automation).
+
+    ``alert_allow_hosts`` is passed to each ``run_monitor``.
+    """
     from rung.monitoring._monitors import due_monitors
 
     at = _now() if now is None else now
     return [
-        run_monitor(workspace, m.name, now=at) for m in due_monitors(workspace, at=at)
+        run_monitor(workspace, m.name, now=at, alert_allow_hosts=alert_allow_hosts)
+        for m in due_monitors(workspace, at=at)
     ]
 
 

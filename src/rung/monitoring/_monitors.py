@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rung._internal.timeutil import now as _now
 from rung.errors import MonitorDefinitionError
 from rung.monitoring._quality import QUALITY_THRESHOLDS
-from rung.monitoring._sinks import check_sink
+from rung.monitoring._sinks import check_sink, redact_sink
 from rung.monitoring._sources import parse_source, pin_source, training_table
 from rung.monitoring._verdicts import DEFAULT_THRESHOLDS, METHODS, FeatureRule
 from rung.monitoring.records import MONITOR_CHECKS, MonitorRecord
@@ -55,6 +56,7 @@ def create_monitor(
     sinks: Sequence[Mapping[str, Any]] | None = None,
     label: str | None = None,
     description: str = "",
+    alert_allow_hosts: Sequence[str] = (),
 ) -> MonitorRecord:
     """Define a monitor (stored in the workspace; run it with ``run_monitor``).
 
@@ -74,9 +76,13 @@ def create_monitor(
         window_rows: or the newest N rows of the log.
         schedule: a cron expression for ``run_monitor --due`` automation.
         features: per-feature :class:`FeatureRule` overrides.
-        sinks: alert sinks, e.g. ``[{"type": "webhook", "url": "..."}]``.
+        sinks: alert sinks, e.g. ``[{"type": "webhook", "url": "...",
+            "headers": {"Authorization": "env:HOOK_AUTH"}}]``. Secrets are
+            references (``env:NAME``, ``file:/path``), never values.
         label: the label column of the reference (default: guessed).
         description: free text.
+        alert_allow_hosts: internal webhook receivers allowed anyway
+            (``127.0.0.1:8123``, ``10.0.0.0/8``); public ones need none.
 
     Raises:
         MonitorDefinitionError: anything invalid (with what to write instead).
@@ -118,7 +124,10 @@ def create_monitor(
         window=parse_window(window, window_rows),
         schedule=_schedule(schedule),
         features=_features(features),
-        sinks=tuple(check_sink(dict(s)) for s in (sinks or ({"type": "log"},))),
+        sinks=tuple(
+            check_sink(s, allow_hosts=alert_allow_hosts)
+            for s in (sinks or ({"type": "log"},))
+        ),
         description=description,
     )
     workspace.monitors.add_monitor(record)
@@ -126,13 +135,16 @@ def create_monitor(
 
 
 def get_monitor(workspace: Workspace, name: str) -> MonitorRecord:
-    """One monitor of the workspace's project (MonitorNotFoundError if none)."""
-    return workspace.monitors.get_monitor(workspace.project, name)
+    """One monitor of the workspace's project (MonitorNotFoundError if none).
+
+    Its sinks show secret references, never secret values.
+    """
+    return _redacted(workspace.monitors.get_monitor(workspace.project, name))
 
 
 def list_monitors(workspace: Workspace) -> list[MonitorRecord]:
-    """The project's monitors, by name."""
-    return workspace.monitors.list_monitors(workspace.project)
+    """The project's monitors, by name (sinks redacted as in ``get_monitor``)."""
+    return [_redacted(m) for m in workspace.monitors.list_monitors(workspace.project)]
 
 
 def delete_monitor(workspace: Workspace, name: str) -> None:
@@ -184,6 +196,12 @@ def parse_window(window: str | float | None, rows: int | None = None) -> dict[st
             "'1h', '1h30m', '7d' (units s, m, h, d, w)."
         )
     return {"seconds": float(sum(float(n) * _UNITS[u] for n, u in parts))}
+
+
+def _redacted(monitor: MonitorRecord) -> MonitorRecord:
+    # Sinks hold references only; a spec stored before that rule may still
+    # hold a literal secret, which must not reach a listing.
+    return replace(monitor, sinks=tuple(redact_sink(s) for s in monitor.sinks))
 
 
 def _source(

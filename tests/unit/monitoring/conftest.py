@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rung.monitoring import _alerts
+from rung.monitoring import AlertEvent, _alerts
+from rung.monitoring.records import AlertRecord
 from rung.registry import promote_model, register_model
 from tests.unit.registry.flows import training
 
@@ -50,3 +51,21 @@ def _no_global_sinks() -> Iterator[None]:
     yield
     _alerts._sinks.clear()
     _alerts._subscribers.clear()
+
+
+def alert_event(kind: str = "opened") -> AlertEvent:
+    """An alert event as a monitor's sinks receive it."""
+    alert = AlertRecord(
+        id="a" * 32,
+        project="test-project",
+        monitor="churn",
+        check="drift",
+        severity="warning",
+        status="open",
+        opened_at=1_800_000_000.0,
+        updated_at=1_800_000_000.0,
+        message="1 of 3 features drifted (33%): age",
+        first_evaluation_id="e" * 32,
+        last_evaluation_id="e" * 32,
+    )
+    return AlertEvent(kind, alert)

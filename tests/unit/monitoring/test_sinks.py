@@ -1,14 +1,17 @@
-"""Alert sinks: a webhook receiver and an SMTP server on 127.0.0.1, the log."""
+"""Alert sinks: a webhook receiver and an SMTP server on 127.0.0.1, the log.
+
+The receiver is on a loopback address, which webhooks may reach only when
+allow-listed (``alert_allow_hosts``), as these tests do.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import socket
-import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from email import message_from_bytes
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -23,50 +26,18 @@ from rung.monitoring import (
     remove_alert_sink,
     run_monitor,
 )
-from tests.unit.monitoring.conftest import production
+from tests.unit.monitoring.conftest import alert_event, production
+from tests.unit.monitoring.receivers import Receiver, serving
 
 if TYPE_CHECKING:
     from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
 
-class Receiver(HTTPServer):
-    """Collects the JSON bodies POSTed to it; answers ``status``."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.bodies: list[dict[str, Any]] = []
-        self.status = 200
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/alerts"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def do_POST(self) -> None:
-        size = int(self.headers["Content-Length"])
-        self.server.bodies.append(json.loads(self.rfile.read(size)))
-        self.send_response(self.server.status)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving() as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 class Inbox:
@@ -105,10 +76,16 @@ def test_breach_and_recovery_post_json_to_the_webhook(
         model="churn@production",
         checks=["drift"],
         sinks=[{"type": "webhook", "url": receiver.url}],
+        alert_allow_hosts=[receiver.allow],
     )
-    run_monitor(workspace, "churn", current=production(shift=1.5))
-    run_monitor(workspace, "churn", current=production(shift=1.5))  # no new event
-    run_monitor(workspace, "churn", current=production(seed=4))
+    allow = [receiver.allow]
+    run_monitor(
+        workspace, "churn", current=production(shift=1.5), alert_allow_hosts=allow
+    )
+    run_monitor(
+        workspace, "churn", current=production(shift=1.5), alert_allow_hosts=allow
+    )
+    run_monitor(workspace, "churn", current=production(seed=4), alert_allow_hosts=allow)
     assert [b["event"] for b in receiver.bodies] == ["alert.opened", "alert.resolved"]
     alert = receiver.bodies[0]["alert"]
     assert (alert["monitor"], alert["check"], alert["status"]) == (
@@ -181,15 +158,97 @@ def test_delivery_failures_are_reported_not_raised(
                 "recipients": ["x@example.com"],
             },
         ],
+        alert_allow_hosts=[receiver.allow],
     )
-    result = run_monitor(workspace, "churn", current=production(shift=1.5))
+    result = run_monitor(
+        workspace,
+        "churn",
+        current=production(shift=1.5),
+        alert_allow_hosts=[receiver.allow],
+    )
     assert result.status == "breached" and len(result.delivery_failures) == 2
     assert "answered 500" in result.delivery_failures[0]
     with pytest.raises(AlertSinkError, match="unreachable"):
-        WebhookAlertSink("http://127.0.0.1:1/x", timeout=0.5).send(
-            AlertEvent("opened", result.alerts.opened[0])
-        )
+        WebhookAlertSink(
+            "http://127.0.0.1:1/x", timeout=0.5, allow_hosts=["127.0.0.1:1"]
+        ).send(AlertEvent("opened", result.alerts.opened[0]))
     with pytest.raises(AlertSinkError, match=r"via 127\.0\.0\.1:1 failed"):
         EmailAlertSink("127.0.0.1", 1, recipients=["x@example.com"]).send(
             AlertEvent("opened", result.alerts.opened[0])
         )
+
+
+def test_webhook_to_a_loopback_receiver_sends_nothing_unless_allow_listed(
+    receiver: Receiver,
+) -> None:
+    with pytest.raises(AlertSinkError, match=r"a loopback address\..*allow-list"):
+        WebhookAlertSink(receiver.url).send(alert_event())
+    with pytest.raises(AlertSinkError, match="a loopback address"):
+        WebhookAlertSink(receiver.url, allow_hosts=["127.0.0.1:1"]).send(alert_event())
+    assert receiver.bodies == []
+    upper = receiver.url.replace("http://", "HTTP://")
+    WebhookAlertSink(upper, allow_hosts=[receiver.allow]).send(alert_event())
+    assert [b["event"] for b in receiver.bodies] == ["alert.opened"]
+
+
+def test_a_stored_webhook_to_loopback_is_refused_when_sending(
+    workspace: Workspace, receiver: Receiver
+) -> None:
+    """A spec that skipped the creation check (an older store) is checked again."""
+    reference = production()
+    record = create_monitor(
+        workspace, "base", reference=reference, current=reference, checks=["drift"]
+    )
+    hook = {
+        "type": "webhook",
+        "url": f"http://localhost:{receiver.port}/admin/shutdown",
+    }
+    workspace.monitors.add_monitor(replace(record, name="old", sinks=(hook,)))
+    result = run_monitor(workspace, "old", current=production(shift=1.5))
+    assert result.status == "breached"
+    [failure] = result.delivery_failures
+    assert "a loopback address" in failure
+    assert receiver.bodies == []
+    allowed = run_monitor(
+        workspace, "old", current=production(seed=4), alert_allow_hosts=[receiver.allow]
+    )
+    assert allowed.delivery_failures == []
+    assert [b["event"] for b in receiver.bodies] == ["alert.resolved"]
+
+
+def test_a_redirect_to_a_disallowed_receiver_is_not_followed(
+    receiver: Receiver,
+) -> None:
+    with serving() as internal:
+        receiver.status, receiver.location = 307, internal.url
+        sink = WebhookAlertSink(receiver.url, allow_hosts=[receiver.allow])
+        with pytest.raises(AlertSinkError, match="answered 307, a redirect"):
+            sink.send(alert_event())
+        assert internal.bodies == []
+    assert len(receiver.bodies) == 1
+
+
+def test_the_connection_goes_to_the_checked_address_not_a_new_dns_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DNS rebinding: the name answers an allowed address, then another one.
+
+    No DNS server of our own runs here, so the resolver's answers are scripted;
+    the two receivers and the HTTP client are real.
+    """
+    real = socket.getaddrinfo
+    answers = iter(["127.0.0.1", "127.0.0.2", "127.0.0.2", "127.0.0.2"])
+
+    def rebinding(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "rebind.test":
+            return real(next(answers), port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    with serving("127.0.0.1") as checked, serving("127.0.0.2", checked.port) as other:
+        sink = WebhookAlertSink(
+            f"http://rebind.test:{checked.port}/alerts", allow_hosts=[checked.allow]
+        )
+        sink.send(alert_event())
+        assert len(checked.bodies) == 1 and other.bodies == []
+    assert checked.headers[0]["Host"] == f"rebind.test:{checked.port}"
