@@ -50,6 +50,10 @@ class Settings:
         region: where this workspace's steps run (an ISO 3166 code such as
             ``CA``); residency policies read it for steps without a
             ``region`` label. None: unknown.
+        default_pipeline: the pipeline ``rung run`` and ``rung package`` use
+            when given none (``pipelines.py:training``, relative to ``root``).
+        default_config: the run configuration they use with it when given no
+            ``--config`` (a YAML path relative to ``root``).
     """
 
     root: Path
@@ -64,6 +68,8 @@ class Settings:
     stale_after: float = 60.0
     openlineage_url: str | None = None
     region: str | None = None
+    default_pipeline: str | None = None
+    default_config: str | None = None
 
     @property
     def workspace_dir(self) -> Path:
@@ -83,6 +89,8 @@ _FIELD_TYPES: dict[str, type] = {
     "stale_after": float,
     "openlineage_url": str,
     "region": str,
+    "default_pipeline": str,
+    "default_config": str,
 }
 
 
