@@ -49,6 +49,7 @@ __all__ = [
     "PolicySetNotFoundError",
     "PolicyViolationError",
     "PredictionLogError",
+    "ProjectExistsError",
     "PromotionRefusedError",
     "RegistryConflictError",
     "RegistryError",
@@ -63,6 +64,10 @@ __all__ = [
     "StepFailedError",
     "StepRunNotFoundError",
     "StoreUnavailableError",
+    "TemplateError",
+    "TemplateNotFoundError",
+    "TemplateSourceError",
+    "TemplateVariableError",
     "UnsafeArtifactError",
     "UnsupportedMediaTypeError",
     "WorkspaceError",
@@ -479,3 +484,36 @@ class AlertSinkError(MonitoringError):
     """An alert could not be delivered to a sink (webhook, e-mail)."""
 
     headline = "Alert not delivered"
+
+
+# -- templates --------------------------------------------------------------------
+
+
+class TemplateError(RungError):
+    """A project cannot be made or updated from a template."""
+
+    headline = "Template error"
+
+
+class TemplateNotFoundError(TemplateError, LookupError):
+    """No built-in template has the name, and it is no folder or git URL."""
+
+    headline = "Unknown template"
+
+
+class TemplateSourceError(TemplateError):
+    """A template's folder or git URL cannot be reached or read."""
+
+    headline = "Template unreachable"
+
+
+class TemplateVariableError(TemplateError, ValueError):
+    """A template variable is missing, unknown or invalid."""
+
+    headline = "Template variable"
+
+
+class ProjectExistsError(TemplateError, FileExistsError):
+    """The folder for a new project exists and is not empty."""
+
+    headline = "Folder not empty"

@@ -55,6 +55,10 @@ class Settings:
             refused otherwise): ``host:port``, ``IP``, ``[IPv6]:port`` or a
             CIDR. In ``rung.toml`` a list; in ``RUNG_ALERT_ALLOW_HOSTS``
             comma-separated.
+        default_pipeline: the pipeline ``rung run`` and ``rung package`` use
+            when given none (``pipelines.py:training``, relative to ``root``).
+        default_config: the run configuration they use with it when given no
+            ``--config`` (a YAML path relative to ``root``).
     """
 
     root: Path
@@ -70,6 +74,8 @@ class Settings:
     openlineage_url: str | None = None
     region: str | None = None
     alert_allow_hosts: tuple[str, ...] = ()
+    default_pipeline: str | None = None
+    default_config: str | None = None
 
     @property
     def workspace_dir(self) -> Path:
@@ -90,6 +96,8 @@ _FIELD_TYPES: dict[str, type] = {
     "openlineage_url": str,
     "region": str,
     "alert_allow_hosts": tuple,
+    "default_pipeline": str,
+    "default_config": str,
 }
 
 

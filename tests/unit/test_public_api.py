@@ -21,6 +21,7 @@ PACKAGES = [
     "rung.tracking",
     "rung.client",
     "rung.demo",
+    "rung.templates",
 ]
 
 

@@ -44,6 +44,16 @@ def _root(
     state.verbose = verbose
 
 
+def _asks_for_traceback(args: list[str]) -> bool:
+    """``--verbose`` anywhere, or ``-v`` before the command name.
+
+    After the command, ``-v`` may be the command's own option (``rung new -v
+    KEY=VALUE`` gives a template variable).
+    """
+    command = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
+    return "--verbose" in args or "-v" in args[:command]
+
+
 def main() -> None:
     """Entry point: run the app; print Rung errors without a traceback."""
     from rung.errors import RungError
@@ -53,7 +63,7 @@ def main() -> None:
     except RungError as exc:
         err_console.print(f"[bold red]Error: {exc.headline}[/]")
         err_console.print(str(exc), markup=False, highlight=False)
-        if state.verbose or "--verbose" in sys.argv or "-v" in sys.argv:
+        if state.verbose or _asks_for_traceback(sys.argv[1:]):
             err_console.print(traceback.format_exc(), markup=False)
         else:
             err_console.print("[dim](run with --verbose for the traceback)[/]")

@@ -29,6 +29,12 @@ class LazyCommand(NamedTuple):
 
 
 COMMANDS: dict[str, LazyCommand] = {
+    "new": LazyCommand(
+        "rung.cli.new",
+        "new",
+        False,
+        "Create a project from a template: pipeline, configs, tests, CI, Docker.",
+    ),
     "init": LazyCommand(
         "rung.cli.init",
         "init",

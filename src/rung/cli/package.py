@@ -41,7 +41,13 @@ app = typer.Typer(
 
 @app.command("build")
 def build(
-    reference: str = typer.Argument(..., help="The pipeline: path/to/file.py:name."),
+    reference: str = typer.Argument(
+        None,
+        help=(
+            "The pipeline: path/to/file.py:name. Default: default_pipeline in "
+            "rung.toml, with its default_config."
+        ),
+    ),
     output: Path = typer.Option(
         ..., "--output", "-o", help="The bundle folder (new or empty)."
     ),
@@ -62,9 +68,12 @@ def build(
 ) -> None:
     """Write a self-contained bundle of a pipeline, ready for `docker build`."""
     from rung.cli._common import console, format_bytes, print_json
+    from rung.cli._defaults import default_pipeline
     from rung.packaging import package_pipeline
     from rung.pipelines import parse_cli_params
 
+    if reference is None:
+        reference, config = default_pipeline(config)
     started = time.perf_counter()
     bundle = package_pipeline(
         reference,

@@ -20,7 +20,11 @@ __all__ = ["run", "show_run_result"]
 
 def run(
     target: str = typer.Argument(
-        None, help="The pipeline: path/to/file.py:name (or module:name)."
+        None,
+        help=(
+            "The pipeline: path/to/file.py:name (or module:name). Default: "
+            "default_pipeline in rung.toml, with its default_config."
+        ),
     ),
     config: Path = typer.Option(None, "--config", "-c", help="YAML run configuration."),
     param: list[str] = typer.Option(
@@ -46,6 +50,7 @@ def run(
     ),
 ) -> None:
     """Run a pipeline (parameters: code defaults < --config < -p)."""
+    from rung.cli._defaults import default_pipeline
     from rung.cli._render import live_progress
     from rung.cli.package import bundle_run_target
     from rung.errors import ParameterError
@@ -53,10 +58,12 @@ def run(
 
     target, config, tags = bundle_run_target(target, bundle, config)
 
-    if (target is None) == (resume is None):
+    if target is not None and resume is not None:
         raise ParameterError(
             "Give either a pipeline (`rung run file.py:training`) or `--resume RUN_ID`."
         )
+    if target is None and resume is None:
+        target, config = default_pipeline(config)
     cli_params = parse_cli_params(param)
     overrides = {"max_workers": max_workers}
     with open_client(create=True, overrides=overrides) as client:
