@@ -187,6 +187,23 @@ def test_breach_opens_one_alert_that_continues_then_resolves(
     assert store.list_alerts(PROJECT, status="resolved", monitor="other") == []
 
 
+def test_an_error_evaluation_is_stored_and_leaves_alerts_alone(
+    store: RunStore,
+) -> None:
+    store.add_monitor(make_monitor())
+    store.record_evaluation(
+        evaluation(1.0, status="breached"), [], [breach("drift")], []
+    )
+    failed = evaluation(
+        2.0, status="error", window={"error": "reference gone", "error_type": "X"}
+    )
+    store.record_evaluation(failed, [], [], [])
+    [latest, _] = store.list_evaluations(PROJECT, "churn-drift")
+    assert (latest.status, latest.window["error"]) == ("error", "reference gone")
+    assert store.get_monitor(PROJECT, "churn-drift").last_evaluated_at == 2.0
+    assert [a.status for a in store.list_alerts(PROJECT)] == ["open"]
+
+
 def test_record_evaluation_refuses_bad_input(store: RunStore) -> None:
     store.add_monitor(make_monitor())
     with pytest.raises(InvalidRecordError, match="Invalid evaluation status 'meh'"):

@@ -210,3 +210,52 @@ def test_sink_secrets_are_references_and_internal_webhooks_need_the_allow_list(
         assert result["evaluation"]["status"] == "breached"
         assert result["delivery_failures"] == []
     assert [h["Authorization"] for h in receiver.headers] == [secret]
+
+
+def test_due_reports_a_failed_monitor_after_running_the_others(
+    cli: Cli, runs: tuple[str, str], project: Path
+) -> None:
+    import time
+
+    import rung
+
+    first, shifted = runs
+    for name, reference in (("a-broken", shifted), ("b-fine", first)):
+        as_json(
+            cli,
+            "monitor",
+            "create",
+            name,
+            "--reference-run",
+            f"{reference}/make_data",
+            "--current",
+            f"run:{first}/make_data",
+            "--checks",
+            "drift",
+            "--label",
+            "y",
+            "--schedule",
+            "0 3 * * *",
+        )
+    with rung.open_workspace(project, create=False) as ws:
+        # Both last ran two days ago (so both are due), and the broken one's
+        # reference table is gone from the artifact store.
+        for name in ("a-broken", "b-fine"):
+            ws.monitors.update_monitor(
+                ws.project, name, {"created_at": time.time() - 2 * 86_400}
+            )
+        steps = {s.name: s for s in ws.runs.list_step_runs(shifted)}
+        [table] = steps["make_data"].outputs.values()
+        ws.artifacts.delete(ws.runs.get_artifact(table).uri)
+
+    code, out = cli("monitor", "run", "--due")
+
+    assert code == 1
+    lines = out.splitlines()
+    broken = next(line for line in lines if line.startswith("a-broken: error - "))
+    assert "is missing from the store" in broken
+    assert any(line.startswith("b-fine: passed") for line in lines)
+    status = as_json(cli, "monitor", "status", "a-broken")
+    assert status["latest"]["status"] == "error"
+    assert status["latest"]["checks"]["drift"]["reason"] in broken
+    assert cli("monitor", "run", "--due") == (0, "No monitor is due.\n")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from rung.cli._common import console, open_client, print_json
+from rung.cli._common import console, err_console, open_client, print_json
 
 if TYPE_CHECKING:
     from rung.monitoring import MonitorEvaluation
@@ -20,7 +20,12 @@ app = typer.Typer(
 )
 
 _JSON = typer.Option(False, "--json", help="Print JSON.")
-_STYLE = {"passed": "green", "breached": "red", "not_computable": "yellow"}
+_STYLE = {
+    "passed": "green",
+    "breached": "red",
+    "not_computable": "yellow",
+    "error": "bold red",
+}
 
 
 @app.command("create")
@@ -145,7 +150,11 @@ def run(
     ),
     as_json: bool = _JSON,
 ) -> None:
-    """Evaluate a monitor now (or every due one) and record the results."""
+    """Evaluate a monitor now (or every due one) and record the results.
+
+    With --due, a monitor that fails is reported (and recorded) after the
+    others ran; the command then exits with status 1.
+    """
     from rung.errors import MonitorDefinitionError
     from rung.monitoring import run_due, run_monitor
 
@@ -164,6 +173,14 @@ def run(
         console.print("No monitor is due.")
     for result in [] if as_json else results:
         _print_result(result)
+    failed = [r.evaluation.monitor for r in results if r.error is not None]
+    if failed:
+        err_console.print(
+            f"{len(failed)} of {len(results)} due monitors failed: "
+            f"{', '.join(failed)}. Fix them; each runs again when next due.",
+            markup=False,
+        )
+        raise typer.Exit(1)
     if fail and any(r.status == "breached" for r in results):
         raise typer.Exit(1)
 
@@ -302,6 +319,13 @@ def _print_result(result: MonitorEvaluation) -> None:
     from rung.monitoring import _text as text
 
     e = result.evaluation
+    if result.error is not None:
+        from rich.markup import escape
+
+        # One row per failed monitor, unwrapped: easy to grep in a cron log.
+        row = f"[bold]{e.monitor}[/]: {_styled(e.status)} - {escape(result.error)}"
+        console.print(row, soft_wrap=True, highlight=False)
+        return
     console.print(
         f"[bold]{e.monitor}[/]: {_styled(e.status)} ({e.current_rows} rows "
         f"vs {e.reference_rows} reference rows, {e.duration_s:.2f} s)"

@@ -14,7 +14,13 @@ from rung.tracking import Run, compare_runs, reap_stale_runs
 
 if TYPE_CHECKING:
     from rung.client._classification import InheritedClassification
-    from rung.metadata import ArtifactRecord, LineageEdge, PipelineSummary, RunRecord, StepRunRecord
+    from rung.metadata import (
+        ArtifactRecord,
+        LineageEdge,
+        PipelineSummary,
+        RunRecord,
+        StepRunRecord,
+    )
     from rung.pipelines import EventHook
     from rung.registry.records import ModelVersionRecord
     from rung.tracking import RunComparison

@@ -39,7 +39,8 @@ from rung.monitoring._drift import (
     FeatureRule,
     compute_drift,
 )
-from rung.monitoring._evaluate import MonitorEvaluation, run_due, run_monitor
+from rung.monitoring._due import run_due
+from rung.monitoring._evaluate import MonitorEvaluation, run_monitor
 from rung.monitoring._monitors import (
     create_monitor,
     delete_monitor,

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
-__all__ = ["MonitorEvaluation", "load_sides", "run_due", "run_monitor"]
+__all__ = ["MonitorEvaluation", "load_sides", "run_monitor"]
 
 
 @dataclass(slots=True)
@@ -46,16 +46,19 @@ class MonitorEvaluation:
         outcomes: check -> outcome (values, verdict, full result).
         alerts: alerts opened, continued, resolved.
         delivery_failures: alert deliveries that failed (logged too).
+        error: why the monitor could not run (``run_due`` records the
+            failure as an ``error`` evaluation), else None.
     """
 
     evaluation: EvaluationRecord
     outcomes: dict[str, CheckOutcome]
     alerts: AlertChanges
     delivery_failures: list[str] = field(default_factory=list)
+    error: str | None = None
 
     @property
     def status(self) -> str:
-        """``passed``, ``breached`` or ``not_computable``."""
+        """``passed``, ``breached``, ``not_computable`` or ``error``."""
         return self.evaluation.status
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,6 +69,7 @@ class MonitorEvaluation:
             "evaluation": asdict(self.evaluation),
             "alerts": asdict(self.alerts),
             "delivery_failures": list(self.delivery_failures),
+            "error": self.error,
         }
         found: dict[str, Any] = jsonable(data)
         return found
@@ -143,25 +147,6 @@ def run_monitor(
     changes = workspace.monitors.record_evaluation(evaluation, values, breaches, passed)
     failures = deliver(monitor, changes, allow_hosts=alert_allow_hosts)
     return MonitorEvaluation(evaluation, outcomes, changes, failures)
-
-
-def run_due(
-    workspace: Workspace,
-    *,
-    now: float | None = None,
-    alert_allow_hosts: Sequence[str] = (),
-) -> list[MonitorEvaluation]:
-    """Evaluate every monitor whose schedule is due (for cron/automation).
-
-    ``alert_allow_hosts`` is passed to each ``run_monitor``.
-    """
-    from rung.monitoring._monitors import due_monitors
-
-    at = _now() if now is None else now
-    return [
-        run_monitor(workspace, m.name, now=at, alert_allow_hosts=alert_allow_hosts)
-        for m in due_monitors(workspace, at=at)
-    ]
 
 
 def load_sides(

@@ -13,6 +13,7 @@ __all__ = [
     "ALERT_SEVERITIES",
     "ALERT_STATUSES",
     "CHECK_STATUSES",
+    "EVALUATION_STATUSES",
     "MONITOR_CHECKS",
     "AlertChanges",
     "AlertRecord",
@@ -32,6 +33,11 @@ MONITOR_CHECKS: tuple[str, ...] = (
 
 
 CHECK_STATUSES: tuple[str, ...] = ("passed", "breached", "not_computable")
+
+
+# An evaluation is also ``error`` when the monitor could not run at all (its
+# reference or model failed to load): the failure is recorded, with its reason.
+EVALUATION_STATUSES: tuple[str, ...] = (*CHECK_STATUSES, "error")
 
 
 ALERT_STATUSES: tuple[str, ...] = ("open", "resolved")
@@ -90,10 +96,13 @@ class EvaluationRecord:
         monitor / project: the monitor.
         evaluated_at: when (POSIX seconds).
         status: ``breached`` if any check breached, else ``passed``, or
-            ``not_computable`` when no check could be computed.
+            ``not_computable`` when no check could be computed, or ``error``
+            when the monitor failed before any check ran.
         checks: check -> summary (``status``, ``score``, ``threshold``,
             ``reason``, ``features``...), JSON-able.
-        window: the current data's extent (``start``, ``end``, ``rows``...).
+        window: the current data's extent (``start``, ``end``, ``rows``...);
+            for an ``error`` evaluation, ``error`` (the reason, one line) and
+            ``error_type``.
         reference_rows / current_rows: rows compared.
         model_version: the model version the alias named, if any.
         duration_s: wall seconds the evaluation took.

@@ -25,7 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 from rung.errors import InvalidRecordError, MonitorNotFoundError
 from rung.monitoring.records import (
     ALERT_SEVERITIES,
-    CHECK_STATUSES,
+    EVALUATION_STATUSES,
     MONITOR_CHECKS,
     AlertChanges,
     AlertRecord,
@@ -247,10 +247,10 @@ def clean_evaluation(
         InvalidRecordError: unknown status or severity, two breaches of one
             check, a breach of another monitor, or data JSON cannot hold.
     """
-    if evaluation.status not in CHECK_STATUSES:
+    if evaluation.status not in EVALUATION_STATUSES:
         raise InvalidRecordError(
             f"Invalid evaluation status {evaluation.status!r}; use one of "
-            f"{', '.join(CHECK_STATUSES)}."
+            f"{', '.join(EVALUATION_STATUSES)}."
         )
     what = f"evaluation {evaluation.id!r}"
     clean = replace(

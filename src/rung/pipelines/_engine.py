@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Mapping
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
     from rung.workspace import Workspace
 
 __all__ = ["ExecutionPlan", "execute_plan"]
+
+_logger = logging.getLogger("rung.pipelines")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,29 +92,27 @@ def execute_plan(
         check(workspace, plan)
     provenance = _Provenance(plan.source_folder or Path.cwd())
     record = _reopen(workspace, resume) if resume else _begin(workspace, plan)
-    notify_run_listeners(workspace, record, "running")
-    orchestrator = open_orchestrator(
-        workspace.options.orchestrator, max_workers=workspace.options.max_workers
-    )
-    scheduler = _Scheduler(workspace, plan, record, orchestrator, on_event)
+    # From here on the run is recorded and beating: whatever happens, it ends.
+    orchestrator: Orchestrator | None = None
     try:
+        notify_run_listeners(workspace, record, "running")
+        orchestrator = open_orchestrator(
+            workspace.options.orchestrator, max_workers=workspace.options.max_workers
+        )
+        scheduler = _Scheduler(workspace, plan, record, orchestrator, on_event)
         with install_capture():
             scheduler.run()
-    except KeyboardInterrupt:
-        orchestrator.shutdown(cancel_pending=True)
-        _finish(workspace, record, "cancelled", "Interrupted by the user.", provenance)
-        raise
-    except Exception as exc:
-        orchestrator.shutdown(cancel_pending=True)
-        _finish(workspace, record, "failed", _one_line(exc), provenance)
+        orchestrator.shutdown()
+        failure = scheduler.failure
+        status = "failed" if failure else "completed"
+        error = _one_line(failure) if failure else None
+        final = _finish(workspace, record, status, error, provenance)
+    except BaseException as exc:
+        if orchestrator is not None:
+            orchestrator.shutdown(cancel_pending=True)
+        _finish_after(exc, workspace, record, provenance)
         _tag_run(exc, record.id)
         raise
-    orchestrator.shutdown()
-    failure = scheduler.failure
-    status = "failed" if failure else "completed"
-    final = _finish(
-        workspace, record, status, _one_line(failure) if failure else None, provenance
-    )
     scheduler.emit("run_finished", detail=final.status)
     if failure is not None:
         _tag_run(failure, record.id)
@@ -171,12 +172,30 @@ class _Scheduler:
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for future in finished:
                     self._collect(running.pop(future), future)
-        finally:
-            # Cache hits are recorded together: one transaction per run. A run
-            # killed before this point simply finds the same hits on resume.
-            self.workspace.runs.record_cache_hits(self.cache_hits)
+        except BaseException as exc:
+            self._record_cache_hits(exc)
+            raise
+        self._record_cache_hits(self.failure)
         for name in pending:
             self.emit("step_skipped", name)
+
+    def _record_cache_hits(self, original: BaseException | None) -> None:
+        """Record the run's cache hits; never let that hide an earlier error.
+
+        Cache hits are recorded together: one transaction per run. A run
+        killed before this point simply finds the same hits on resume.
+        """
+        try:
+            self.workspace.runs.record_cache_hits(self.cache_hits)
+        except Exception as exc:
+            if original is None:
+                raise
+            _logger.warning(
+                "Could not record the cache hits of run %s after it failed",
+                self.record.id,
+                exc_info=True,
+            )
+            original.add_note(f"Recording the cache hits failed too: {_one_line(exc)}")
 
     def _start_ready(
         self, pending: list[str], running: dict[Future[NodeResult], str]
@@ -361,6 +380,29 @@ def _finish(
     return final
 
 
+def _finish_after(
+    exc: BaseException,
+    workspace: Workspace,
+    record: RunRecord,
+    provenance: _Provenance,
+) -> None:
+    """End a run that ``exc`` interrupted; an error doing so never hides ``exc``."""
+    if isinstance(exc, KeyboardInterrupt):
+        status, error = "cancelled", "Interrupted by the user."
+    else:
+        status, error = "failed", _one_line(exc)
+    try:
+        _finish(workspace, record, status, error, provenance)
+    except Exception as secondary:
+        heartbeats.discard(workspace, record.id)
+        _logger.warning(
+            "Could not record run %s as %s", record.id, status, exc_info=True
+        )
+        exc.add_note(
+            f"Recording the run as {status} failed too: {_one_line(secondary)}"
+        )
+
+
 def _tag_run(exc: BaseException, run_id: str) -> None:
     """Let callers find the run an error ended (``exc.run_id``)."""
     if getattr(exc, "run_id", None) is None:
@@ -372,5 +414,7 @@ def _tag_run(exc: BaseException, run_id: str) -> None:
 
 def _one_line(exc: BaseException) -> str:
     if isinstance(exc, StepFailedError | RungError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+        text = str(exc)
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())

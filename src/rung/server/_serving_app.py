@@ -139,9 +139,15 @@ class _Endpoints:
 
     async def readyz(self, _request: Request) -> Response:
         served = self.service.current
+        # A version that failed to load (and when it is tried again) shows
+        # here: while loading, and while an older version keeps serving.
+        failures = [f.describe() for f in self.service.load_failures]
         if served is None:
-            return _json({"status": "loading", "model": str(self.service.ref)}, 503)
-        return _json({"status": "ready", **served.describe()})
+            body = {"status": "loading", "model": str(self.service.ref)}
+            return _json({**body, "load_failures": failures}, 503)
+        return _json(
+            {"status": "ready", **served.describe(), "load_failures": failures}
+        )
 
     async def version(self, _request: Request) -> Response:
         served = self.service.current

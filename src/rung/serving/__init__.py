@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 __all__ = [
     "NAN_POLICIES",
     "InputSchema",
+    "LoadFailure",
     "ModelService",
     "Outputs",
     "Prediction",
@@ -56,6 +57,7 @@ __all__ = [
 _LAZY = {
     "NAN_POLICIES": "rung.serving._inputs",
     "InputSchema": "rung.serving._inputs",
+    "LoadFailure": "rung.serving._retry",
     "ModelService": "rung.serving._service",
     "Outputs": "rung.serving._model",
     "Prediction": "rung.serving._service",
@@ -114,4 +116,5 @@ if TYPE_CHECKING:
         query_predictions,
         read_predictions,
     )
+    from rung.serving._retry import LoadFailure
     from rung.serving._service import ModelService, Prediction

@@ -6,7 +6,9 @@ Framework-free: ``rung.server`` turns HTTP requests into calls of
 Hot swap: when the service follows an alias, a thread reads the alias every
 ``poll_interval`` seconds (the metadata store is the source of truth). When
 it moved, the new version is loaded and checked in that thread, then
-published with one reference assignment. A request reads the reference once
+published with one reference assignment; a lock makes the first load and the
+watcher publish each version once. A version that fails to load is retried
+with backoff (see ``rung.serving._retry``). A request reads the reference once
 and uses that model for its whole life, so no request sees half a switch and
 none fails because of it; the old model is freed after its last request.
 """
@@ -28,11 +30,13 @@ from rung.serving._deploy import check_residency
 from rung.serving._feedback import new_feedback, parse_feedback
 from rung.serving._log import PredictionLog
 from rung.serving._model import ServedModel
+from rung.serving._retry import LoadFailure, LoadRetries
 from rung.serving._write import BatchOrigin, Entry
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from rung.registry.records import ModelVersionRecord
     from rung.serving._ids import IdRange
     from rung.serving._inputs import Columns
     from rung.serving._model import Outputs
@@ -93,7 +97,8 @@ class ModelService:
             self._log_batch if options.log_predictions else None,
         )
         self._listeners: list[Callable[[ServedModel | None, ServedModel], None]] = []
-        self._failed: set[int] = set()
+        self._retries = LoadRetries(base=options.poll_interval)
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -175,38 +180,69 @@ class ModelService:
     def check_alias(self) -> bool:
         """Swap to the version the alias points to now, if it moved.
 
+        A version that fails to load is not served; it is tried again on a
+        later check, after a wait that doubles with each failure (from the
+        poll interval up to a minute), and listed in :attr:`load_failures`.
+
         Returns:
             True when a new version was published.
         """
         if self.ref.alias is None:
             return False
-        try:
-            record = resolve_model(self.ref, workspace=self.workspace)
-        except RungError as exc:
-            _log.warning(
-                "Cannot read %s (keeping the current version): %s", self.ref, exc
-            )
-            return False
-        current = self._current
-        if current is not None and record.version == current.version:
-            return False
-        if record.version in self._failed:
-            return False
-        try:
-            new = ServedModel.from_record(
-                self.workspace,
-                record,
-                alias=self.ref.alias,
-                allow_pickle=self.options.allow_pickle,
-                nan_policy=self.options.nan_policy,
-            )
-            check_residency(self.workspace, new, self.options)
-        except Exception:
-            self._failed.add(record.version)
-            _log.exception("Not switching to %s v%s", record.model, record.version)
-            return False
-        self._publish(current, new)
-        return True
+        return self._refresh()
+
+    @property
+    def load_failures(self) -> list[LoadFailure]:
+        """The wanted version that failed to load, if any, and its next try."""
+        return self._retries.failures()
+
+    def _refresh(self) -> bool:
+        """Load and publish the version the reference names now, if it is new.
+
+        The loader thread and the alias watcher both come here: the lock makes
+        one of them load and publish a version, the other then finds it served.
+        """
+        with self._lock:
+            current = self._current
+            try:
+                record = resolve_model(self.ref, workspace=self.workspace)
+            except RungError as exc:
+                keeping = " (keeping the current version)" if current else ""
+                _log.warning("Cannot read %s%s: %s", self.ref, keeping, exc)
+                return False
+            if current is not None and record.version == current.version:
+                self._retries.keep_only(None)
+                return False
+            self._retries.keep_only(record.version)
+            if not self._retries.is_due(record.version):
+                return False
+            try:
+                new = self._load(record)
+            except Exception as exc:
+                failure = self._retries.failed(record.version, exc)
+                _log.exception(
+                    "%s %s v%s (failed %d time(s); next try in %.3g s)",
+                    "Not switching to" if current else "Cannot load",
+                    record.model,
+                    record.version,
+                    failure.attempts,
+                    failure.retry_at - failure.failed_at,
+                )
+                return False
+            self._retries.keep_only(None)
+            self._publish(current, new)
+            return True
+
+    def _load(self, record: ModelVersionRecord) -> ServedModel:
+        new = ServedModel.from_record(
+            self.workspace,
+            record,
+            alias=self.ref.alias,
+            allow_pickle=self.options.allow_pickle,
+            nan_policy=self.options.nan_policy,
+        )
+        check_residency(self.workspace, new, self.options)
+        return new
 
     def _publish(self, old: ServedModel | None, new: ServedModel) -> None:
         self._current = new  # one reference assignment: atomic for readers
@@ -229,25 +265,9 @@ class ModelService:
 
     def _load_first(self) -> None:
         while not self._stop.is_set() and self._current is None:
-            if self.check_alias() or self._load_fixed():
+            if self._refresh():
                 return
             self._stop.wait(self.options.poll_interval)
-
-    def _load_fixed(self) -> bool:
-        if self.ref.alias is not None:
-            return False
-        try:
-            served = ServedModel.load(
-                self.workspace,
-                self.ref,
-                allow_pickle=self.options.allow_pickle,
-                nan_policy=self.options.nan_policy,
-            )
-        except Exception:
-            _log.exception("Cannot load %s", self.ref)
-            return False
-        self._publish(None, served)
-        return True
 
     def _watch(self) -> None:
         while not self._stop.wait(self.options.poll_interval):

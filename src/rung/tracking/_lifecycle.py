@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from rung.workspace import Workspace
 
 __all__ = [
+    "ABANDONED_STEP",
+    "abandon_step_runs",
     "begin_run",
     "end_run",
     "heartbeats",
@@ -24,6 +26,10 @@ __all__ = [
     "process_alive",
     "reap_stale_runs",
 ]
+
+
+# Why a step run that was still ``running`` when its run ended is failed.
+ABANDONED_STEP = "abandoned: the run's process ended before the step finished"
 
 
 def begin_run(
@@ -80,9 +86,28 @@ def end_run(
 
     heartbeats.discard(workspace, run_id)
     buffer_for(workspace).flush()
-    changes: dict[str, Any] = {"status": status, "ended_at": now(), "error": error}
+    ended = now()
+    abandon_step_runs(workspace, run_id, ended)
+    changes: dict[str, Any] = {"status": status, "ended_at": ended, "error": error}
     changes.update(extra or {})
     return workspace.runs.update_run(run_id, changes)
+
+
+def abandon_step_runs(workspace: Workspace, run_id: str, ended_at: float) -> list[str]:
+    """Fail the run's step runs still ``running``; return their ids.
+
+    Called when a run ends: a step run still running then belongs to an
+    attempt whose process died (killed, crashed) before the step finished, and
+    would otherwise stay ``running`` forever, even after a resume completes.
+    """
+    abandoned: list[str] = []
+    for step_run in workspace.runs.list_step_runs(run_id):
+        if step_run.status != "running":
+            continue
+        changes = {"status": "failed", "ended_at": ended_at, "error": ABANDONED_STEP}
+        workspace.runs.finish_step_run(step_run.id, changes)
+        abandoned.append(step_run.id)
+    return abandoned
 
 
 class _WorkspaceHeartbeat:
@@ -191,6 +216,7 @@ def reap_stale_runs(workspace: Workspace) -> list[str]:
             f"(killed or crashed). Resume it with `rung run --resume {run.id[:12]}`."
         )
         ended = run.heartbeat_at or run.started_at
+        abandon_step_runs(workspace, run.id, ended)
         workspace.runs.update_run(
             run.id, {"status": "failed", "ended_at": ended, "error": reason}
         )

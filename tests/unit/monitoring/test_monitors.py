@@ -243,3 +243,45 @@ def test_due_monitors_follow_their_cron_schedule(
     assert due_monitors(workspace, at=later + 60) == []
     delete_monitor(workspace, "manual")
     assert [m.name for m in list_monitors(workspace)] == ["nightly"]
+
+
+def test_due_monitor_that_fails_is_recorded_and_the_next_still_runs(
+    workspace: Workspace, churn: ModelVersionRecord, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = create_monitor(
+        workspace,
+        "a-broken",
+        reference=production(seed=1),
+        current=production(seed=2),
+        schedule="0 3 * * *",
+        checks=["drift", "quality"],
+    )
+    create_monitor(
+        workspace,
+        "b-fine",
+        reference=production(seed=3),
+        current=production(seed=4),
+        schedule="0 3 * * *",
+        checks=["drift"],
+    )
+    gone = workspace.runs.get_artifact(broken.reference["id"])
+    workspace.artifacts.delete(gone.uri)
+    later = broken.created_at + 86_400.0
+
+    first, second = run_due(workspace, now=later)
+
+    assert (first.evaluation.monitor, first.status) == ("a-broken", "error")
+    assert first.error is not None and gone.id[:12] in first.error
+    assert (second.evaluation.monitor, second.status) == ("b-fine", "passed")
+    assert second.error is None
+    [stored] = workspace.monitors.list_evaluations(workspace.project, "a-broken")
+    assert stored.status == "error"
+    assert stored.window["error"] == first.error
+    assert {c: s["status"] for c, s in stored.checks.items()} == {
+        "drift": "error",
+        "quality": "error",
+    }
+    assert get_monitor(workspace, "a-broken").last_evaluated_at == later
+    assert due_monitors(workspace, at=later + 60) == []
+    assert "Monitor a-broken failed" in caplog.text
+    assert first.to_dict()["error"] == first.error

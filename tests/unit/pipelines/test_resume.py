@@ -131,5 +131,13 @@ def test_killed_run_is_marked_failed_and_can_be_resumed(
         assert "stopped without finishing" in (killed.error or "")
         resumed = client.resume_run(killed.id)
         assert resumed.refresh().record.status == "completed"
+        attempts = [
+            (s.name, s.attempt, s.status) for s in ws.runs.list_step_runs(killed.id)
+        ]
+        assert attempts == [
+            ("first", 1, "completed"),
+            ("second", 1, "failed"),
+            ("second", 2, "completed"),
+        ]
         assert resumed.output("second") == 42
     assert (tmp_path / "first.log").read_text() == "ran\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -317,3 +318,34 @@ def test_json_errors_are_json(client: TestClient) -> None:
         "/predict", content=b"{", headers={"Content-Type": "application/json"}
     )
     assert json.loads(response.content)["error"] == "malformed_request"
+
+
+def test_readyz_reports_a_failed_load_until_the_model_loads(
+    workspace: Workspace, churn: list[ModelVersionRecord], tmp_path: Path
+) -> None:
+    import shutil
+    import time
+
+    artifact = workspace.runs.get_artifact(churn[0].artifact_id)
+    stored = workspace.artifacts.open_folder(artifact.uri)
+    shutil.move(stored, tmp_path / "aside")
+    svc = ModelService(workspace, "churn@production", ServeOptions(poll_interval=0.01))
+    with TestClient(create_serving_app(svc)) as c:
+        for _ in range(3000):
+            answer = c.get("/readyz")
+            if answer.json()["load_failures"]:
+                break
+            time.sleep(0.01)
+        assert answer.status_code == 503
+        (failure,) = answer.json()["load_failures"]
+        assert failure["version"] == 1
+        assert "ArtifactNotFoundError" in failure["error"]
+
+        shutil.move(tmp_path / "aside", stored)
+        for _ in range(3000):
+            answer = c.get("/readyz")
+            if answer.status_code == 200:
+                break
+            time.sleep(0.01)
+        assert answer.json()["status"] == "ready"
+        assert answer.json()["load_failures"] == []

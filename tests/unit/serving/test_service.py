@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from typing import TYPE_CHECKING
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -20,6 +25,8 @@ from rung.serving import (
 from tests.unit.serving.models import row
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rung.registry.records import ModelVersionRecord
     from rung.workspace import Workspace
 
@@ -130,3 +137,85 @@ def test_fixed_version_is_loaded_in_the_background_and_ready(
     assert svc.current is not None and svc.current.version == 2
     assert svc.check_alias() is False
     svc.close()
+
+
+def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def _move_artifact(workspace: Workspace, version: ModelVersionRecord, to: Path) -> Path:
+    """Move a version's artifact out of the store; return where it was."""
+    artifact = workspace.runs.get_artifact(version.artifact_id)
+    folder = workspace.artifacts.open_folder(artifact.uri)
+    shutil.move(folder, to)
+    return folder
+
+
+def test_loader_and_watcher_load_and_publish_a_version_once(
+    workspace: Workspace,
+    churn: list[ModelVersionRecord],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Both threads start loading at once unless one waits for the other: the
+    # barrier lets two concurrent loads through, and breaks (after its
+    # timeout) when only one load runs at a time.
+    both_loading = threading.Barrier(2, timeout=1.0)
+    real_load = ServedModel.from_record
+
+    def load_when_both_arrive(*args: Any, **kwargs: Any) -> ServedModel:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_loading.wait()
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(ServedModel, "from_record", load_when_both_arrive)
+    svc = ModelService(workspace, "churn@production", ServeOptions(poll_interval=0.01))
+    seen: list[tuple[int | None, int]] = []
+    svc.on_swap(
+        lambda old, new: seen.append((old.version if old else None, new.version))
+    )
+
+    svc.start()
+    _wait_for(lambda: svc.is_ready, "the first version to load")
+    time.sleep(0.05)  # a few watcher ticks: none may publish again
+    svc.close()
+
+    assert both_loading.broken
+    assert (seen, svc.swaps) == ([(None, 1)], 0)
+
+
+def test_a_version_that_failed_to_load_is_retried_and_served_once_restored(
+    workspace: Workspace,
+    churn: list[ModelVersionRecord],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stored = _move_artifact(workspace, churn[1], tmp_path / "aside")
+    options = ServeOptions(poll_interval=0.01)
+    served = ServedModel.load(workspace, "churn@production")
+    svc = ModelService(workspace, "churn@production", options, served=served)
+    svc.start()
+    try:
+        promote_model("churn", 2, "production", workspace=workspace)
+        _wait_for(
+            lambda: "Not switching to churn v2" in caplog.text,
+            "the failed load to be logged",
+        )
+        (failure,) = svc.load_failures
+        assert (failure.version, failure.attempts >= 1) == (2, True)
+        assert "ArtifactNotFoundError" in failure.error
+        assert failure.retry_at > failure.failed_at
+        assert svc.current is not None and svc.current.version == 1
+
+        shutil.move(tmp_path / "aside", stored)
+        _wait_for(
+            lambda: svc.current is not None and svc.current.version == 2,
+            "version 2 to be served",
+        )
+        assert svc.load_failures == []
+        assert svc.swaps == 1
+    finally:
+        svc.close()
