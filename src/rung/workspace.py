@@ -41,6 +41,7 @@ from rung.errors import ArtifactNotFoundError
 
 if TYPE_CHECKING:
     from rung.artifacts import ArtifactStore, StoredArtifact
+    from rung.automation.store import TriggerStore
     from rung.catalog.store import DatasetStore
     from rung.governance.store import PolicyStore
     from rung.metadata import ArtifactRecord, RunStore
@@ -155,6 +156,11 @@ class Workspace:
     def monitors(self) -> MonitorStore:
         """Monitoring: monitors, evaluations, check values and alerts."""
         return cast("MonitorStore", self.backend.open_store("monitors"))
+
+    @property
+    def triggers(self) -> TriggerStore:
+        """Automation: triggers, the dispatch ledger and the agent lease."""
+        return cast("TriggerStore", self.backend.open_store("triggers"))
 
     def store(self, name: str) -> Any:
         """Return the store registered as ``name`` (for stores added by plugins)."""

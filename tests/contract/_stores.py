@@ -26,7 +26,15 @@ BACKENDS = [
 ]
 
 
-STORE_NAMES = ("runs", "models", "datasets", "policies", "deployments", "monitors")
+STORE_NAMES = (
+    "runs",
+    "models",
+    "datasets",
+    "policies",
+    "deployments",
+    "monitors",
+    "triggers",
+)
 
 
 class DomainStores:

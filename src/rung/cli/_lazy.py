@@ -99,6 +99,18 @@ COMMANDS: dict[str, LazyCommand] = {
         True,
         "Monitoring: drift, quality and performance checks, alerts, reports.",
     ),
+    "triggers": LazyCommand(
+        "rung.cli.triggers",
+        "app",
+        True,
+        "Triggers: start pipelines on schedules, data, alerts and events.",
+    ),
+    "agent": LazyCommand(
+        "rung.cli.agent",
+        "app",
+        True,
+        "The automation agent: triggers, monitors and refreshes in one loop.",
+    ),
     "datasets": LazyCommand(
         "rung.cli.datasets",
         "app",
