@@ -20,6 +20,7 @@ __all__ = [
     "DatasetNotFoundError",
     "DeploymentNotFoundError",
     "EnvironmentNotFoundError",
+    "EstimationError",
     "GateDefinitionError",
     "GovernanceError",
     "InvalidDatasetError",
@@ -473,6 +474,16 @@ class MonitorDataError(MonitoringError, ValueError):
     """The data to compare cannot be used: no rows, no shared columns..."""
 
     headline = "Unusable monitoring data"
+
+
+class EstimationError(MonitoringError, ValueError):
+    """Performance cannot be estimated without labels from the data given.
+
+    No probabilities, a reference without labels or with one class, missing
+    values, chunks too small: the message says why and what to provide.
+    """
+
+    headline = "Cannot estimate performance"
 
 
 class AlertSinkError(MonitoringError):
