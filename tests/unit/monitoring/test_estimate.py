@@ -9,6 +9,9 @@ itself is checked in tests/integration/test_estimate_vs_nannyml.py.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,6 +30,7 @@ from rung.monitoring import (
 )
 from rung.monitoring._calibration import fit_isotonic, needs_calibration, weighted_auc
 from rung.monitoring._chunking import ChunkPlan
+from tests.doc_sessions import doc_files
 
 
 def binary_rows(
@@ -511,3 +515,29 @@ def test_dle_analysis_without_a_feature_or_with_text_for_numbers_is_refused() ->
         estimator.estimate(analysis.assign(x2="n/a"))
     unseen = estimator.estimate(analysis.assign(group="new"))  # unseen: missing
     assert all(v is not None for v in unseen.values("mae"))
+
+
+# -- the guide -----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_guides_estimate_example_runs_and_flags_the_drifted_chunk(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "estimate.py"
+    script.write_text(doc_files("monitoring.md")["estimate.py"])
+
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("rows 0-2000: accuracy 0.92")
+    assert lines[3].startswith("rows 6000-8000: accuracy 0.86")
+    assert lines[3].endswith("ALERT") and not lines[2].endswith("ALERT")
+    assert "estimated MAE per chunk: [" in done.stdout
