@@ -19,17 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rung.errors import EstimationError
 from rung.monitoring import _cbpe_stats as stats
 from rung.monitoring._calibration import Isotonic, fit_isotonic, needs_calibration
-from rung.monitoring._chunking import MIN_CHUNK_ROWS, ChunkPlan, thresholds
-from rung.monitoring._estimate_inputs import (
-    Classes,
-    choose_metrics,
-    class_text,
-    column,
-    read_table,
+from rung.monitoring._cbpe_inputs import (
+    Labelled,
+    predicted_classes,
+    probability_scores,
+    read_labelled,
 )
+from rung.monitoring._chunking import MIN_CHUNK_ROWS, ChunkPlan, Chunks, thresholds
+from rung.monitoring._estimate_inputs import Classes, choose_metrics, read_table
 from rung.monitoring._estimate_result import PerformanceEstimate, assemble
 
 if TYPE_CHECKING:
@@ -38,15 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["CLASSIFICATION_METRICS", "CbpeEstimator", "fit_cbpe"]
 
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
-_NEED_PREDICTIONS = frozenset({"accuracy", "precision", "recall", "f1"})
 _UNIT_RANGE = (0.0, 1.0)
-_NO_PROBABILITIES = (
-    "CBPE estimates performance from the predicted probabilities, so it needs a "
-    "proba_<class> column per class (Rung's prediction log writes them for "
-    "classifiers with predict_proba). A classifier without predict_proba (e.g. "
-    "LinearSVC) can be wrapped in sklearn.calibration.CalibratedClassifierCV; "
-    "or name the columns with proba=."
-)
 _REASONS = {
     "accuracy": "",
     "precision": "no row of the chunk is predicted positive: precision is undefined",
@@ -100,7 +91,9 @@ class CbpeEstimator:
         """
         columns, rows = read_table(analysis, "analysis data")
         chunks = self.plan.split(rows, "analysis data")
-        scores = _scores(columns, self.columns, self.complement, "analysis data")
+        scores = probability_scores(
+            columns, self.columns, self.complement, "analysis data"
+        )
         predicted = self._predicted(columns)
         if self.task == "binary":
             model = self.calibrators[0]
@@ -149,10 +142,13 @@ class CbpeEstimator:
     def _predicted(self, columns: Columns) -> np.ndarray | None:
         if self.prediction is None:
             return None
-        values = column(
-            columns, self.prediction, "analysis data", _prediction_why(self.metrics)
+        return predicted_classes(
+            columns,
+            self.prediction,
+            Classes(self.classes),
+            self.metrics,
+            "analysis data",
         )
-        return Classes(self.classes).encode(values, "analysis data", self.prediction)
 
 
 def fit_cbpe(
@@ -200,163 +196,68 @@ def fit_cbpe(
     plan = ChunkPlan.parse(chunk_size, chunk_number, min_chunk_rows)
     columns, rows = read_table(reference, "reference")
     chunks = plan.split(rows, "reference")
-    labels = column(
+    data = read_labelled(
         columns,
-        label,
-        "reference",
-        "CBPE learns how far the probabilities can be trusted from labelled "
-        "reference rows. Give the label column with label=, or a labelled "
-        "reference (the validation set).",
+        label=label,
+        prediction=prediction,
+        proba=proba,
+        positive=positive,
+        metrics=chosen,
     )
-    classes, codes = _reference_classes(labels, label, positive)
-    binary = len(classes.names) == 2
-    names, complement = _proba_columns(columns, classes, proba, binary)
-    scores = _scores(columns, names, complement, "reference")
-    predicted = None
-    if _NEED_PREDICTIONS & set(chosen):
-        predicted = classes.encode(
-            column(columns, prediction, "reference", _prediction_why(chosen)),
-            "reference",
-            prediction,
-        )
-    if binary:
-        hits, order = codes.astype(np.float64), np.argsort(scores)
-        positive_mask = None if predicted is None else predicted == 1
-        calibrators: tuple[Isotonic | None, ...] = (_calibrator(hits, scores, order),)
-        realized = stats.binary_realized(hits, scores, positive_mask, chunks, chosen)
-        components = stats.binary_components(hits, scores, positive_mask, order)
-    else:
-        orders = np.argsort(scores, axis=0)
-        calibrators = tuple(
-            _calibrator((codes == c).astype(np.float64), scores[:, c], orders[:, c])
-            for c in range(len(classes.names))
-        )
-        realized = stats.multiclass_realized(codes, scores, predicted, chunks, chosen)
-        components = stats.multiclass_components(codes, scores, predicted, orders)
+    binary = len(data.classes.names) == 2
+    calibrators, realized, components = (_fit_binary if binary else _fit_multiclass)(
+        data, chunks, chosen
+    )
     bands = {
         m: thresholds(realized[m], lower_limit=0.0, upper_limit=1.0) for m in chosen
     }
     return CbpeEstimator(
         task="binary" if binary else "multiclass",
-        classes=classes.names,
-        columns=names,
+        classes=data.classes.names,
+        columns=data.columns,
         metrics=chosen,
-        prediction=prediction if predicted is not None else None,
+        prediction=prediction if data.predicted is not None else None,
         plan=plan,
         calibrators=calibrators,
         components={m: components[m] for m in chosen},
         bands=bands,
         reference_rows=rows,
         reference_chunks=len(chunks),
-        complement=complement,
+        complement=data.complement,
         notes=_threshold_notes(bands, len(chunks), plan),
     )
 
 
-def _reference_classes(
-    labels: np.ndarray, name: str, positive: Any
-) -> tuple[Classes, np.ndarray]:
-    classes, codes = Classes.from_labels(labels, "reference", name)
-    if len(classes.names) < 2:
-        raise EstimationError(
-            f"The reference labels (column {name!r}) hold one class only "
-            f"({classes.names[0]!r}): CBPE learns from rows of every class. Give a "
-            "reference window where each class occurs."
-        )
-    if positive is None:
-        return classes, codes
-    if len(classes.names) > 2:
-        raise EstimationError(
-            f"positive={positive!r} applies to binary tasks; the reference has "
-            f"{len(classes.names)} classes {list(classes.names)}."
-        )
-    wanted = class_text(positive)
-    if wanted not in classes.names:
-        raise EstimationError(
-            f"positive={positive!r} is not a class of the reference labels "
-            f"{list(classes.names)}."
-        )
-    ordered = classes.ordered(wanted)
-    return ordered, np.where(codes == classes.names.index(wanted), 1, 0)
+_Fitted = tuple[tuple[Isotonic | None, ...], dict[str, np.ndarray], stats.Components]
 
 
-def _proba_columns(
-    columns: Columns,
-    classes: Classes,
-    proba: str | Mapping[Any, str] | None,
-    binary: bool,
-) -> tuple[tuple[str, ...], bool]:
-    """The probability column of each class (binary: of the positive class)."""
-    if isinstance(proba, str):
-        if not binary:
-            raise EstimationError(
-                f"proba={proba!r} names one column, but the reference has "
-                f"{len(classes.names)} classes: give a mapping class -> column."
-            )
-        column(columns, proba, "reference", _NO_PROBABILITIES)
-        return (proba,), False
-    given = {class_text(k): v for k, v in (proba or {}).items()}
-    found = {c: given.get(c) or _default_column(columns, c) for c in classes.names}
-    if binary:
-        negative, positive = classes.names
-        if found[positive]:
-            return (str(found[positive]),), False
-        if found[negative]:
-            return (str(found[negative]),), True  # the positive's is 1 - this
-    missing = [c for c, name in found.items() if not name]
-    if missing:
-        raise EstimationError(
-            f"The reference has no probability column for classes {missing} "
-            f"(columns: {sorted(columns)}). {_NO_PROBABILITIES}"
-        )
-    return tuple(str(found[c]) for c in classes.names), False
-
-
-def _default_column(columns: Columns, name: str) -> str | None:
-    candidates = [f"proba_{name}", f"proba_{name.capitalize()}"]
-    if name.lstrip("-").isdigit():
-        candidates.append(f"proba_{float(name)}")
-    return next((c for c in candidates if c in columns), None)
-
-
-def _scores(
-    columns: Columns, names: tuple[str, ...], complement: bool, what: str
-) -> np.ndarray:
-    arrays = []
-    for name in names:
-        values = column(columns, name, what, _NO_PROBABILITIES)
-        _check_probabilities(values, name, what)
-        arrays.append(1.0 - values if complement else values)
-    return arrays[0] if len(arrays) == 1 else np.column_stack(arrays)
-
-
-def _check_probabilities(values: np.ndarray, name: str, what: str) -> None:
-    if values.dtype.kind != "f":
-        raise EstimationError(
-            f"Column {name!r} of the {what} holds non-numeric values (e.g. "
-            f"{values[0]!r}), not probabilities."
-        )
-    missing = np.isnan(values)
-    if missing.any():
-        raise EstimationError(
-            f"Column {name!r} of the {what} has {int(missing.sum())} missing "
-            f"probabilities (first at row {int(np.argmax(missing))}): CBPE cannot "
-            "estimate rows without one. Drop or fill those rows first."
-        )
-    low, high = float(values.min()), float(values.max())
-    if low < 0.0 or high > 1.0:
-        raise EstimationError(
-            f"Column {name!r} of the {what} holds values from {low:g} to {high:g}; "
-            "probabilities lie in [0, 1]. Log predict_proba, not decision_function "
-            "scores."
-        )
-
-
-def _prediction_why(metrics: Sequence[str]) -> str:
-    needing = [m for m in metrics if m in _NEED_PREDICTIONS]
+def _fit_binary(data: Labelled, chunks: Chunks, metrics: tuple[str, ...]) -> _Fitted:
+    hits, scores, order = (
+        data.codes.astype(np.float64),
+        data.scores,
+        np.argsort(data.scores),
+    )
+    positive = None if data.predicted is None else data.predicted == 1
     return (
-        f"{', '.join(needing)} need the predicted labels. Name the column with "
-        "prediction=, or estimate metrics=['roc_auc'] only."
+        (_calibrator(hits, scores, order),),
+        stats.binary_realized(hits, scores, positive, chunks, metrics),
+        stats.binary_components(hits, scores, positive, order),
+    )
+
+
+def _fit_multiclass(
+    data: Labelled, chunks: Chunks, metrics: tuple[str, ...]
+) -> _Fitted:
+    codes, scores, predicted = data.codes, data.scores, data.predicted
+    orders = np.argsort(scores, axis=0)
+    calibrators = tuple(
+        _calibrator((codes == c).astype(np.float64), scores[:, c], orders[:, c])
+        for c in range(scores.shape[1])
+    )
+    return (
+        calibrators,
+        stats.multiclass_realized(codes, scores, predicted, chunks, metrics),
+        stats.multiclass_components(codes, scores, predicted, orders),
     )
 
 

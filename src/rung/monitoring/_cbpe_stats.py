@@ -112,7 +112,9 @@ def binary_realized(
         rows = chunks.sizes
         tp = _sums(hits.astype(bool) & positive, chunks)
         predicted, actual = _sums(positive, chunks), _sums(hits, chunks)
-        one_class = (actual % rows == 0) | (predicted % rows == 0)
+        one_class = (
+            (actual == 0) | (actual == rows) | (predicted == 0) | (predicted == rows)
+        )
         out = {
             "accuracy": (rows - predicted - actual + 2 * tp) / rows,
             "precision": np.where(one_class, np.nan, _ratio(tp, predicted)),
@@ -199,7 +201,11 @@ def multiclass_estimates(
     classes = probs.shape[1]
     if predicted is not None:
         rows = chunks.sizes
-        per_class = {"precision": [], "recall": [], "f1": []}  # type: dict[str, list[np.ndarray]]
+        per_class: dict[str, list[np.ndarray]] = {
+            "precision": [],
+            "recall": [],
+            "f1": [],
+        }
         for c in range(classes):
             hat = predicted == c
             tp = _sums(np.where(hat, probs[:, c], 0.0), chunks)
@@ -229,32 +235,24 @@ def multiclass_realized(
     out: Figures = {}
     classes = scores.shape[1]
     if predicted is not None:
-        rows = chunks.sizes
-        counts = [
-            (_sums(predicted == c, chunks), _sums(labels == c, chunks))
-            for c in range(classes)
-        ]
-        tps = [_sums((predicted == c) & (labels == c), chunks) for c in range(classes)]
-        seen = np.sum([a > 0 for _p, a in counts], axis=0)
-        shown = np.sum([p > 0 for p, _a in counts], axis=0)
-        undefined = (seen <= 1) | (shown <= 1)
-        macro = {
-            "precision": np.mean(
-                [_ratio(t, p, 0.0) for t, (p, _a) in zip(tps, counts, strict=True)], 0
-            ),
-            "recall": np.mean(
-                [_ratio(t, a, 0.0) for t, (_p, a) in zip(tps, counts, strict=True)], 0
-            ),
-            "f1": np.mean(
-                [
-                    _ratio(2 * t, p + a, 0.0)
-                    for t, (p, a) in zip(tps, counts, strict=True)
-                ],
-                0,
-            ),
+        per_class: dict[str, list[np.ndarray]] = {
+            "precision": [],
+            "recall": [],
+            "f1": [],
         }
+        seen = shown = np.zeros(len(chunks))
+        for c in range(classes):
+            hat, actual = predicted == c, labels == c
+            tp = _sums(hat & actual, chunks)
+            predicted_c, actual_c = _sums(hat, chunks), _sums(actual, chunks)
+            per_class["precision"].append(_ratio(tp, predicted_c, 0.0))
+            per_class["recall"].append(_ratio(tp, actual_c, 0.0))
+            per_class["f1"].append(_ratio(2 * tp, predicted_c + actual_c, 0.0))
+            seen, shown = seen + (actual_c > 0), shown + (predicted_c > 0)
+        macro = {m: np.mean(v, 0) for m, v in per_class.items()}
+        macro["accuracy"] = _sums(predicted == labels, chunks) / chunks.sizes
+        undefined = (seen <= 1) | (shown <= 1)  # one class only: NaN, as NannyML
         out = {m: np.where(undefined, np.nan, v) for m, v in macro.items()}
-        out["accuracy"] = _sums(predicted == labels, chunks) / rows
     if "roc_auc" in metrics:
         out["roc_auc"] = np.mean(
             [

@@ -14,6 +14,7 @@ raises an alert when it leaves mean +- 3 standard deviations of those values.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -74,26 +75,18 @@ class ChunkPlan:
                 f"Give chunk_size or chunk_number, not both (got chunk_size="
                 f"{chunk_size}, chunk_number={chunk_number})."
             )
-        if isinstance(min_rows, bool) or not isinstance(min_rows, int) or min_rows < 2:
+        min_rows = _whole(min_rows, "min_chunk_rows", smallest=2)
+        size = None if chunk_size is None else _whole(chunk_size, "chunk_size")
+        number = None if chunk_number is None else _whole(chunk_number, "chunk_number")
+        if size is not None and size < min_rows:
             raise EstimationError(
-                f"min_chunk_rows must be an integer of at least 2; got {min_rows!r}."
-            )
-        for name, value in (("chunk_size", chunk_size), ("chunk_number", chunk_number)):
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int) or value < 1
-            ):
-                raise EstimationError(
-                    f"{name} must be a positive integer; got {value!r}."
-                )
-        if chunk_size is not None and chunk_size < min_rows:
-            raise EstimationError(
-                f"chunk_size={chunk_size} is below the minimum of {min_rows} rows "
+                f"chunk_size={size} is below the minimum of {min_rows} rows "
                 "per chunk: an estimate from so few rows is noise. Use chunk_size "
                 f">= {min_rows} (or lower min_chunk_rows knowingly)."
             )
-        if chunk_size is None and chunk_number is None:
-            chunk_number = DEFAULT_CHUNK_NUMBER
-        return cls(chunk_size, chunk_number, min_rows)
+        if size is None and number is None:
+            number = DEFAULT_CHUNK_NUMBER
+        return cls(size, number, min_rows)
 
     def split(self, rows: int, what: str) -> Chunks:
         """Cut ``rows`` rows into chunks; ``what`` names the data in errors."""
@@ -121,6 +114,15 @@ class ChunkPlan:
         if self.size is not None:
             return f"chunk_size={self.size}"
         return f"chunk_number={self.number}"
+
+
+def _whole(value: Any, name: str, smallest: int = 1) -> int:
+    """``value`` as an int of at least ``smallest`` (NumPy integers too)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise EstimationError(f"{name} must be an integer; got {value!r}.")
+    if value < smallest:
+        raise EstimationError(f"{name} must be at least {smallest}; got {value}.")
+    return int(value)
 
 
 def _by_size(rows: int, size: int, min_rows: int) -> Chunks:

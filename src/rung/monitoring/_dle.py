@@ -189,8 +189,6 @@ def fit_dle(
         >>> dle.estimate(last_week).values("mae")  # doctest: +SKIP
         [1210.4, 1198.7, 1402.3]
     """
-    from sklearn.ensemble import HistGradientBoostingRegressor
-
     chosen = choose_metrics(metrics, REGRESSION_METRICS)
     plan = ChunkPlan.parse(chunk_size, chunk_number, min_chunk_rows)
     columns, rows = read_table(reference, "reference")
@@ -199,8 +197,8 @@ def fit_dle(
         columns,
         label,
         "reference",
-        "DLE learns the model's error from labelled "
-        "reference rows. Give the label column with label=, or a labelled reference.",
+        "DLE learns the model's error from labelled reference rows. Give the "
+        "label column with label=, or a labelled reference.",
     )
     predicted = numeric_column(
         columns,
@@ -209,19 +207,18 @@ def fit_dle(
         "DLE learns the error of each prediction; name the column with prediction=.",
     )
     encoding = _encoding(columns, features, {label, prediction})
-    matrix = encoding.matrix(columns, predicted, "reference")
-    options = {**DEFAULT_ERROR_MODEL, **dict(error_model or {})}
-    mask = [name in encoding.categories for name in encoding.features] + [False]
     losses = {"mae": np.abs(truth - predicted), "rmse": (truth - predicted) ** 2}
-    models = {
-        metric: HistGradientBoostingRegressor(
-            categorical_features=mask if any(mask) else None, **options
-        ).fit(matrix, losses[metric])
-        for metric in chosen
-    }
-    realized = {m: _chunk_figure(m, losses[m], chunks) for m in chosen}
+    models = _fit_error_models(
+        encoding.matrix(columns, predicted, "reference"),
+        {m: losses[m] for m in chosen},
+        encoding,
+        error_model,
+    )
     bands = {
-        m: thresholds(realized[m], lower_limit=0.0, upper_limit=None) for m in chosen
+        m: thresholds(
+            _chunk_figure(m, losses[m], chunks), lower_limit=0.0, upper_limit=None
+        )
+        for m in chosen
     }
     components = {
         "mae": (float(np.std(losses["mae"])),),
@@ -237,12 +234,41 @@ def fit_dle(
         bands=bands,
         reference_rows=rows,
         reference_chunks=len(chunks),
-        notes=()
-        if len(chunks) > 1
-        else (
-            f"No alert thresholds: the reference gives 1 chunk ({plan.describe()}); "
-            "thresholds need at least 2. Give a longer reference or smaller chunks.",
-        ),
+        notes=_threshold_notes(len(chunks), plan),
+    )
+
+
+def _fit_error_models(
+    matrix: np.ndarray,
+    losses: Mapping[str, np.ndarray],
+    encoding: _Encoding,
+    error_model: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """One gradient-boosting model of each loss, from features + prediction."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    options = {**DEFAULT_ERROR_MODEL, **dict(error_model or {})}
+    mask = [name in encoding.categories for name in encoding.features] + [False]
+    try:
+        return {
+            metric: HistGradientBoostingRegressor(
+                categorical_features=mask if any(mask) else None, **options
+            ).fit(matrix, loss)
+            for metric, loss in losses.items()
+        }
+    except (TypeError, ValueError) as exc:
+        raise EstimationError(
+            f"Cannot fit DLE's error model (HistGradientBoostingRegressor with "
+            f"{options}): {exc}. error_model= takes that class's options."
+        ) from exc
+
+
+def _threshold_notes(chunks: int, plan: ChunkPlan) -> tuple[str, ...]:
+    if chunks > 1:
+        return ()
+    return (
+        f"No alert thresholds: the reference gives 1 chunk ({plan.describe()}); "
+        "thresholds need at least 2. Give a longer reference or smaller chunks.",
     )
 
 

@@ -174,21 +174,24 @@ def _metric_column(
                 MetricEstimate(None, None, None, None, lower, upper, False, reason)
             )
             continue
-        known = math.isfinite(error)
+        spread = CONFIDENCE_ERRORS * error if math.isfinite(error) else None
         out.append(
             MetricEstimate(
                 value=value,
-                sampling_error=error if known else None,
-                lower_confidence=max(floor, value - CONFIDENCE_ERRORS * error)
-                if known
-                else None,
-                upper_confidence=min(ceiling, value + CONFIDENCE_ERRORS * error)
-                if known
-                else None,
+                sampling_error=None if spread is None else error,
+                lower_confidence=None if spread is None else max(floor, value - spread),
+                upper_confidence=None
+                if spread is None
+                else min(ceiling, value + spread),
                 lower_threshold=lower,
                 upper_threshold=upper,
-                alert=(lower is not None and value < lower)
-                or (upper is not None and value > upper),
+                alert=_outside(value, lower, upper),
             )
         )
     return out
+
+
+def _outside(value: float, lower: float | None, upper: float | None) -> bool:
+    return (lower is not None and value < lower) or (
+        upper is not None and value > upper
+    )

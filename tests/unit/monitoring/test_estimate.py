@@ -321,6 +321,7 @@ def test_chunks_by_number_are_equal_within_one_row() -> None:
 
     assert chunks.sizes.tolist() == [333, 333, 334]
     assert ChunkPlan.parse(None, None, 50).number == 10
+    assert ChunkPlan.parse(np.int64(500), None, 50).size == 500
 
 
 @pytest.mark.parametrize(
@@ -328,9 +329,9 @@ def test_chunks_by_number_are_equal_within_one_row() -> None:
     [
         (100, 5, 50, "not both"),
         (20, None, 50, "below the minimum of 50 rows"),
-        (0, None, 50, "positive integer"),
-        (None, 2.5, 50, "positive integer"),
-        (100, None, 1, "at least 2"),
+        (0, None, 50, "chunk_size must be at least 1; got 0"),
+        (None, 2.5, 50, "chunk_number must be an integer; got 2.5"),
+        (100, None, 1, "min_chunk_rows must be at least 2"),
     ],
 )
 def test_chunk_options_are_checked(
@@ -487,6 +488,7 @@ def test_dle_uses_every_other_column_as_a_feature_by_default() -> None:
         ({}, {"features": ["x0", "label"]}, "must not see the label"),
         ({}, {"features": ["x0", "x9"]}, "no column 'x9'"),
         ({}, {"metrics": "mape"}, "supported metrics"),
+        ({}, {"error_model": {"max_dept": 3}}, "Cannot fit DLE's error model"),
     ],
 )
 def test_dle_bad_reference_is_refused(
