@@ -247,4 +247,5 @@ WORKLOADS: list[Callable[[Context], list[Result]]] = [
     model_registry,
     __import__("drift_suite").drift,  # benchmarks/drift_suite.py
     __import__("serving_suite").serving,  # benchmarks/serving_suite.py
+    __import__("estimate_suite").estimate,  # benchmarks/estimate_suite.py
 ]

@@ -22,6 +22,7 @@ __all__ = [
     "DeploymentNotFoundError",
     "DispatchNotFoundError",
     "EnvironmentNotFoundError",
+    "EstimationError",
     "GateDefinitionError",
     "GovernanceError",
     "InvalidDatasetError",
@@ -483,6 +484,16 @@ class MonitorDataError(MonitoringError, ValueError):
     """The data to compare cannot be used: no rows, no shared columns..."""
 
     headline = "Unusable monitoring data"
+
+
+class EstimationError(MonitoringError, ValueError):
+    """Performance cannot be estimated without labels from the data given.
+
+    No probabilities, a reference without labels or with one class, missing
+    values, chunks too small: the message says why and what to provide.
+    """
+
+    headline = "Cannot estimate performance"
 
 
 class AlertSinkError(MonitoringError):

@@ -13,6 +13,10 @@ The statistics also work on any two DataFrames::
     result = compute_drift(train_df, last_week_df)
     result.drift_share, result.drifted_features
 
+Before labels arrive, performance can be estimated from a labelled reference:
+``estimate_classification_performance`` (CBPE, from predicted probabilities)
+and ``estimate_regression_performance`` (DLE, from a model of the error).
+
 Example:
     >>> from rung.monitoring import create_monitor, run_monitor
     >>> create_monitor(ws, "churn", model="churn@production",
@@ -40,6 +44,18 @@ from rung.monitoring._drift import (
     compute_drift,
 )
 from rung.monitoring._due import run_due
+from rung.monitoring._estimate import (
+    MIN_CHUNK_ROWS,
+    CbpeEstimator,
+    ChunkEstimate,
+    DleEstimator,
+    MetricEstimate,
+    PerformanceEstimate,
+    estimate_classification_performance,
+    estimate_regression_performance,
+    fit_cbpe,
+    fit_dle,
+)
 from rung.monitoring._evaluate import MonitorEvaluation, run_monitor
 from rung.monitoring._monitors import (
     create_monitor,
@@ -64,22 +80,28 @@ from rung.monitoring.records import AlertRecord, EvaluationRecord, MonitorRecord
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
+    "MIN_CHUNK_ROWS",
     "SMALL_SAMPLE",
     "AlertEvent",
     "AlertRecord",
     "AlertSink",
     "CategoricalStats",
+    "CbpeEstimator",
     "CheckOutcome",
+    "ChunkEstimate",
     "ColumnQuality",
+    "DleEstimator",
     "DriftResult",
     "EmailAlertSink",
     "EvaluationRecord",
     "FeatureDrift",
     "FeatureRule",
     "LogAlertSink",
+    "MetricEstimate",
     "MonitorEvaluation",
     "MonitorRecord",
     "NumericStats",
+    "PerformanceEstimate",
     "PerformanceResult",
     "QualityResult",
     "WebhookAlertSink",
@@ -91,7 +113,11 @@ __all__ = [
     "create_monitor",
     "delete_monitor",
     "due_monitors",
+    "estimate_classification_performance",
+    "estimate_regression_performance",
     "evaluate_performance",
+    "fit_cbpe",
+    "fit_dle",
     "get_monitor",
     "list_alerts",
     "list_monitors",

@@ -25,6 +25,7 @@ def test_every_file_block_names_its_file() -> None:
         "train.py",
         "traffic.py",
         "api.py",
+        "estimate.py",
     }
 
 
