@@ -1,20 +1,21 @@
-"""Alerts: querying them, subscribing to them, delivering them.
+"""Alerts: querying them, and the sinks and subscribers of a workspace.
 
-Alerts are stored by the metadata store as evaluations record breaches (one
+Alerts are stored by the monitor store as evaluations record breaches (one
 open alert per monitor and check). Each alert that opens or resolves becomes
-an :class:`AlertEvent` delivered to the monitor's sinks, the process-wide
-sinks (``add_alert_sink``) and the subscribers (``subscribe``) — the hook for
-automated retraining. A failing sink is logged; it never fails the
-evaluation.
+an :class:`AlertEvent` delivered to the monitor's sinks, the workspace's
+sinks (``add_alert_sink``, and those plugins install for every workspace
+through the ``rung.alert_sinks`` entry-point group) and the workspace's
+subscribers (``subscribe``) — the hook for automated retraining. A failing
+sink is logged; it never fails the evaluation.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from rung._internal.hooks import HookList, resolve
 from rung.monitoring._sinks import AlertEvent, AlertSink, redact_sink, sink_from_spec
 
 if TYPE_CHECKING:
@@ -24,17 +25,28 @@ if TYPE_CHECKING:
     from rung.workspace import Workspace
 
 __all__ = [
+    "SINK_GROUP",
     "add_alert_sink",
-    "deliver",
     "list_alerts",
+    "notify",
     "remove_alert_sink",
     "subscribe",
 ]
 
+SINK_GROUP = "rung.alert_sinks"
+"""Entry-point group: alert sinks (objects with ``send(event)``) a plugin
+installs for every workspace; none is wired by default."""
+
 _log = logging.getLogger("rung.monitoring.alerts")
-_lock = threading.Lock()
-_sinks: list[AlertSink] = []
-_subscribers: list[Callable[[AlertEvent], None]] = []
+_Subscriber = Callable[[AlertEvent], None]
+
+
+def _sinks(workspace: Workspace) -> HookList[AlertSink]:
+    return workspace.attach("monitoring.alert_sinks", lambda: HookList(SINK_GROUP))
+
+
+def _subscribers(workspace: Workspace) -> HookList[_Subscriber]:
+    return workspace.attach("monitoring.alert_subscribers", HookList[_Subscriber])
 
 
 def list_alerts(
@@ -63,43 +75,58 @@ def list_alerts(
     )
 
 
-def subscribe(callback: Callable[[AlertEvent], None]) -> Callable[[], None]:
-    """Call ``callback(event)`` for every alert opened or resolved in this process.
+def subscribe(
+    workspace: Workspace, callback: Callable[[AlertEvent], None]
+) -> Callable[[], None]:
+    """Call ``callback(event)`` for every alert of ``workspace`` opened or resolved.
+
+    The callback runs in this process, right after the evaluation that
+    changed the alert; it is not retried.
 
     Returns:
         A function that unsubscribes.
 
     Example:
-        >>> stop = subscribe(lambda event: print(event.kind, event.alert.check))
+        >>> stop = subscribe(ws, lambda event: print(event.kind, event.alert.check))
         >>> stop()
     """
-    with _lock:
-        _subscribers.append(callback)
+    subscribers = _subscribers(workspace)
+    subscribers.add(callback)
 
     def unsubscribe() -> None:
-        with _lock:
-            if callback in _subscribers:
-                _subscribers.remove(callback)
+        subscribers.remove(callback)
 
     return unsubscribe
 
 
-def add_alert_sink(sink: AlertSink) -> None:
-    """Deliver every alert event of this process to ``sink`` as well."""
-    with _lock:
-        if sink not in _sinks:
-            _sinks.append(sink)
+def add_alert_sink(workspace: Workspace, sink: AlertSink) -> None:
+    """Deliver every alert event of ``workspace`` to ``sink`` as well.
+
+    Sinks belong to the workspace: another workspace in the same process
+    never sees them. Sinks a plugin installs for every workspace come from
+    the ``rung.alert_sinks`` entry-point group.
+
+    Example:
+        >>> add_alert_sink(ws, LogAlertSink())  # doctest: +SKIP
+    """
+    _sinks(workspace).add(sink)
 
 
-def remove_alert_sink(sink: AlertSink) -> None:
-    """Stop delivering to ``sink`` (unknown sinks are ignored)."""
-    with _lock:
-        if sink in _sinks:
-            _sinks.remove(sink)
+def remove_alert_sink(workspace: Workspace, sink: AlertSink) -> None:
+    """Stop delivering the events of ``workspace`` to ``sink``.
+
+    Unknown sinks are ignored. ``sink`` may also be the ``"module:attr"`` of a
+    plugin's sink: it is then disabled for this workspace.
+    """
+    _sinks(workspace).remove(sink)
 
 
-def deliver(
-    monitor: MonitorRecord, changes: AlertChanges, *, allow_hosts: Sequence[str] = ()
+def notify(
+    workspace: Workspace,
+    monitor: MonitorRecord,
+    changes: AlertChanges,
+    *,
+    allow_hosts: Sequence[str] = (),
 ) -> list[str]:
     """Send the events of ``changes`` everywhere; return delivery failures.
 
@@ -110,17 +137,22 @@ def deliver(
     events += [AlertEvent("resolved", a) for a in changes.resolved]
     if not events:
         return []
-    with _lock:
-        sinks, subscribers = list(_sinks), list(_subscribers)
     failures: list[str] = []
+    sinks: list[AlertSink] = []
+    for entry in _sinks(workspace).entries():
+        try:
+            sinks.append(resolve(entry) if isinstance(entry, str) else entry)  # type: ignore[arg-type]
+        except Exception as exc:  # a plugin that cannot be imported
+            failures.append(f"alert sink {entry!r} cannot be loaded: {exc}")
     for spec in monitor.sinks:
         try:
             sinks.append(sink_from_spec(spec, allow_hosts=allow_hosts))
         except Exception as exc:  # a stored spec gone bad: report it, go on
             failures.append(f"sink {redact_sink(spec)!r}: {exc}")
-    targets: list[Callable[[AlertEvent], None]] = [s.send for s in sinks]
+    targets: list[_Subscriber] = [s.send for s in sinks]
+    targets += _subscribers(workspace).resolved()
     for event in events:
-        for target in (*targets, *subscribers):
+        for target in targets:
             try:
                 target(event)
             except Exception as exc:  # user code and the network raise anything

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rung._internal.timeutil import now as _now
-from rung.monitoring._alerts import deliver
+from rung.monitoring._alerts import notify
 from rung.monitoring._checks import (
     CheckOutcome,
     not_computable,
@@ -145,7 +145,7 @@ def run_monitor(
     ]
     passed = [c for c, o in outcomes.items() if o.status == "passed"]
     changes = workspace.monitors.record_evaluation(evaluation, values, breaches, passed)
-    failures = deliver(monitor, changes, allow_hosts=alert_allow_hosts)
+    failures = notify(workspace, monitor, changes, allow_hosts=alert_allow_hosts)
     return MonitorEvaluation(evaluation, outcomes, changes, failures)
 
 

@@ -2,7 +2,7 @@
 
 A sink is anything with ``send(event)``. Monitors store their sinks as JSON
 specs (``{"type": "webhook", "url": ...}``) and build them when an alert
-changes; ``add_alert_sink`` adds process-wide sinks in Python.
+changes; ``add_alert_sink`` adds sinks to one workspace in Python.
 
 Specs hold no secrets: header values, SMTP passwords and URLs that are
 secrets are references (``env:NAME``, ``file:/path``) read when sending

@@ -25,13 +25,14 @@ from rung.monitoring import (
     create_monitor,
     remove_alert_sink,
     run_monitor,
+    subscribe,
 )
+from rung.workspace import Workspace
 from tests.unit.monitoring.conftest import alert_event, production
 from tests.unit.monitoring.receivers import Receiver, serving
 
 if TYPE_CHECKING:
     from rung.registry.records import ModelVersionRecord
-    from rung.workspace import Workspace
 
 
 @pytest.fixture
@@ -117,7 +118,7 @@ def test_alerts_are_mailed_over_smtp(
     assert json.loads(mail.get_payload())["alert"]["check"] == "drift"
 
 
-def test_process_wide_sinks_and_the_log_sink(
+def test_workspace_sinks_and_the_log_sink(
     workspace: Workspace,
     churn: ModelVersionRecord,
     caplog: pytest.LogCaptureFixture,
@@ -129,15 +130,41 @@ def test_process_wide_sinks_and_the_log_sink(
             received.append(event)
 
     sink = Collect()
-    add_alert_sink(sink)
+    add_alert_sink(workspace, sink)
     create_monitor(workspace, "churn", model="churn@production", checks=["drift"])
     with caplog.at_level(logging.WARNING, logger="rung.monitoring.alerts"):
         run_monitor(workspace, "churn", current=production(shift=1.5))
     assert [e.kind for e in received] == ["opened"]
     assert "alert opened: monitor 'churn', check 'drift'" in caplog.text
-    remove_alert_sink(sink)
+    remove_alert_sink(workspace, sink)
     run_monitor(workspace, "churn", current=production(seed=4))
     assert len(received) == 1
+
+
+def test_sinks_and_subscribers_belong_to_their_workspace(
+    workspace: Workspace,
+) -> None:
+    received: list[AlertEvent] = []
+
+    class Collect:
+        def send(self, event: AlertEvent) -> None:
+            received.append(event)
+
+    add_alert_sink(workspace, Collect())
+    subscribe(workspace, received.append)
+    reference = production()
+    with Workspace.from_urls("memory://", "memory://", project="other") as other:
+        create_monitor(
+            other, "base", reference=reference, current=reference, checks=["drift"]
+        )
+        result = run_monitor(other, "base", current=production(shift=1.5))
+        assert result.status == "breached" and result.delivery_failures == []
+    assert received == []
+    create_monitor(
+        workspace, "base", reference=reference, current=reference, checks=["drift"]
+    )
+    run_monitor(workspace, "base", current=production(shift=1.5))
+    assert [e.kind for e in received] == ["opened", "opened"]
 
 
 def test_delivery_failures_are_reported_not_raised(
