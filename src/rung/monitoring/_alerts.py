@@ -1,12 +1,14 @@
 """Alerts: querying them, and the sinks and subscribers of a workspace.
 
 Alerts are stored by the monitor store as evaluations record breaches (one
-open alert per monitor and check). Each alert that opens or resolves becomes
-an :class:`AlertEvent` delivered to the monitor's sinks, the workspace's
-sinks (``add_alert_sink``, and those plugins install for every workspace
-through the ``rung.alert_sinks`` entry-point group) and the workspace's
-subscribers (``subscribe``) — the hook for automated retraining. A failing
-sink is logged; it never fails the evaluation.
+open alert per monitor and check). Each alert that opens or resolves is
+delivered through the outbox (``_outbox``: retried until delivered) to the
+monitor's stored sinks and to the sinks plugins install for every workspace
+(the ``rung.alert_sinks`` entry-point group). Sinks added in Python
+(``add_alert_sink``) and subscribers (``subscribe``, the hook for automated
+retraining) belong to one workspace and are called in its process, once,
+right after the change. A failing sink is logged; it never fails the
+evaluation.
 """
 
 from __future__ import annotations
@@ -15,13 +17,11 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from rung._internal.hooks import HookList, resolve
-from rung.monitoring._sinks import AlertEvent, AlertSink, redact_sink, sink_from_spec
+from rung._internal.hooks import HookList
+from rung.monitoring._sinks import AlertEvent, AlertSink
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from rung.monitoring.records import AlertChanges, AlertRecord, MonitorRecord
+    from rung.monitoring.records import AlertChanges, AlertRecord
     from rung.workspace import Workspace
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "add_alert_sink",
     "list_alerts",
     "notify",
+    "plugin_sinks",
     "remove_alert_sink",
     "subscribe",
 ]
@@ -103,8 +104,11 @@ def add_alert_sink(workspace: Workspace, sink: AlertSink) -> None:
     """Deliver every alert event of ``workspace`` to ``sink`` as well.
 
     Sinks belong to the workspace: another workspace in the same process
-    never sees them. Sinks a plugin installs for every workspace come from
-    the ``rung.alert_sinks`` entry-point group.
+    never sees them. The sink is called in this process, once per event,
+    right after the evaluation (it is not retried). For delivery with
+    retries, give the monitor a stored sink (``sinks=[{"type": "webhook",
+    ...}]``), or install the sink for every workspace through the
+    ``rung.alert_sinks`` entry-point group (a plugin).
 
     Example:
         >>> add_alert_sink(ws, LogAlertSink())  # doctest: +SKIP
@@ -112,7 +116,7 @@ def add_alert_sink(workspace: Workspace, sink: AlertSink) -> None:
     _sinks(workspace).add(sink)
 
 
-def remove_alert_sink(workspace: Workspace, sink: AlertSink) -> None:
+def remove_alert_sink(workspace: Workspace, sink: AlertSink | str) -> None:
     """Stop delivering the events of ``workspace`` to ``sink``.
 
     Unknown sinks are ignored. ``sink`` may also be the ``"module:attr"`` of a
@@ -121,36 +125,29 @@ def remove_alert_sink(workspace: Workspace, sink: AlertSink) -> None:
     _sinks(workspace).remove(sink)
 
 
-def notify(
-    workspace: Workspace,
-    monitor: MonitorRecord,
-    changes: AlertChanges,
-    *,
-    allow_hosts: Sequence[str] = (),
-) -> list[str]:
-    """Send the events of ``changes`` everywhere; return delivery failures.
+def plugin_sinks(workspace: Workspace) -> list[str]:
+    """The ``"module:attr"`` of the plugin sinks enabled for ``workspace``.
 
-    ``allow_hosts`` lists internal webhook receivers the monitor's sinks may
-    reach (the ``alert_allow_hosts`` setting).
+    They are delivered through the outbox, like the monitor's stored sinks:
+    any process of the workspace can load them again to retry.
+    """
+    return [e for e in _sinks(workspace).entries() if isinstance(e, str)]
+
+
+def notify(workspace: Workspace, changes: AlertChanges) -> list[str]:
+    """Call the workspace's Python sinks and subscribers; return their failures.
+
+    Plugin sinks and the monitor's stored sinks are not called here: the
+    store put their deliveries in the outbox.
     """
     events = [AlertEvent("opened", a) for a in changes.opened]
     events += [AlertEvent("resolved", a) for a in changes.resolved]
     if not events:
         return []
-    failures: list[str] = []
-    sinks: list[AlertSink] = []
-    for entry in _sinks(workspace).entries():
-        try:
-            sinks.append(resolve(entry) if isinstance(entry, str) else entry)  # type: ignore[arg-type]
-        except Exception as exc:  # a plugin that cannot be imported
-            failures.append(f"alert sink {entry!r} cannot be loaded: {exc}")
-    for spec in monitor.sinks:
-        try:
-            sinks.append(sink_from_spec(spec, allow_hosts=allow_hosts))
-        except Exception as exc:  # a stored spec gone bad: report it, go on
-            failures.append(f"sink {redact_sink(spec)!r}: {exc}")
+    sinks = [s for s in _sinks(workspace).entries() if not isinstance(s, str)]
     targets: list[_Subscriber] = [s.send for s in sinks]
     targets += _subscribers(workspace).resolved()
+    failures: list[str] = []
     for event in events:
         for target in targets:
             try:
