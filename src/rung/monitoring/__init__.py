@@ -4,7 +4,8 @@ A monitor compares a reference (by default the training data of a model
 version, reached through lineage) with a window of production data (the
 prediction log) or any dataset, on a schedule. Every evaluation is stored as
 a time series; breached checks open alerts (one per monitor and check until
-it passes again), delivered to sinks and subscribers.
+it passes again), delivered to sinks and subscribers; deliveries to a
+monitor's sinks go through an outbox and are retried until delivered.
 
 The statistics also work on any two DataFrames::
 
@@ -66,6 +67,12 @@ from rung.monitoring._monitors import (
     parse_window,
 )
 from rung.monitoring._numeric import NumericStats, numeric_stats
+from rung.monitoring._outbox import (
+    DeliveryReport,
+    RetryPolicy,
+    deliver_alerts,
+    list_deliveries,
+)
 from rung.monitoring._performance import PerformanceResult, evaluate_performance
 from rung.monitoring._quality import ColumnQuality, QualityResult, check_quality
 from rung.monitoring._report import build_report, render_html
@@ -76,7 +83,12 @@ from rung.monitoring._sinks import (
     LogAlertSink,
     WebhookAlertSink,
 )
-from rung.monitoring.records import AlertRecord, EvaluationRecord, MonitorRecord
+from rung.monitoring.records import (
+    AlertRecord,
+    DeliveryRecord,
+    EvaluationRecord,
+    MonitorRecord,
+)
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
@@ -90,6 +102,8 @@ __all__ = [
     "CheckOutcome",
     "ChunkEstimate",
     "ColumnQuality",
+    "DeliveryRecord",
+    "DeliveryReport",
     "DleEstimator",
     "DriftResult",
     "EmailAlertSink",
@@ -104,6 +118,7 @@ __all__ = [
     "PerformanceEstimate",
     "PerformanceResult",
     "QualityResult",
+    "RetryPolicy",
     "WebhookAlertSink",
     "add_alert_sink",
     "build_report",
@@ -112,6 +127,7 @@ __all__ = [
     "compute_drift",
     "create_monitor",
     "delete_monitor",
+    "deliver_alerts",
     "due_monitors",
     "estimate_classification_performance",
     "estimate_regression_performance",
@@ -120,6 +136,7 @@ __all__ = [
     "fit_dle",
     "get_monitor",
     "list_alerts",
+    "list_deliveries",
     "list_monitors",
     "numeric_stats",
     "parse_window",
