@@ -287,3 +287,49 @@ def test_a_pipeline_trigger_chain_that_loops_at_run_time_is_skipped(
         load_pipeline(broken).run(workspace=workspace, tags={"rung.trigger.chain": "t"})
     [entry] = _agent(workspace).tick().dispatches
     assert entry.outcome == "skipped" and entry.reason.startswith("loop: t -> t")
+
+
+def test_an_alert_raised_in_a_tick_starts_its_retraining_in_the_same_tick(
+    workspace: Workspace, flow: str, tmp_path: Path
+) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from rung.catalog import register_dataset
+    from rung.monitoring import create_monitor
+
+    rng = np.random.default_rng(3)
+    for name, shift in (("before", 0.0), ("after", 3.0)):
+        frame = pd.DataFrame(
+            {"x": rng.normal(shift, 1.0, 500), "y": rng.normal(0, 1, 500)}
+        )
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+        register_dataset(workspace, name, str(tmp_path / f"{name}.csv"))
+    create_monitor(
+        workspace,
+        "drift-watch",
+        reference="dataset:before",
+        current="dataset:after",
+        checks=["drift"],
+        thresholds={"drift_share": 0.5},
+        schedule="*/5 * * * *",
+    )
+    create_trigger(
+        workspace,
+        "retrain",
+        flow,
+        "monitor",
+        spec={"monitor": "drift-watch", "check": "drift"},
+        params={"note": "{event.alert_id}"},
+    )
+    agent = Agent(workspace, holder="a", refresh_datasets=False)
+    report = agent.tick(
+        now=workspace.monitors.get_monitor(workspace.project, "drift-watch").created_at
+        + 600
+    )
+    assert report.monitors == {"drift-watch": "breached"}
+    [fired] = report.dispatches
+    assert fired.outcome == "fired" and fired.evidence["check"] == "drift"
+    [alert] = workspace.monitors.list_alerts(workspace.project, status="open")
+    assert fired.params == {"note": alert.id}
+    assert fired.evidence["details"]["features"] == ["x"]
