@@ -56,10 +56,13 @@ __all__ = [
     "PromotionRefusedError",
     "RegistryConflictError",
     "RegistryError",
+    "RetuneBusyError",
+    "RetuneError",
     "RunError",
     "RunNotFoundError",
     "RungError",
     "SchemaChangeError",
+    "SearchSpaceError",
     "ServerStartError",
     "ServingAuthError",
     "ServingError",
@@ -533,6 +536,24 @@ class WebhookSignatureError(AutomationError):
     """A webhook delivery's HMAC signature does not match its body."""
 
     headline = "Webhook refused"
+
+
+class RetuneError(AutomationError):
+    """A re-tuning study cannot start, resume or finish."""
+
+    headline = "Re-tuning failed"
+
+
+class RetuneBusyError(RetuneError):
+    """Another re-tuning of the same model is running."""
+
+    headline = "Re-tuning already running"
+
+
+class SearchSpaceError(RetuneError, ValueError):
+    """A re-tuning search space is invalid (ranges, choices, parameter names)."""
+
+    headline = "Invalid search space"
 
 
 # -- templates --------------------------------------------------------------------

@@ -4,7 +4,8 @@ A trigger starts a pipeline on a schedule, a new dataset version, a monitor's
 alert, a registry event, another pipeline's run, a signed webhook or by hand.
 The :class:`Agent` evaluates every trigger (and the due monitors and dataset
 refreshes) in one loop, one leader per workspace; every evaluation goes into a
-ledger that says why it fired or why it did not.
+ledger that says why it fired or why it did not. :func:`retune` re-tunes a
+model's hyperparameters in an Optuna study warm-started from its champion.
 
 Example:
     >>> from rung.automation import Agent, create_trigger
@@ -26,6 +27,10 @@ from rung.automation._dispatch import (
     retry_dispatch,
     sign_webhook,
 )
+from rung.automation._retune import reset_study, retune
+from rung.automation._rounds import RetuneOrigin, RetuneResult
+from rung.automation._space import ParamRange, parse_space
+from rung.automation._studies import RoundStatus, StudyStatus, study_status
 from rung.automation._triggers import (
     EVENT_FIELDS,
     create_trigger,
@@ -53,6 +58,11 @@ __all__ = [
     "Agent",
     "DispatchRecord",
     "LeaseRecord",
+    "ParamRange",
+    "RetuneOrigin",
+    "RetuneResult",
+    "RoundStatus",
+    "StudyStatus",
     "TickReport",
     "TriggerRecord",
     "TriggerStore",
@@ -64,9 +74,13 @@ __all__ = [
     "get_trigger",
     "ledger",
     "list_triggers",
+    "parse_space",
     "pause_trigger",
     "receive_webhook",
+    "reset_study",
     "resume_trigger",
     "retry_dispatch",
+    "retune",
     "sign_webhook",
+    "study_status",
 ]
