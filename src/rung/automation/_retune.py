@@ -26,6 +26,7 @@ from rung.automation._rounds import RetuneOrigin, RetuneResult, Round, RoundSett
 from rung.automation._space import parse_space
 from rung.automation._studies import (
     ROUND_ATTR,
+    load_study,
     open_storage,
     round_state,
     study_name,
@@ -150,21 +151,19 @@ def _busy(workspace: Workspace, model: str, ttl: float) -> RetuneBusyError:
     name = study_name(workspace.project, model)
     who = ""
     try:
-        import optuna
-
-        opened = open_storage(workspace)
+        opened = open_storage(workspace, create=False)
         try:
-            study = optuna.load_study(study_name=name, storage=opened.storage)
-            state = round_state(study, int(study.user_attrs.get(ROUND_ATTR, 0)))
+            study = load_study(opened, name)
         finally:
             opened.close()
+    except (LookupError, RungError):
+        study = None  # not created yet: nothing more to say
+    if study is not None:
+        number = int(study.user_attrs.get(ROUND_ATTR, 0))
+        state = round_state(study, number)
         if state.get("holder"):
-            who = (
-                f" (round {study.user_attrs.get(ROUND_ATTR)}, by {state['holder']}, "
-                f"since {format_time(state.get('started_at'))} UTC)"
-            )
-    except (KeyError, RungError):
-        pass  # the study is not created yet: nothing more to say
+            since = format_time(state.get("started_at"))
+            who = f" (round {number}, by {state['holder']}, since {since} UTC)"
     return RetuneBusyError(
         f"Model {model!r} is already being re-tuned{who}: study {name!r} runs one "
         f"round at a time. Follow it with `rung retune status {model}`; if its "
@@ -243,7 +242,10 @@ def reset_study(workspace: Workspace, model: str, *, lease_ttl: float = 60.0) ->
     with HeldLease(workspace, lease_name, holder, lease_ttl) as lease:
         if not lease.acquired:
             raise _busy(workspace, model, lease_ttl)
-        opened = open_storage(workspace)
+        try:
+            opened = open_storage(workspace, create=False)
+        except LookupError:
+            return False
         try:
             optuna.delete_study(
                 study_name=study_name(workspace.project, model),

@@ -25,7 +25,7 @@ import re
 import sqlite3
 import warnings
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -43,6 +43,7 @@ __all__ = [
     "RoundStatus",
     "StudyStatus",
     "StudyStorage",
+    "load_study",
     "open_storage",
     "round_state",
     "round_trials",
@@ -85,15 +86,19 @@ class StudyStorage:
             engine.dispose()
 
 
-def open_storage(workspace: Workspace, *, heartbeat: int | None = None) -> StudyStorage:
+def open_storage(
+    workspace: Workspace, *, heartbeat: int | None = None, create: bool = True
+) -> StudyStorage:
     """Open the Optuna storage that belongs to ``workspace``'s database.
 
     Args:
         workspace: the workspace (SQLite, PostgreSQL or ``memory://``).
         heartbeat: seconds between trial heartbeats (None: no heartbeat).
+        create: create a SQLite file that does not exist yet.
 
     Raises:
         RetuneError: the workspace's records are not in a SQL database.
+        LookupError: ``create`` is False and there is no SQLite file yet.
     """
     import optuna
 
@@ -106,6 +111,8 @@ def open_storage(workspace: Workspace, *, heartbeat: int | None = None) -> Study
     if dialect == "sqlite":
         target, file = _sqlite_url(scheme, rest)
         where = f"sqlite file {file}"
+        if not create and not Path(file).exists():
+            raise LookupError(where)
         kwargs: dict[str, Any] = {"creator": functools.partial(_connect_sqlite, file)}
     elif dialect == "postgresql":
         target, schema = _postgres_url(url)
@@ -144,6 +151,7 @@ def _sqlite_url(scheme: str, rest: str) -> tuple[str, str]:
 def _connect_sqlite(path: str) -> sqlite3.Connection:
     # Tuned as Rung tunes its own file: WAL, no fsync per commit, and a wait
     # instead of "database is locked" when two models' rounds write at once.
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -242,19 +250,15 @@ def study_status(workspace: Workspace, model: str) -> StudyStatus:
     Raises:
         RetuneError: the model has never been re-tuned.
     """
-    import optuna
-
-    opened = open_storage(workspace)
     name = study_name(workspace.project, model)
     try:
-        try:
-            study = optuna.load_study(study_name=name, storage=opened.storage)
-        except KeyError:
-            raise RetuneError(
-                f"Model {model!r} has no re-tuning study ({name!r} is not in "
-                f"{opened.where}). Start one with: rung retune PIPELINE --model "
-                f"{model} --space space.yaml --metric METRIC"
-            ) from None
+        opened = open_storage(workspace, create=False)
+    except LookupError as exc:
+        raise _no_study(model, name, str(exc)) from None
+    try:
+        study = load_study(opened, name)
+        if study is None:
+            raise _no_study(model, name, opened.where)
         rounds = [
             describe_round(study, n)
             for n in range(1, int(study.user_attrs.get(ROUND_ATTR, 0)) + 1)
@@ -264,6 +268,24 @@ def study_status(workspace: Workspace, model: str) -> StudyStatus:
     finally:
         opened.close()
     return StudyStatus(name, opened.where, metric, direction, rounds)
+
+
+def load_study(opened: StudyStorage, name: str) -> Study | None:
+    """The study called ``name``, or None if there is none."""
+    import optuna
+
+    try:
+        return optuna.load_study(study_name=name, storage=opened.storage)
+    except KeyError:
+        return None
+
+
+def _no_study(model: str, name: str, where: str) -> RetuneError:
+    return RetuneError(
+        f"Model {model!r} has no re-tuning study ({name!r} is not in {where}). "
+        f"Start one with: rung retune PIPELINE --model {model} --space space.yaml "
+        "--metric METRIC"
+    )
 
 
 def describe_round(study: Study, number: int) -> RoundStatus:
