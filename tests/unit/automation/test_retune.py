@@ -36,15 +36,27 @@ import rung
 from rung import pipeline, step
 
 
+def hold(gate: str, at: int) -> None:
+    # at the at-th call, tell the test a trial runs, then wait for its go
+    counter = Path(gate + ".count")
+    calls = int(counter.read_text()) + 1 if counter.exists() else 1
+    counter.write_text(str(calls))
+    if calls != at:
+        return
+    Path(gate + ".started").write_text("")
+    deadline = time.monotonic() + 60
+    while not Path(gate).exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 @step
-def train(C: float, solver: str, gate: str, fail: bool) -> LogisticRegression:
+def train(
+    C: float, solver: str, gate: str, gate_at: int, fail: bool
+) -> LogisticRegression:
     if fail:
         raise ValueError("this trial fails")
-    if gate:  # tell the test the trial runs, then wait for its go
-        Path(gate + ".started").write_text("")
-        deadline = time.monotonic() + 60
-        while not Path(gate).exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
+    if gate:
+        hold(gate, gate_at)
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     X_train, X_test, y_train, y_test = train_test_split(
@@ -57,8 +69,14 @@ def train(C: float, solver: str, gate: str, fail: bool) -> LogisticRegression:
 
 
 @pipeline
-def training(C: float = 1.0, solver: str = "lbfgs", gate: str = "", fail: bool = False):
-    train(C, solver, gate, fail)
+def training(
+    C: float = 1.0,
+    solver: str = "lbfgs",
+    gate: str = "",
+    gate_at: int = 1,
+    fail: bool = False,
+):
+    train(C, solver, gate, gate_at, fail)
 """
 
 SPACE: dict[str, Any] = {
