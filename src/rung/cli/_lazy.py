@@ -105,6 +105,13 @@ COMMANDS: dict[str, LazyCommand] = {
         True,
         "Triggers: start pipelines on schedules, data, alerts and events.",
     ),
+    "retune": LazyCommand(
+        "rung.cli.retune",
+        "app",
+        True,
+        "Re-tune a model's hyperparameters: an Optuna study warm-started from "
+        "its champion.",
+    ),
     "agent": LazyCommand(
         "rung.cli.agent",
         "app",
