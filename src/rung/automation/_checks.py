@@ -141,13 +141,22 @@ SPEC_CHECKS: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = 
 }
 
 
-def check_policy(policy: dict[str, Any]) -> dict[str, Any]:
-    """Check a trigger's guards and return them with their defaults."""
-    unknown = sorted(set(policy) - {*_POLICY_KEYS, "on_busy", "approval"})
+def check_policy(
+    policy: dict[str, Any], parameters: set[str] | None = None
+) -> dict[str, Any]:
+    """Check a trigger's guards and return them with their defaults.
+
+    ``retune_*`` keys (see ``_retune_policy``) are checked against the
+    pipeline's ``parameters``.
+    """
+    from rung.automation._retune_policy import RETUNE_KEYS, check_retune_policy
+
+    known = {*_POLICY_KEYS, "on_busy", "approval", *RETUNE_KEYS}
+    unknown = sorted(set(policy) - known)
     if unknown:
         raise TriggerDefinitionError(
             f"Unknown policy {', '.join(map(repr, unknown))}. Known: "
-            f"{', '.join(sorted({*_POLICY_KEYS, 'on_busy', 'approval'}))}."
+            f"{', '.join(sorted(known))}."
         )
     out: dict[str, Any] = {"breaches": 1, "max_concurrent": 1, "on_busy": "skip"}
     for key, kind in _POLICY_KEYS.items():
@@ -163,6 +172,7 @@ def check_policy(policy: dict[str, Any]) -> dict[str, Any]:
         raise TriggerDefinitionError(f"on_busy must be skip or queue, got {on_busy!r}.")
     out["on_busy"] = on_busy
     out["approval"] = bool(policy.get("approval", False))
+    out.update(check_retune_policy(policy, parameters))
     return out
 
 

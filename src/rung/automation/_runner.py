@@ -5,6 +5,8 @@ the run carries the entry's id as a tag. A run that failed to start marks the
 entry ``error`` with the reason. If the agent is killed between the two, the
 next leader finds the entry without a run: it looks for a run tagged with the
 entry (started, but not yet linked) and starts one only if there is none.
+A trigger with a ``retune`` policy whose runs keep losing to the champion
+starts a round of re-tuning instead of its run (``_retune_policy``).
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ def _run(
     dispatch: DispatchRecord,
     event: Event,
 ) -> None:
+    from rung.automation._retune_policy import retune_reason, run_retune
     from rung.pipelines import load_pipeline
 
     store = workspace.triggers
@@ -90,6 +93,10 @@ def _run(
             store.update_dispatch(dispatch.id, {"run_id": progress.run_id})
 
     try:
+        reason = retune_reason(workspace, trigger)
+        if reason is not None:
+            run_retune(workspace, trigger, dispatch, event, reason)
+            return
         pipeline = load_pipeline(trigger.pipeline)
         pipeline.run(
             params=dict(dispatch.params),

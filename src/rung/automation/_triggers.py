@@ -78,7 +78,11 @@ def create_trigger(
         params: pipeline parameter -> value or ``"{event.FIELD}"``.
         policy: ``cooldown`` (seconds), ``breaches`` (alerts seen this many
             times first), ``max_concurrent``, ``on_busy`` (skip or queue),
-            ``max_per_day``, ``budget_cpu_hours`` (per 24 h), ``approval``.
+            ``max_per_day``, ``budget_cpu_hours`` (per 24 h), ``approval``;
+            ``retune_space``, ``retune_metric``, ``retune_model`` and
+            ``retune_after`` (+ ``retune_direction``, ``retune_trials``,
+            ``retune_timeout``, ``retune_register``) to re-tune instead of
+            retraining once its runs keep losing to the champion.
         description: free text.
 
     Raises:
@@ -97,7 +101,7 @@ def create_trigger(
     clean_spec = _check_spec(workspace, on, dict(spec or {}))
     clean_spec["pipeline_name"] = pipeline_name
     clean_params = _check_params(on, dict(params or {}), accepted, pipeline)
-    clean_policy = _check_policy(dict(policy or {}))
+    clean_policy = _check_policy(dict(policy or {}), accepted)
     if on == "pipeline":
         _refuse_loop(workspace, name, pipeline_name, str(clean_spec["upstream"]))
     at = now()
@@ -191,10 +195,10 @@ def _check_params(
     return params
 
 
-def _check_policy(policy: dict[str, Any]) -> dict[str, Any]:
+def _check_policy(policy: dict[str, Any], accepted: set[str]) -> dict[str, Any]:
     from rung.automation._checks import check_policy
 
-    return check_policy(policy)
+    return check_policy(policy, accepted)
 
 
 def _refuse_loop(
