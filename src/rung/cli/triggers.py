@@ -68,6 +68,16 @@ def create(
     max_per_day: int = typer.Option(None, "--max-per-day", help="Runs per 24 h."),
     budget: float = typer.Option(None, "--budget-cpu-hours", help="CPU h per 24 h."),
     approval: bool = typer.Option(False, "--approval", help="A person approves runs."),
+    retune_space: Path = typer.Option(
+        None, "--retune-space", help="Re-tune in this YAML space when runs lose."
+    ),
+    retune_metric: str = typer.Option(None, "--retune-metric", help="Metric to tune."),
+    retune_model: str = typer.Option(None, "--retune-model", help="Its champion."),
+    retune_after: int = typer.Option(None, "--retune-after", help="Lost runs first."),
+    retune_trials: int = typer.Option(None, "--retune-trials", help="Trials/round."),
+    retune_register: str = typer.Option(
+        None, "--retune-register", help="Step whose best output is registered."
+    ),
     description: str = typer.Option("", "--description", help="Free text."),
     as_json: bool = _JSON,
 ) -> None:
@@ -98,6 +108,12 @@ def create(
         max_per_day=max_per_day,
         budget_cpu_hours=budget,
         approval=approval or None,
+        retune_space=_read_yaml(retune_space) if retune_space else None,
+        retune_metric=retune_metric,
+        retune_model=retune_model,
+        retune_after=retune_after,
+        retune_trials=retune_trials,
+        retune_register=retune_register,
     )
     params = {k: _value(v) for k, v in parse_cli_params(param).items()}
     with open_client() as client:
@@ -326,6 +342,17 @@ def _entry(entry: DispatchRecord) -> dict[str, Any]:
 
 def _given(**values: Any) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
+
+
+def _read_yaml(path: Path) -> Any:
+    import yaml
+
+    from rung.errors import TriggerDefinitionError
+
+    try:
+        return yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise TriggerDefinitionError(f"Cannot read {str(path)!r}: {exc}") from None
 
 
 def _value(raw: str) -> Any:

@@ -19,7 +19,11 @@ GUIDE = "automation.md"
 
 def test_every_file_block_names_its_file() -> None:
     files = [b for k, b in doc_blocks(GUIDE) if b.startswith("# file: ")]
-    assert {b.splitlines()[0][8:] for b in files} == {"make_data.py", "train.py"}
+    assert {b.splitlines()[0][8:] for b in files} == {
+        "make_data.py",
+        "train.py",
+        "space.yaml",
+    }
 
 
 @pytest.mark.slow
@@ -44,3 +48,8 @@ def test_the_documented_session_runs(tmp_path: Path) -> None:
     assert (fired["outcome"], fired["event_key"]) == ("fired", "dataset:claims@v2")
     assert fired["params"] == {"version": 2} and fired["run_id"]
     assert "nightly: fired" in outputs["rung agent run --once"]
+    retunes = [out for command, out in outputs.items() if "retune train.py" in command]
+    assert "ran round 1, 6 trials" in retunes[0] and "version   1" in retunes[0]
+    assert "ran round 2, 4 trials" in retunes[1] and "champion  version 1" in retunes[1]
+    status = outputs["rung retune status fraud"]
+    assert "6/6" in status and "4/4" in status
