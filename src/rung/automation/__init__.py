@@ -27,8 +27,8 @@ from rung.automation._dispatch import (
     retry_dispatch,
     sign_webhook,
 )
+from rung.automation._outcome import RetuneOrigin, RetuneResult
 from rung.automation._retune import reset_study, retune
-from rung.automation._rounds import RetuneOrigin, RetuneResult
 from rung.automation._space import ParamRange, parse_space
 from rung.automation._studies import RoundStatus, StudyStatus, study_status
 from rung.automation._triggers import (

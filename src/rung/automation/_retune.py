@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 from rung._internal.ids import new_id
 from rung._internal.timeutil import format_time
 from rung.automation._lease import HeldLease
-from rung.automation._rounds import RetuneOrigin, RetuneResult, Round, RoundSettings
+from rung.automation._outcome import RetuneOrigin, RetuneResult, RoundSettings
+from rung.automation._rounds import Round
 from rung.automation._space import parse_space
 from rung.automation._studies import (
     ROUND_ATTR,

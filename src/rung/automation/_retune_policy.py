@@ -184,8 +184,8 @@ def run_retune(
 ) -> None:
     """Start the round of re-tuning a firing turned into."""
     from rung.automation._guards import run_tags
+    from rung.automation._outcome import RetuneOrigin
     from rung.automation._retune import retune
-    from rung.automation._rounds import RetuneOrigin
 
     policy = trigger.policy
     space = dict(policy["retune_space"])

@@ -12,10 +12,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from rung._internal.timeutil import now
+from rung.automation._outcome import (
+    TAG,
+    RetuneOrigin,
+    RetuneResult,
+    RoundSettings,
+    link_best,
+    report,
+)
 from rung.automation._studies import (
     ROUND_ATTR,
     describe_round,
@@ -32,94 +39,14 @@ if TYPE_CHECKING:
 
     from rung.automation._lease import HeldLease
     from rung.automation._space import ParamRange
-    from rung.automation._studies import RoundStatus, StudyStorage
+    from rung.automation._studies import StudyStorage
     from rung.pipelines import Pipeline, PipelineEvent
     from rung.tracking import Run
     from rung.workspace import Workspace
 
-__all__ = ["RetuneOrigin", "RetuneResult", "Round", "RoundSettings"]
+__all__ = ["Round"]
 
 _MAX_FAILED_IN_A_ROW = 3
-TAG = "rung.retune"
-"""Prefix of the tags of trial runs and of the version a round registers."""
-
-
-@dataclass(frozen=True, slots=True)
-class RetuneOrigin:
-    """Who started a round, when it was not a person: a trigger's dispatch.
-
-    Attributes:
-        trigger: the run's ``trigger`` field (``trigger:<name>``).
-        tags: tags every trial run carries (the trigger and its dispatch).
-        dispatch_id: the ledger entry to link the round's outcome to.
-        reason: why re-tuning instead of a plain run, for the ledger.
-    """
-
-    trigger: str = "retune"
-    tags: Mapping[str, str] = field(default_factory=dict)
-    dispatch_id: int | None = None
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class RetuneResult:
-    """What a round of re-tuning did and found.
-
-    Attributes:
-        study / study_id / where: the Optuna study and where it is stored.
-        round: this round's number in the study.
-        resumed: True when it continued a round a killed process left.
-        trials / completed / failed: trials finished in the round.
-        best_trial / best_value / best_params / best_run: the round's best.
-        champion_version / champion_value: the version it started from and
-            its registered metric (None without a champion).
-        warm_value: the champion's parameters' value in this round.
-        stop_reason: trials, timeout, budget, failures or lease lost.
-        cpu_seconds: CPU time of the round's trial runs.
-        version: the version registered (or tagged) from the best trial.
-        space: the narrowed search space that was searched.
-        notes: what the warm start could not use, in words.
-    """
-
-    study: str
-    study_id: int
-    where: str
-    round: int
-    resumed: bool
-    trials: int
-    completed: int
-    failed: int
-    best_trial: int | None
-    best_value: float | None
-    best_params: dict[str, Any]
-    best_run: str | None
-    champion_version: int | None
-    champion_value: float | None
-    warm_value: float | None
-    stop_reason: str
-    cpu_seconds: float
-    version: int | None
-    space: dict[str, Any]
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class RoundSettings:
-    """A round's checked settings (see :func:`rung.automation.retune`)."""
-
-    model: str
-    metric: str
-    direction: str
-    n_trials: int
-    timeout_s: float | None
-    budget_s: float | None
-    narrow: float
-    seed: int
-    params: dict[str, Any]
-    register: str | None
-    champion: str
-    warm_trials: int
-    source: str | None
 
 
 class _TrialFailed(Exception):
@@ -436,7 +363,11 @@ class Round:
         resumed: bool,
     ) -> RetuneResult:
         status = describe_round(study, number)
-        version = self._link_best(status, status.best_run) if status.best_run else None
+        version = (
+            link_best(self.workspace, self.settings, self.name, status)
+            if status.best_run
+            else None
+        )
         state = {
             **state,
             "stop_reason": reason,
@@ -448,7 +379,16 @@ class Round:
             "version": version,
         }
         self._save(study, number, state)
-        self._report(status, reason, version)
+        if self.origin.dispatch_id is not None:
+            report(
+                self.workspace,
+                self.origin.dispatch_id,
+                settings=self.settings,
+                study=self.name,
+                status=status,
+                reason=reason,
+                version=version,
+            )
         champion = state.get("champion") or {}
         return RetuneResult(
             study=self.name,
@@ -472,68 +412,6 @@ class Round:
             space=dict(state["space"]),
             notes=list(state.get("notes", [])),
         )
-
-    def _link_best(self, status: RoundStatus, best_run: str) -> int | None:
-        """Tag the best run; register (or tag) the version it produced."""
-        from rung.registry import register_model
-        from rung.registry.records import AuditNote
-        from rung.tracking import Run
-
-        tags = {
-            f"{TAG}.study": self.name,
-            f"{TAG}.round": str(status.round),
-            f"{TAG}.trial": str(status.best_trial),
-        }
-        ws, s = self.workspace, self.settings
-        ws.runs.update_run(
-            best_run, {"tags": {f"{TAG}.best_trial": str(status.best_trial)}}
-        )
-        comment = (
-            f"re-tuned: {self.name} round {status.round}, trial {status.best_trial}"
-        )
-        if s.register is not None:
-            run = Run(ws, best_run)
-            made = register_model(
-                run,
-                s.model,
-                step=s.register,
-                tags=tags,
-                description=comment,
-                workspace=ws,
-            )
-            return made.version
-        try:
-            produced = [
-                v
-                for v in ws.models.list_model_versions(ws.project, s.model)
-                if v.run_id == best_run
-            ]
-        except LookupError:
-            return None
-        note = AuditNote("update", ws.user, now(), comment)
-        for version in produced:
-            ws.models.update_model_version(
-                ws.project, s.model, version.version, {"tags": tags}, note
-            )
-        return produced[-1].version if produced else None
-
-    def _report(self, status: RoundStatus, reason: str, version: int | None) -> None:
-        if self.origin.dispatch_id is None:
-            return
-        metric = self.settings.metric
-        best = (
-            f"best trial {status.best_trial} {metric}={status.best_value:.4g}"
-            if status.best_value is not None
-            else "no trial completed"
-        )
-        made = f", version {version}" if version is not None else ""
-        changes: dict[str, Any] = {
-            "reason": f"retune {self.name} round {status.round}: {status.trials} "
-            f"trials, {best}{made} (stopped: {reason})"
-        }
-        if status.best_run is not None:
-            changes["run_id"] = status.best_run
-        self.workspace.triggers.update_dispatch(self.origin.dispatch_id, changes)
 
 
 def _suggest(trial: Trial, searched: ParamRange) -> Any:
