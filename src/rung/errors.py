@@ -14,13 +14,11 @@ __all__ = [
     "ArtifactError",
     "ArtifactIntegrityError",
     "ArtifactNotFoundError",
-    "AutomationError",
     "CatalogError",
     "ConfigError",
     "DataSourceError",
     "DatasetNotFoundError",
     "DeploymentNotFoundError",
-    "DispatchNotFoundError",
     "EnvironmentNotFoundError",
     "EstimationError",
     "GateDefinitionError",
@@ -71,11 +69,8 @@ __all__ = [
     "TemplateNotFoundError",
     "TemplateSourceError",
     "TemplateVariableError",
-    "TriggerDefinitionError",
-    "TriggerNotFoundError",
     "UnsafeArtifactError",
     "UnsupportedMediaTypeError",
-    "WebhookSignatureError",
     "WorkspaceError",
     "WorkspaceNotFoundError",
 ]
@@ -500,39 +495,6 @@ class AlertSinkError(MonitoringError):
     """An alert could not be delivered to a sink (webhook, e-mail)."""
 
     headline = "Alert not delivered"
-
-
-# -- automation -------------------------------------------------------------------
-
-
-class AutomationError(RungError):
-    """A trigger cannot be defined, evaluated or fired."""
-
-    headline = "Automation error"
-
-
-class TriggerNotFoundError(AutomationError, LookupError):
-    """No trigger by that name in the project."""
-
-    headline = "Trigger not found"
-
-
-class DispatchNotFoundError(AutomationError, LookupError):
-    """No entry with that id in a trigger's ledger."""
-
-    headline = "Dispatch not found"
-
-
-class TriggerDefinitionError(AutomationError, ValueError):
-    """A trigger's definition is invalid (cron, pipeline, parameters, loop...)."""
-
-    headline = "Invalid trigger"
-
-
-class WebhookSignatureError(AutomationError):
-    """A webhook delivery's HMAC signature does not match its body."""
-
-    headline = "Webhook refused"
 
 
 # -- templates --------------------------------------------------------------------

@@ -35,6 +35,13 @@ from rung.automation._triggers import (
     pause_trigger,
     resume_trigger,
 )
+from rung.automation.errors import (
+    AutomationError,
+    DispatchNotFoundError,
+    TriggerDefinitionError,
+    TriggerNotFoundError,
+    WebhookSignatureError,
+)
 from rung.automation.records import (
     DISPATCH_OUTCOMES,
     TRIGGER_KINDS,
@@ -51,11 +58,16 @@ __all__ = [
     "TRIGGER_KINDS",
     "TRIGGER_STATES",
     "Agent",
+    "AutomationError",
+    "DispatchNotFoundError",
     "DispatchRecord",
     "LeaseRecord",
     "TickReport",
+    "TriggerDefinitionError",
+    "TriggerNotFoundError",
     "TriggerRecord",
     "TriggerStore",
+    "WebhookSignatureError",
     "approve_dispatch",
     "create_trigger",
     "delete_trigger",
