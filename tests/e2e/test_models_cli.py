@@ -276,14 +276,15 @@ def test_show_gives_the_classification_a_version_inherits(
     )
     assert inherited["traced"] is True
 
-    # Registered inside a step's body: the version records no run or step run
-    # yet, so nothing links it to the data; it says so rather than "none".
-    assert as_json(cli, "run", "train.py:training_in_step")["run"]["status"] == (
-        "completed"
-    )
+    # Registered inside a step's body: the version records the step run it
+    # was registered in, so it inherits what that step read.
+    run = as_json(cli, "run", "train.py:training_in_step")["run"]
+    assert run["status"] == "completed"
     (version,) = as_json(cli, "models", "show", "inside")["versions"]
-    assert (version["run_id"], version["step_run_id"]) == (None, None)
-    assert version["classification"]["summary"] == "unknown (no lineage recorded)"
-    assert version["classification"]["traced"] is False
-    code, out = cli("models", "show", "inside")
-    assert code == 0 and "unknown (no lineage recorded)" in " ".join(out.split())
+    assert version["run_id"] == run["id"]
+    assert version["classification"]["summary"] == (
+        "health, pii (region CA, from dataset claims v1)"
+    )
+    assert version["classification"]["sources"][0]["path"] == (
+        "claims@v1 [health, pii, CA] -> train_and_register -> inside v1"
+    )

@@ -11,6 +11,7 @@ from rung.client._classification import classify_model_version
 from rung.errors import ArtifactError
 from rung.pipelines import load_pipeline, resume_run
 from rung.tracking import Run, compare_runs, reap_stale_runs
+from rung.workspace import ArtifactRead
 
 if TYPE_CHECKING:
     from rung.client._classification import InheritedClassification
@@ -168,12 +169,16 @@ class Client:
     def export_artifact(self, artifact_id: str, destination: Path) -> Path:
         """Copy an artifact's stored files into ``destination`` (no loading).
 
+        The export passes the artifact read checks like a load.
+
         Raises:
             ArtifactError: ``destination`` exists and is not an empty folder.
+            PolicyViolationError: a residency policy refuses the read.
         """
         from rung.artifacts import StoredArtifact, export_value
 
         record = self.get_artifact(artifact_id)
+        self.workspace.check_artifact_read(record, ArtifactRead("export"))
         self.workspace.require_content(record)
         if destination.exists() and (
             not destination.is_dir() or any(destination.iterdir())

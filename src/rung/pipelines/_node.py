@@ -15,6 +15,7 @@ from rung.errors import PipelineDefinitionError, RungError, StepFailedError
 from rung.pipelines._capture import Captured, capture_step
 from rung.pipelines._hooks import StepContext, StepInputs, step_input_checks
 from rung.tracking import RunScope, buffer_for, scoped
+from rung.workspace import ArtifactRead
 
 if TYPE_CHECKING:
     from rung.metadata import ArtifactRecord, StepRunRecord
@@ -200,10 +201,12 @@ def _from_cache(workspace: Workspace, task: NodeTask, key: str) -> NodeResult | 
 
 
 def _load_inputs(workspace: Workspace, task: NodeTask) -> dict[str, Any]:
+    # Judged as a whole by the step input checks, before the step's code runs.
+    read = ArtifactRead("step_input")
     values: dict[str, Any] = {}
     for name, record in task.inputs.items():
         trusted = task.node.step.allow_pickle or name in task.pickled_inputs
-        values[name] = workspace.load_artifact(record, allow_pickle=trusted)
+        values[name] = workspace.load_artifact(record, allow_pickle=trusted, read=read)
     return values
 
 

@@ -178,6 +178,11 @@ def _resolve(
         source = Source(ws.put_artifact(model, allow_pickle=pickle), live=model)
     scope = current_scope()
     trace(ws, source, scope.run_id if scope is not None else None)
+    if source.step_run_id is None and scope is not None and scope.workspace is ws:
+        # Registered inside a step's body: lineage (and with it the data's
+        # classification) goes through the step run that registered it.
+        if scope.step_run_id is not None:
+            source.run_id, source.step_run_id = scope.run_id, scope.step_run_id
     return source
 
 

@@ -17,6 +17,7 @@ from rung.pipelines import Step
 from rung.serving._api import IDS, origin_for
 from rung.serving._model import ServedModel
 from rung.serving._write import Entry, predictions_table, write_batch
+from rung.workspace import ArtifactRead
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,8 +45,13 @@ def predict_frame(
         ``frame`` with ``prediction_id``, ``prediction`` and (classifiers)
         ``proba_<class>`` columns added.
 
+    The model is read as ``predict`` by the current step (its region label)
+    or, outside a step, by this session (the workspace's region): residency
+    policies judge it like any artifact read.
+
     Raises:
         InvalidInputError: rows do not match the signature (every problem).
+        PolicyViolationError: a residency policy refuses the model here.
 
     Example:
         >>> scored = predict_frame(ws, "churn@production", df)  # doctest: +SKIP
@@ -54,7 +60,11 @@ def predict_frame(
     import pandas as pd
 
     served = ServedModel.load(
-        workspace, uri, allow_pickle=allow_pickle, nan_policy=nan_policy
+        workspace,
+        uri,
+        allow_pickle=allow_pickle,
+        nan_policy=nan_policy,
+        read=ArtifactRead("predict"),
     )
     columns = served.schema.from_frame(frame)
     ids: list[str] = []

@@ -26,7 +26,7 @@ from rung.errors import ModelNotReadyError, RungError, UnsupportedMediaTypeError
 from rung.registry import parse_model_uri, resolve_model
 from rung.serving._batcher import Batcher
 from rung.serving._decode import JSON_TYPE, decode_inputs, media_type, parse_json
-from rung.serving._deploy import check_residency
+from rung.serving._deploy import endpoint_name, endpoint_read
 from rung.serving._feedback import new_feedback, parse_feedback
 from rung.serving._log import PredictionLog
 from rung.serving._model import ServedModel
@@ -234,15 +234,15 @@ class ModelService:
             return True
 
     def _load(self, record: ModelVersionRecord) -> ServedModel:
-        new = ServedModel.from_record(
+        name = endpoint_name(self.options, record.model, self.ref.alias, record.version)
+        return ServedModel.from_record(
             self.workspace,
             record,
             alias=self.ref.alias,
             allow_pickle=self.options.allow_pickle,
             nan_policy=self.options.nan_policy,
+            read=endpoint_read(self.workspace, self.options, name),
         )
-        check_residency(self.workspace, new, self.options)
-        return new
 
     def _publish(self, old: ServedModel | None, new: ServedModel) -> None:
         self._current = new  # one reference assignment: atomic for readers

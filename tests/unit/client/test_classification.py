@@ -76,17 +76,20 @@ def test_a_version_registered_from_a_run_inherits_the_dataset_classes(
     )
 
 
-def test_a_version_registered_inside_a_step_has_no_lineage_yet(
+def test_a_version_registered_inside_a_step_inherits_what_the_step_read(
     catalog: Workspace,
 ) -> None:
-    # register_model(model, name=...) in a step body records no run or step
-    # run today: nothing links the version to the data the step read.
-    assert training_in_step().status == "completed"
+    # register_model(model, name=...) in a step body records the step run it
+    # was registered in: the version carries the data that step read.
+    run = training_in_step()
     (version,) = catalog.models.list_model_versions(catalog.project, "inside")
-    assert (version.run_id, version.step_run_id) == (None, None)
+    step_run = run.steps["fit_and_register"]
+    assert (version.run_id, version.step_run_id) == (run.id, step_run.id)
     found = classify_model_version(catalog, version)
-    assert not found.is_known
-    assert found.summary() == "unknown (no lineage recorded)"
+    assert found.summary() == "health, pii (region CA, from dataset claims v1)"
+    assert found.classification.paths("CA") == [
+        "claims@v1 [health, pii, CA] -> fit_and_register -> inside v1"
+    ]
 
 
 def test_a_version_linked_to_the_step_it_was_registered_in_inherits(
