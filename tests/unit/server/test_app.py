@@ -126,6 +126,28 @@ def test_arrow_input_is_checked_too(client: TestClient) -> None:
     assert columns == {"tenure", "spend"}
 
 
+def test_arrow_unsigned_integers_beyond_int64_are_refused_like_json(
+    client: TestClient, service: ModelService, workspace: Workspace
+) -> None:
+    def send(calls: pa.Array) -> Any:
+        table = pa.table({"tenure": [0.5, 0.1], "spend": [1.0, 2.0], "calls": calls})
+        return client.post(
+            "/predict", content=arrow_body(table), headers={"Content-Type": ARROW}
+        )
+
+    refused = send(pa.array([1, 2**63 + 5], pa.uint64()))
+    assert refused.status_code == 422
+    [problem] = refused.json()["problems"]
+    assert (problem["column"], problem["rows"]) == ("calls", [1])
+    assert "out of the int64 range" in problem["problem"]
+    assert send(pa.array([1, 3], pa.uint64())).status_code == 200
+    client.post("/predict", json={"inputs": [row(calls=4)]})
+    service.log.flush()
+    frame = read_predictions(workspace, "churn", with_labels=False)
+    assert frame["calls"].dtype.kind == "i"  # not float: one integer type logged
+    assert frame["calls"].tolist() == [1, 3, 4]
+
+
 @pytest.mark.parametrize(
     ("content", "content_type", "status", "words"),
     [
