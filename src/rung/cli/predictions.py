@@ -69,21 +69,66 @@ def query(
     _print_frame(frame, limit)
 
 
+@app.command("label")
+def label(
+    model: str = typer.Argument(..., help="The model the predictions are of."),
+    source: Path = typer.Argument(
+        ..., help="A .csv or .parquet file with prediction_id and label columns."
+    ),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="Replace labels already given (the old ones stay in the log).",
+    ),
+) -> None:
+    """Attach ground-truth labels to logged predictions (all or nothing)."""
+    from rung.errors import ServingError
+    from rung.serving import log_feedback
+    from rung.serving._batch import read_table_file
+
+    frame = read_table_file(source)
+    missing = sorted({"prediction_id", "label"} - set(map(str, frame.columns)))
+    if missing:
+        raise ServingError(
+            f"{source} has no {' or '.join(missing)} column: give one row per "
+            "prediction id, with columns prediction_id and label."
+        )
+    ids = frame["prediction_id"].astype(str)
+    repeated = sorted(set(ids[ids.duplicated()]))
+    if repeated:
+        raise ServingError(
+            f"{source} gives {len(repeated)} prediction id(s) more than once, e.g. "
+            f"{repeated[0]}: give one label per id."
+        )
+    with open_client() as client:
+        log_feedback(
+            client.workspace,
+            model,
+            dict(zip(ids, frame["label"].tolist(), strict=True)),
+            overwrite=overwrite,
+        )
+    console.print(f"Recorded {len(ids):,} label(s) for {model}.")
+
+
 @app.command("batches")
 def batches(
     model: str = _MODEL,
     feedback: bool = typer.Option(False, "--feedback", help="Feedback batches."),
+    quarantine: bool = typer.Option(
+        False, "--quarantine", help="Rows the log could not store, with why."
+    ),
     limit: int = typer.Option(20, "--limit", help="The newest N."),
     as_json: bool = _JSON,
 ) -> None:
     """List the newest batches of the log (files, rows, time range)."""
     from rung._internal.timeutil import format_time
 
+    kind = "quarantine" if quarantine else "feedback" if feedback else "predictions"
     with open_client() as client:
         ws = client.workspace
         found = ws.deployments.list_prediction_batches(
             project=ws.project,
-            kind="feedback" if feedback else "predictions",
+            kind=kind,
             model=model,
             limit=limit,
         )
