@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 
 _JSON = typer.Option(False, "--json", help="Print JSON.")
+_SHOWN = 20
 _MODEL = typer.Option(None, "--model", help="Only this model.")
 
 
@@ -33,20 +34,42 @@ def predict(
         False, "--allow-pickle", help="Load a pickled model (runs code from the file)."
     ),
     nan_policy: str = typer.Option("reject", "--nan-policy", help="reject or allow."),
+    on_bad_rows: str = typer.Option(
+        "fail",
+        "--on-bad-rows",
+        help="Rows the signature refuses: fail (the whole file), skip them "
+        "(listed), or route them to --bad-rows-output with a reason column.",
+    ),
+    bad_rows_output: Path = typer.Option(
+        None, "--bad-rows-output", help="Where route writes them: .parquet or .csv."
+    ),
 ) -> None:
     """Score a file with a model version; every row goes to the prediction log."""
     from rung.serving import predict_file
 
     with open_client() as client:
-        rows = predict_file(
+        result = predict_file(
             client.workspace,
             uri,
             source,
             output,
+            on_bad_rows=on_bad_rows,
+            bad_rows_output=bad_rows_output,
             allow_pickle=allow_pickle,
             nan_policy=nan_policy,
         )
+    rows = len(result.scored)
     console.print(f"Scored {rows:,} rows with {uri} -> {output} (logged).")
+    bad = result.bad_rows
+    if bad.empty:
+        return
+    where = f" to {bad_rows_output}" if bad_rows_output is not None else ""
+    verb = "Routed" if bad_rows_output is not None else "Skipped"
+    console.print(f"{verb} {len(bad):,} bad row(s){where} (0-based row: reason):")
+    for row, reason in zip(bad["row"][:_SHOWN], bad["reason"][:_SHOWN], strict=True):
+        console.print(f"  row {row}: {reason}", markup=False, highlight=False)
+    if len(bad) > _SHOWN:
+        console.print(f"  ... and {len(bad) - _SHOWN:,} more")
 
 
 @app.command("query")
