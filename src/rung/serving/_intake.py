@@ -106,7 +106,7 @@ class _Review:
     ids: list[str]
     values: dict[int, Any] = field(default_factory=dict)
     reasons: dict[int, str] = field(default_factory=dict)
-    issued_at: dict[int, float] = field(default_factory=dict)
+    issued_at: dict[int, float] = field(default_factory=dict)  # by this server
     previous: dict[int, Any] = field(default_factory=dict)
 
     def reject(self, i: int, reason: str) -> None:
@@ -226,8 +226,6 @@ class FeedbackIntake:
                     "(an id is known once /predict answered it; another server's "
                     "ids once its log batch is written)",
                 )
-            else:
-                review.issued_at[i] = batch.first_at
 
     def _check_labelled(self, review: _Review, overwrite: bool) -> None:
         pending = review.pending()
@@ -237,7 +235,14 @@ class FeedbackIntake:
                     review.previous[i] = self._labelled[review.ids[i]]
         rest = [i for i in pending if i not in review.previous]
         if rest:
-            since = min(review.issued_at[i] for i in rest) - _SKEW_S
+            # Ids this server issued were labelled after it issued them: read
+            # only the newer feedback files. Older ids may carry backfilled
+            # labels of any date: read them all.
+            since = (
+                min(review.issued_at[i] for i in rest) - _SKEW_S
+                if all(i in review.issued_at for i in rest)
+                else None
+            )
             stored = newest_labels(
                 self.workspace, self.model, [review.ids[i] for i in rest], since=since
             )

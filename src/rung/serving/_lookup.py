@@ -16,8 +16,6 @@ from rung.serving._query import batch_files, sql_list
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    import duckdb
-
     from rung.serving.records import PredictionBatchRecord
     from rung.workspace import Workspace
 
@@ -81,12 +79,8 @@ def _query(ids: Sequence[str], sql: str) -> list[tuple[Any, ...]]:
     with duckdb.connect() as con:
         con.register("wanted", wanted)
         try:
-            return _fetch(con, sql)
+            return con.execute(sql).fetchall()
         except duckdb.Error as exc:
             raise PredictionLogError(
                 f"Cannot look prediction ids up in the log: {exc}"
             ) from exc
-
-
-def _fetch(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
-    return [tuple(row) for row in con.execute(sql).fetchall()]

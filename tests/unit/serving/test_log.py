@@ -243,3 +243,14 @@ def test_labels_of_one_model_keep_one_type(
     ids = log_predictions(workspace, "churn/1", churn_frame(2)[FEATURES], [0, 1])
     with pytest.raises(InvalidInputError, match="send one type"):
         log_feedback(workspace, "churn", {ids[0]: 1, ids[1]: "yes"})
+
+
+def test_a_backdated_label_still_counts_as_given(
+    workspace: Workspace, churn: list[ModelVersionRecord]
+) -> None:
+    ids = log_predictions(
+        workspace, "churn/1", churn_frame(1)[FEATURES], [1], timestamp=5000.0
+    )
+    log_feedback(workspace, "churn", {ids[0]: 1}, received_at=10.0)  # a backfill
+    with pytest.raises(InvalidInputError, match="already labelled"):
+        log_feedback(workspace, "churn", {ids[0]: 0})
