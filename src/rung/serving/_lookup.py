@@ -36,10 +36,12 @@ def find_predictions(
     if not files:
         return {}
     by_path = {path: batch for batch, path in files}
+    # Only prediction_id is read, a string in every file: no need to unify
+    # the files' schemas (union_by_name), which costs half the time.
     rows = _query(
         ids,
         "SELECT DISTINCT prediction_id, filename FROM "  # noqa: S608 - quoted paths
-        f"read_parquet({sql_list(list(by_path))}, filename=true, union_by_name=true) "
+        f"read_parquet({sql_list(list(by_path))}, filename=true) "
         "WHERE prediction_id IN (SELECT prediction_id FROM wanted)",
     )
     return {pid: by_path[path] for pid, path in rows}
