@@ -15,13 +15,7 @@ from rung.workspace import ArtifactRead
 
 if TYPE_CHECKING:
     from rung.client._classification import InheritedClassification
-    from rung.metadata import (
-        ArtifactRecord,
-        LineageEdge,
-        PipelineSummary,
-        RunRecord,
-        StepRunRecord,
-    )
+    from rung.metadata import ArtifactRecord, LineageEdge, PipelineSummary, RunRecord, StepRunRecord
     from rung.pipelines import EventHook
     from rung.registry.records import ModelVersionRecord
     from rung.tracking import RunComparison

@@ -12,6 +12,7 @@ from rung.registry import load_model, parse_model_uri, resolve_model
 from rung.registry.records import SignatureColumn
 from rung.serving._fastpath import plan_calls
 from rung.serving._inputs import InputSchema
+from rung.serving._labels import label_kind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,6 +85,7 @@ class ServedModel:
             None if classes is None else tuple(np.asarray(classes).tolist())
         )
         self._class_array = None if classes is None else np.asarray(classes)
+        self.label_kind = label_kind(model)  # what /feedback labels must be
         self.plan = plan_calls(model, self.schema, self.has_proba)
 
     @classmethod
