@@ -165,6 +165,25 @@ def test_gates_approvals_promotion_rollback_and_history(
     assert [r["user"] for r in as_json(cli, "models", "roles", "list")] == ["bob"]
 
 
+def test_approve_without_the_gate_role_fails_and_names_the_role(
+    cli: Cli, run_id: str, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_json(cli, "models", "register", "churn", "--run", run_id, "--step", "train")
+    (project / "gates.yaml").write_text(GATES)
+    assert cli("models", "gates", "churn", "--file", "gates.yaml")[0] == 0
+    monkeypatch.setenv("RUNG_USER", "mallory")
+    done = cli.process("models", "approve", "churn", "1", "--alias", "production")
+    assert done.returncode == 1, done.stdout
+    assert "approved" not in done.stdout
+    message = " ".join(done.stderr.split())
+    assert "Approval refused" in message
+    assert "role 'reviewer'" in message
+    assert "rung models roles grant mallory reviewer" in message
+    assert "Traceback" not in message
+    events = as_json(cli, "models", "history", "churn")
+    assert [e["action"] for e in events] == ["register", "set_gates"]
+
+
 def test_archive_restore_and_load(cli: Cli, run_id: str) -> None:
     as_json(cli, "models", "register", "churn", "--run", run_id, "--step", "train")
     assert cli("models", "archive", "churn", "1", "-m", "leak")[0] == 0

@@ -219,7 +219,7 @@ def approve(
     alias: str = _ALIAS,
     comment: str = _COMMENT,
 ) -> None:
-    """Approve moving an alias to a version (as the workspace user)."""
+    """Approve moving an alias to a version (the user must hold the gate's role)."""
     _decide(name, version, alias, comment, approve=True)
 
 
@@ -230,7 +230,7 @@ def reject(
     alias: str = _ALIAS,
     comment: str = _COMMENT,
 ) -> None:
-    """Reject moving an alias to a version; it blocks the approvals gate."""
+    """Reject moving an alias to a version (needs the gate's role); it blocks it."""
     _decide(name, version, alias, comment, approve=False)
 
 

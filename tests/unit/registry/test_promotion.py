@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from rung.errors import (
+    ApprovalRefusedError,
     GateDefinitionError,
     InvalidModelReferenceError,
     ModelNotFoundError,
@@ -100,7 +101,6 @@ def test_approvals_from_role_holders_let_the_promotion_through(
     set_gates("churn", GATES)
     grant_role("bob", "reviewer")
     grant_role("eve", "reviewer")
-    approve_promotion("churn", 2, "production", workspace=as_user(workspace, "mallory"))
     approve_promotion("churn", 2, "production", workspace=as_user(workspace, "bob"))
     checks = check_promotion("churn", 2, "production")
     assert [c.passed for c in checks] == [True, True, True, False]
@@ -115,6 +115,37 @@ def test_approvals_from_role_holders_let_the_promotion_through(
         "signature",
         "approvals (2 x reviewer)",
     ]
+
+
+def test_approval_without_the_gate_role_is_refused_and_not_recorded(
+    workspace: Workspace, versions: list[ModelVersionRecord]
+) -> None:
+    set_gates("churn", GATES)
+    grant_role("mallory", "auditor")
+    mallory = as_user(workspace, "mallory")
+    before = model_history("churn")
+    for decide in (approve_promotion, reject_promotion):
+        with pytest.raises(
+            ApprovalRefusedError,
+            match=r"'mallory' does not; nothing was recorded\. Grant it with "
+            r"`rung models roles grant mallory reviewer`",
+        ):
+            decide("churn", 2, "production", workspace=mallory)
+    assert model_history("churn") == before
+    grant_role("mallory", "reviewer")
+    approve_promotion("churn", 2, "production", workspace=mallory)
+    assert model_history("churn")[-1].action == "approve"
+
+
+def test_approval_of_an_alias_without_approvals_gate_is_refused(
+    workspace: Workspace, versions: list[ModelVersionRecord]
+) -> None:
+    grant_role("bob", "reviewer")
+    with pytest.raises(
+        ApprovalRefusedError,
+        match=r"Alias 'staging' of model 'churn' has no approvals gate",
+    ):
+        approve_promotion("churn", 1, "staging", workspace=as_user(workspace, "bob"))
 
 
 def test_revoked_roles_and_rejections_block_approvals(
