@@ -152,6 +152,7 @@ def test_gates_approvals_promotion_rollback_and_history(
         "register",
         "register",
         "set_gates",
+        "promote_refused",
         "approve",
         "approve",
         "promote",
@@ -159,9 +160,14 @@ def test_gates_approvals_promotion_rollback_and_history(
         "rollback",
     ]
     assert (events[-1]["from_version"], events[-1]["to_version"]) == (2, 1)
-    assert events[-1]["comment"] == "p99 up" and events[3]["user"] == "bob"
+    assert events[-1]["comment"] == "p99 up" and events[4]["user"] == "bob"
+    gates = events[3]["details"]["gates"]
+    assert [g["detail"] for g in gates if not g["passed"]] == [
+        "needs 1 approval from role 'reviewer', has 0"
+    ]
     code, out = cli("models", "history", "churn")
-    assert code == 0 and "rollback" in out
+    assert code == 0 and "rollback" in out and "promote_refused" in out, out
+    assert "needs 1" in out and "has 0" in out  # the table folds long comments
     assert [r["user"] for r in as_json(cli, "models", "roles", "list")] == ["bob"]
 
 

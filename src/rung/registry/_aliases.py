@@ -98,7 +98,9 @@ def promote_model(
 ) -> AliasRecord:
     """Point ``alias`` at ``version`` once every gate of the alias passes.
 
-    Promoting the version the alias already points to changes nothing.
+    Promoting the version the alias already points to changes nothing. A
+    promotion refused by its gates leaves the alias where it was and is
+    audited as a ``promote_refused`` event holding every gate's numbers.
 
     Raises:
         ModelNotFoundError / ModelVersionNotFoundError: unknown model or version.
@@ -118,6 +120,7 @@ def promote_model(
         )
     failed = [c for c in checks if not c.passed]
     if failed:
+        _audit_refusal(ws, name, version, alias, checks, comment=comment)
         lines = "\n".join(f"  - {c.detail}" for c in failed)
         raise PromotionRefusedError(
             f"Cannot promote model {name!r} version {version} to {alias!r}: "
@@ -314,6 +317,21 @@ def _decide(
         name, version, alias, ws.project, ws.user, decision, now(), comment or ""
     )
     return ws.models.add_approval(record)
+
+
+def _audit_refusal(
+    ws: Workspace,
+    name: str,
+    version: int,
+    alias: str,
+    checks: list[GateCheck],
+    *,
+    comment: str,
+) -> None:
+    """Keep a refused promotion in the audit log, with every gate's numbers."""
+    gates = [{"gate": c.gate, "passed": c.passed, "detail": c.detail} for c in checks]
+    audit = note(ws, "promote_refused", comment, {"gates": gates})
+    ws.models.add_registry_event(ws.project, name, audit, version=version, alias=alias)
 
 
 def _check_approver(

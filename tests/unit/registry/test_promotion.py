@@ -86,13 +86,46 @@ def test_failing_gates_are_each_named_with_numbers_and_nothing_changes(
     approve_promotion("churn", 1, "production", workspace=as_user(workspace, "bob"))
     before = model_history("churn")
     with pytest.raises(PromotionRefusedError, match="2 gate") as refused:
-        promote_model("churn", 1, "production")
+        promote_model("churn", 1, "production", comment="release 1")
     message = str(refused.value)
     assert "accuracy 0.8 < 0.90" in message
     assert "needs 2 approvals from role 'reviewer', has 1" in message
     assert "rung models approve churn 1 --alias production" in message
     assert get_model("churn").aliases == {}
-    assert model_history("churn") == before
+    assert model_history("churn")[:-1] == before
+
+
+def test_a_refused_promotion_is_audited_with_the_failing_numbers(
+    workspace: Workspace, versions: list[ModelVersionRecord]
+) -> None:
+    set_gates("churn", {"production": {"metrics": ["accuracy >= 0.90"]}})
+    with pytest.raises(PromotionRefusedError, match=r"accuracy 0\.8 < 0\.90"):
+        promote_model("churn", 1, "production", comment="release 1")
+    event = model_history("churn")[-1]
+    assert (event.action, event.version, event.alias, event.user) == (
+        "promote_refused",
+        1,
+        "production",
+        "tester",
+    )
+    assert (event.from_version, event.to_version, event.comment) == (
+        None,
+        None,
+        "release 1",
+    )
+    assert event.details == {
+        "gates": [
+            {
+                "gate": "accuracy >= 0.90",
+                "passed": False,
+                "detail": "accuracy 0.8 < 0.90",
+            }
+        ]
+    }
+    check_promotion("churn", 1, "production")
+    assert model_history("churn")[-1] == event  # a dry run is not audited
+    assert promote_model("churn", 2, "production").version == 2
+    assert [a for a, *_ in actions()][-2:] == ["promote_refused", "promote"]
 
 
 def test_approvals_from_role_holders_let_the_promotion_through(
