@@ -22,7 +22,7 @@ from rung.pipelines._hooks import (
 from rung.pipelines._loader import find_pipelines, load_pipeline, pipelines_in_file
 from rung.pipelines._params import RunConfig, load_run_config, parse_cli_params
 from rung.pipelines._pipeline import Pipeline, pipeline
-from rung.pipelines._resume import resume_run
+from rung.pipelines._resume import end_dead_runs, resume_run
 from rung.pipelines._step import Step, step
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "add_plan_check",
     "add_run_listener",
     "add_step_input_check",
+    "end_dead_runs",
     "execute_plan",
     "find_pipelines",
     "is_resolver",
