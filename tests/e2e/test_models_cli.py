@@ -301,14 +301,14 @@ def test_show_gives_the_classification_a_version_inherits(
     )
     assert inherited["traced"] is True
 
-    # Registered inside a step's body: the version records no run or step run
-    # yet, so nothing links it to the data; it says so rather than "none".
-    assert as_json(cli, "run", "train.py:training_in_step")["run"]["status"] == (
-        "completed"
-    )
+    # Registered inside a step's body: the version links to that step run, so
+    # it inherits the classes of the data the step read.
+    run = as_json(cli, "run", "train.py:training_in_step")["run"]
+    assert run["status"] == "completed"
     (version,) = as_json(cli, "models", "show", "inside")["versions"]
-    assert (version["run_id"], version["step_run_id"]) == (None, None)
-    assert version["classification"]["summary"] == "unknown (no lineage recorded)"
-    assert version["classification"]["traced"] is False
+    assert version["run_id"] == run["id"]
+    inside = version["classification"]
+    assert inside["summary"] == "health, pii (region CA, from dataset claims v1)"
+    assert inside["traced"] is True
     code, out = cli("models", "show", "inside")
-    assert code == 0 and "unknown (no lineage recorded)" in " ".join(out.split())
+    assert code == 0 and "health, pii (region CA" in " ".join(out.split())

@@ -89,6 +89,16 @@ def test_a_version_registered_inside_a_step_inherits_from_its_data(
     ]
 
 
+def test_a_version_registered_outside_any_run_has_no_lineage(
+    catalog: Workspace,
+) -> None:
+    version = register_model({"mean": 2.0}, "outside")
+    assert (version.run_id, version.step_run_id) == (None, None)
+    found = classify_model_version(catalog, version)
+    assert not found.is_known
+    assert found.summary() == "unknown (no lineage recorded)"
+
+
 @pytest.mark.parametrize(
     ("sources", "traced", "summary"),
     [
