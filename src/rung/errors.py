@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "AlertSinkError",
     "AmbiguousIdError",
+    "ApprovalRefusedError",
     "ArtifactError",
     "ArtifactIntegrityError",
     "ArtifactNotFoundError",
@@ -269,6 +270,12 @@ class PromotionRefusedError(RegistryError):
     """A promotion gate failed; nothing changed."""
 
     headline = "Promotion refused"
+
+
+class ApprovalRefusedError(RegistryError):
+    """An approval or rejection would not count (no gate, or a missing role)."""
+
+    headline = "Approval refused"
 
 
 class RegistryConflictError(RegistryError):

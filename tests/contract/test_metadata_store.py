@@ -24,7 +24,15 @@ from rung.errors import (
     RunNotFoundError,
     StepRunNotFoundError,
 )
-from rung.metadata import ArtifactRecord, LineageEdge, MetricRecord, PipelineSummary, RunRecord, RunStore, StepRunRecord
+from rung.metadata import (
+    ArtifactRecord,
+    LineageEdge,
+    MetricRecord,
+    PipelineSummary,
+    RunRecord,
+    RunStore,
+    StepRunRecord,
+)
 
 # -- fixtures and factories ---------------------------------------------------
 

@@ -9,13 +9,19 @@ from typing import TYPE_CHECKING, Any
 
 from rung.client._classification import classify_model_version
 from rung.errors import ArtifactError
-from rung.pipelines import load_pipeline, resume_run
-from rung.tracking import Run, compare_runs, reap_stale_runs
+from rung.pipelines import end_dead_runs, load_pipeline, resume_run
+from rung.tracking import Run, compare_runs
 from rung.workspace import ArtifactRead
 
 if TYPE_CHECKING:
     from rung.client._classification import InheritedClassification
-    from rung.metadata import ArtifactRecord, LineageEdge, PipelineSummary, RunRecord, StepRunRecord
+    from rung.metadata import (
+        ArtifactRecord,
+        LineageEdge,
+        PipelineSummary,
+        RunRecord,
+        StepRunRecord,
+    )
     from rung.pipelines import EventHook
     from rung.registry.records import ModelVersionRecord
     from rung.tracking import RunComparison
@@ -62,7 +68,7 @@ class Client:
         all_projects: bool = False,
     ) -> list[RunRecord]:
         """Runs, newest first (runs whose process died are marked failed first)."""
-        reap_stale_runs(self.workspace)
+        end_dead_runs(self.workspace)
         return self.workspace.runs.list_runs(
             project=None if all_projects else self.workspace.project,
             pipeline=pipeline,
@@ -72,7 +78,7 @@ class Client:
 
     def get_run(self, run_id: str) -> RunRecord:
         """One run by id or unique prefix."""
-        reap_stale_runs(self.workspace)
+        end_dead_runs(self.workspace)
         return self.workspace.runs.get_run(run_id)
 
     def run(self, run_id: str) -> Run:

@@ -14,6 +14,7 @@ from rung._internal.timeutil import now
 from rung.errors import PipelineDefinitionError, RungError, StepFailedError
 from rung.pipelines._capture import Captured, capture_step
 from rung.pipelines._hooks import StepContext, StepInputs, step_input_checks
+from rung.pipelines._paths import path_fingerprints
 from rung.tracking import RunScope, buffer_for, scoped
 from rung.workspace import ArtifactRead
 
@@ -71,7 +72,8 @@ def cache_key(
     """SHA-256 over the step's source, inputs, parameters and formats.
 
     ``resolved`` holds the fingerprints of inputs resolved at run time
-    (dataset versions...), so a new version of such an input misses the cache.
+    (dataset versions, the content of files named by path...), so a new
+    version of such an input misses the cache.
     """
     return hash_json(
         {
@@ -97,6 +99,8 @@ def task_cache_key(workspace: Workspace, task: NodeTask) -> str:
         arg: resolver.rung_fingerprint(context)
         for arg, resolver in task.node.resolvers.items()
     }
+    # Arguments naming local files or folders: their content, not just the name.
+    fingerprints.update(path_fingerprints(workspace, task.node.params))
     return cache_key(task.node, task.inputs, fingerprints)
 
 

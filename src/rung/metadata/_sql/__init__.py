@@ -12,7 +12,14 @@ from rung.store import clean_strings
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from rung.metadata import ArtifactRecord, LineageEdge, MetricRecord, PipelineSummary, RunRecord, StepRunRecord
+    from rung.metadata import (
+        ArtifactRecord,
+        LineageEdge,
+        MetricRecord,
+        PipelineSummary,
+        RunRecord,
+        StepRunRecord,
+    )
     from rung.store.sql import Database
 
 __all__ = ["SqlRunStore"]
