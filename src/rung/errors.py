@@ -11,16 +11,15 @@ from __future__ import annotations
 __all__ = [
     "AlertSinkError",
     "AmbiguousIdError",
+    "ApprovalRefusedError",
     "ArtifactError",
     "ArtifactIntegrityError",
     "ArtifactNotFoundError",
-    "AutomationError",
     "CatalogError",
     "ConfigError",
     "DataSourceError",
     "DatasetNotFoundError",
     "DeploymentNotFoundError",
-    "DispatchNotFoundError",
     "EnvironmentNotFoundError",
     "EstimationError",
     "GateDefinitionError",
@@ -56,13 +55,10 @@ __all__ = [
     "PromotionRefusedError",
     "RegistryConflictError",
     "RegistryError",
-    "RetuneBusyError",
-    "RetuneError",
     "RunError",
     "RunNotFoundError",
     "RungError",
     "SchemaChangeError",
-    "SearchSpaceError",
     "ServerStartError",
     "ServingAuthError",
     "ServingError",
@@ -74,11 +70,8 @@ __all__ = [
     "TemplateNotFoundError",
     "TemplateSourceError",
     "TemplateVariableError",
-    "TriggerDefinitionError",
-    "TriggerNotFoundError",
     "UnsafeArtifactError",
     "UnsupportedMediaTypeError",
-    "WebhookSignatureError",
     "WorkspaceError",
     "WorkspaceNotFoundError",
 ]
@@ -277,6 +270,12 @@ class PromotionRefusedError(RegistryError):
     """A promotion gate failed; nothing changed."""
 
     headline = "Promotion refused"
+
+
+class ApprovalRefusedError(RegistryError):
+    """An approval or rejection would not count (no gate, or a missing role)."""
+
+    headline = "Approval refused"
 
 
 class RegistryConflictError(RegistryError):
@@ -503,57 +502,6 @@ class AlertSinkError(MonitoringError):
     """An alert could not be delivered to a sink (webhook, e-mail)."""
 
     headline = "Alert not delivered"
-
-
-# -- automation -------------------------------------------------------------------
-
-
-class AutomationError(RungError):
-    """A trigger cannot be defined, evaluated or fired."""
-
-    headline = "Automation error"
-
-
-class TriggerNotFoundError(AutomationError, LookupError):
-    """No trigger by that name in the project."""
-
-    headline = "Trigger not found"
-
-
-class DispatchNotFoundError(AutomationError, LookupError):
-    """No entry with that id in a trigger's ledger."""
-
-    headline = "Dispatch not found"
-
-
-class TriggerDefinitionError(AutomationError, ValueError):
-    """A trigger's definition is invalid (cron, pipeline, parameters, loop...)."""
-
-    headline = "Invalid trigger"
-
-
-class WebhookSignatureError(AutomationError):
-    """A webhook delivery's HMAC signature does not match its body."""
-
-    headline = "Webhook refused"
-
-
-class RetuneError(AutomationError):
-    """A re-tuning study cannot start, resume or finish."""
-
-    headline = "Re-tuning failed"
-
-
-class RetuneBusyError(RetuneError):
-    """Another re-tuning of the same model is running."""
-
-    headline = "Re-tuning already running"
-
-
-class SearchSpaceError(RetuneError, ValueError):
-    """A re-tuning search space is invalid (ranges, choices, parameter names)."""
-
-    headline = "Invalid search space"
 
 
 # -- templates --------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from rung.automation import retune
-from rung.errors import RetuneBusyError
+from rung.automation.errors import RetuneBusyError
 from tests.contract._stores import PG_ADMIN_DSN, pg_schema_url
 from tests.unit.automation.test_retune import FLOW, SPACE
 

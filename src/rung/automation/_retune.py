@@ -32,7 +32,8 @@ from rung.automation._studies import (
     round_state,
     study_name,
 )
-from rung.errors import RetuneBusyError, RetuneError, RungError
+from rung.automation.errors import RetuneBusyError, RetuneError
+from rung.errors import RungError
 
 if TYPE_CHECKING:
     from rung.pipelines import Pipeline

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from rung.errors import SearchSpaceError, TriggerDefinitionError
+from rung.automation.errors import SearchSpaceError, TriggerDefinitionError
 
 if TYPE_CHECKING:
     from rung.automation._events import Event

@@ -31,7 +31,8 @@ from rung.automation._studies import (
     study_name,
 )
 from rung.automation._warm import find_champion, past_best, warm_params
-from rung.errors import RetuneError, SearchSpaceError, StepFailedError
+from rung.automation.errors import RetuneError, SearchSpaceError
+from rung.errors import StepFailedError
 
 if TYPE_CHECKING:
     from optuna import Study, Trial

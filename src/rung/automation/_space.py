@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from rung.errors import SearchSpaceError
+from rung.automation.errors import SearchSpaceError
 
 if TYPE_CHECKING:
     from optuna.distributions import BaseDistribution

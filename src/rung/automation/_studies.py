@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
-from rung.errors import RetuneError
+from rung.automation.errors import RetuneError
 
 if TYPE_CHECKING:
     from optuna import Study

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol, runtime_checkable
 
+from rung.automation.errors import DispatchNotFoundError, TriggerNotFoundError
 from rung.automation.records import (
     DISPATCH_OUTCOMES,
     TRIGGER_KINDS,
@@ -20,11 +21,7 @@ from rung.automation.records import (
     LeaseRecord,
     TriggerRecord,
 )
-from rung.errors import (
-    DispatchNotFoundError,
-    InvalidRecordError,
-    TriggerNotFoundError,
-)
+from rung.errors import InvalidRecordError
 from rung.store import check_choice, clean_mapping
 
 __all__ = [

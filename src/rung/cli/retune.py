@@ -134,7 +134,7 @@ def reset(model: str = typer.Argument(..., help="The re-tuned model.")) -> None:
 def _read_space(path: Path) -> Any:
     import yaml
 
-    from rung.errors import SearchSpaceError
+    from rung.automation.errors import SearchSpaceError
 
     try:
         return yaml.safe_load(path.read_text())

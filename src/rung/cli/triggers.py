@@ -347,7 +347,7 @@ def _given(**values: Any) -> dict[str, Any]:
 def _read_yaml(path: Path) -> Any:
     import yaml
 
-    from rung.errors import TriggerDefinitionError
+    from rung.automation.errors import TriggerDefinitionError
 
     try:
         return yaml.safe_load(path.read_text())

@@ -11,12 +11,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from rung.automation import RetuneResult, reset_study, retune, study_status
-from rung.errors import (
-    ParameterError,
-    RetuneBusyError,
-    RetuneError,
-    SearchSpaceError,
-)
+from rung.automation.errors import RetuneBusyError, RetuneError, SearchSpaceError
+from rung.errors import ParameterError
 
 if TYPE_CHECKING:
     from pathlib import Path

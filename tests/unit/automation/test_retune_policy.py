@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from rung.automation import Agent, create_trigger, fire_trigger, ledger
-from rung.errors import TriggerDefinitionError
+from rung.automation.errors import TriggerDefinitionError
 from tests.unit.automation.test_retune import FLOW
 
 if TYPE_CHECKING:

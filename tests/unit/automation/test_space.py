@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from rung.automation import ParamRange, parse_space
-from rung.errors import SearchSpaceError
+from rung.automation.errors import SearchSpaceError
 
 SPACE: dict[str, Any] = {
     "C": {"low": 0.01, "high": 10, "log": True},
