@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rung.errors import ArtifactError
-from rung.pipelines import load_pipeline, resume_run
-from rung.tracking import Run, compare_runs, reap_stale_runs
+from rung.tracking import reap_stale_runs
 
 if TYPE_CHECKING:
     from rung.metadata import (
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
         StepRunRecord,
     )
     from rung.pipelines import EventHook
-    from rung.tracking import RunComparison
+    from rung.tracking import Run, RunComparison
     from rung.workspace import Workspace
 
 __all__ = ["ArtifactLineage", "Client", "LineageNode"]
@@ -79,6 +78,8 @@ class Client:
 
     def run(self, run_id: str) -> Run:
         """A :class:`Run` handle (outputs, metrics, steps)."""
+        from rung.tracking import Run
+
         return Run(self.workspace, self.get_run(run_id).id)
 
     def step_runs(self, run_id: str) -> list[StepRunRecord]:
@@ -97,6 +98,8 @@ class Client:
 
     def compare_runs(self, run_ids: Sequence[str]) -> RunComparison:
         """Parameters and metrics of several runs side by side."""
+        from rung.tracking import compare_runs
+
         return compare_runs(self.workspace, run_ids)
 
     def environment(self, run_id: str) -> dict[str, str]:
@@ -123,6 +126,8 @@ class Client:
         tags: Mapping[str, str] | None = None,
     ) -> Run:
         """Load ``file.py:name`` and run it (see ``Pipeline.run``)."""
+        from rung.pipelines import load_pipeline
+
         found = load_pipeline(reference)
         return found.run(
             config=config,
@@ -135,6 +140,8 @@ class Client:
 
     def resume_run(self, run_id: str, *, on_event: EventHook | None = None) -> Run:
         """Re-run only what did not complete in a failed or killed run."""
+        from rung.pipelines import resume_run
+
         return resume_run(run_id, workspace=self.workspace, on_event=on_event)
 
     # -- artifacts ------------------------------------------------------------------
