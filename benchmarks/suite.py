@@ -247,4 +247,5 @@ WORKLOADS: list[Callable[[Context], list[Result]]] = [
     model_registry,
     __import__("drift_suite").drift,  # benchmarks/drift_suite.py
     __import__("serving_suite").serving,  # benchmarks/serving_suite.py
+    __import__("cli_suite").cli_commands,  # benchmarks/cli_suite.py
 ]
