@@ -83,6 +83,8 @@ class Client:
 
     def run(self, run_id: str) -> Run:
         """A :class:`Run` handle (outputs, metrics, steps)."""
+        from rung.tracking import Run
+
         return Run(self.workspace, self.get_run(run_id).id)
 
     def step_runs(self, run_id: str) -> list[StepRunRecord]:
@@ -101,6 +103,7 @@ class Client:
 
     def compare_runs(self, run_ids: Sequence[str]) -> RunComparison:
         """Parameters and metrics of several runs side by side."""
+
         return compare_runs(self.workspace, run_ids)
 
     def environment(self, run_id: str) -> dict[str, str]:
@@ -127,6 +130,7 @@ class Client:
         tags: Mapping[str, str] | None = None,
     ) -> Run:
         """Load ``file.py:name`` and run it (see ``Pipeline.run``)."""
+
         found = load_pipeline(reference)
         return found.run(
             config=config,
@@ -139,6 +143,7 @@ class Client:
 
     def resume_run(self, run_id: str, *, on_event: EventHook | None = None) -> Run:
         """Re-run only what did not complete in a failed or killed run."""
+
         return resume_run(run_id, workspace=self.workspace, on_event=on_event)
 
     # -- artifacts ------------------------------------------------------------------
