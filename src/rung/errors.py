@@ -16,6 +16,9 @@ __all__ = [
     "ArtifactNotFoundError",
     "AutomationError",
     "CatalogError",
+    "ChallengerDataError",
+    "ChallengerError",
+    "ComparisonNotFoundError",
     "ConfigError",
     "DataSourceError",
     "DatasetNotFoundError",
@@ -75,6 +78,7 @@ __all__ = [
     "TriggerNotFoundError",
     "UnsafeArtifactError",
     "UnsupportedMediaTypeError",
+    "WatchNotFoundError",
     "WebhookSignatureError",
     "WorkspaceError",
     "WorkspaceNotFoundError",
@@ -533,6 +537,30 @@ class WebhookSignatureError(AutomationError):
     """A webhook delivery's HMAC signature does not match its body."""
 
     headline = "Webhook refused"
+
+
+class ChallengerError(AutomationError):
+    """A challenger cannot be compared with its champion, promoted or watched."""
+
+    headline = "Challenger error"
+
+
+class ChallengerDataError(ChallengerError, ValueError):
+    """The comparison window has no (or too few) labelled rows, or bad inputs."""
+
+    headline = "Not enough data to compare"
+
+
+class ComparisonNotFoundError(ChallengerError, LookupError):
+    """No stored champion/challenger comparison with that id."""
+
+    headline = "Comparison not found"
+
+
+class WatchNotFoundError(ChallengerError, LookupError):
+    """No post-promotion watch with that id."""
+
+    headline = "Watch not found"
 
 
 # -- templates --------------------------------------------------------------------

@@ -36,26 +36,38 @@ from rung.automation._triggers import (
     resume_trigger,
 )
 from rung.automation.records import (
+    CHALLENGER_ACTIONS,
+    COMPARISON_VERDICTS,
     DISPATCH_OUTCOMES,
     TRIGGER_KINDS,
     TRIGGER_STATES,
+    WATCH_STATES,
+    ChallengerComparison,
+    ChallengerEventRecord,
     DispatchRecord,
     LeaseRecord,
     TriggerRecord,
+    WatchRecord,
 )
 from rung.automation.store import TriggerStore
 
 __all__ = [
+    "CHALLENGER_ACTIONS",
+    "COMPARISON_VERDICTS",
     "DISPATCH_OUTCOMES",
     "EVENT_FIELDS",
     "TRIGGER_KINDS",
     "TRIGGER_STATES",
+    "WATCH_STATES",
     "Agent",
+    "ChallengerComparison",
+    "ChallengerEventRecord",
     "DispatchRecord",
     "LeaseRecord",
     "TickReport",
     "TriggerRecord",
     "TriggerStore",
+    "WatchRecord",
     "approve_dispatch",
     "create_trigger",
     "delete_trigger",
