@@ -90,11 +90,14 @@ def promote_model(
     alias: str,
     *,
     comment: str = "",
+    details: Mapping[str, Any] | None = None,
     workspace: Workspace | None = None,
 ) -> AliasRecord:
     """Point ``alias`` at ``version`` once every gate of the alias passes.
 
     Promoting the version the alias already points to changes nothing.
+    ``details`` (JSON-able) are added to the audit event's details, beside
+    the gate results: automation records why it promoted (a comparison id).
 
     Raises:
         ModelNotFoundError / ModelVersionNotFoundError: unknown model or version.
@@ -121,14 +124,17 @@ def promote_model(
             f"with `rung models gates {name}`; approvals are given with "
             f"`rung models approve {name} {version} --alias {alias}`."
         )
-    details = {"gates": [{"gate": c.gate, "detail": c.detail} for c in checks]}
+    audit = {
+        **dict(details or {}),
+        "gates": [{"gate": c.gate, "detail": c.detail} for c in checks],
+    }
     return ws.models.move_alias(
         ws.project,
         name,
         alias,
         candidate.version,
         expected=current,
-        note=note(ws, "promote", comment, details),
+        note=note(ws, "promote", comment, audit),
     )
 
 
@@ -167,6 +173,7 @@ def rollback_model(
     *,
     to: int | None = None,
     comment: str = "",
+    details: Mapping[str, Any] | None = None,
     workspace: Workspace | None = None,
 ) -> AliasRecord:
     """Move ``alias`` back to the version it pointed to before.
@@ -174,6 +181,8 @@ def rollback_model(
     Repeated rollbacks walk further back through the alias' history; ``to``
     reinstates a chosen version instead. Gates are not checked (a rollback
     restores a version that was trusted before), archived versions are refused.
+    ``details`` (JSON-able) are added to the audit event's details (the
+    evidence behind an automatic rollback).
 
     Raises:
         ModelVersionNotFoundError: the alias is unset, has no earlier version,
@@ -204,14 +213,14 @@ def rollback_model(
             f"nothing to roll back. Its history: {_versions(stack)}."
         )
     ws.models.get_model_version(ws.project, name, target)
-    details = {"stack": stack}
+    audit = {**dict(details or {}), "stack": stack}
     return ws.models.move_alias(
         ws.project,
         name,
         alias,
         target,
         expected=current,
-        note=note(ws, "rollback", comment, details),
+        note=note(ws, "rollback", comment, audit),
     )
 
 
