@@ -6,6 +6,12 @@ The :class:`Agent` evaluates every trigger (and the due monitors and dataset
 refreshes) in one loop, one leader per workspace; every evaluation goes into a
 ledger that says why it fired or why it did not.
 
+Champion and challenger: :func:`compare_challenger` scores a new version and
+the champion on the same frozen window of labelled production rows,
+:func:`promote_if_better` promotes through the registry's gates when it won,
+and :func:`watch_promotion` has the agent roll the alias back when the live
+metric, error rate or latency breaches during the bake period.
+
 Example:
     >>> from rung.automation import Agent, create_trigger
     >>> create_trigger(ws, "retrain-on-drift", "train.py:training", "monitor",
@@ -18,6 +24,7 @@ Example:
 from __future__ import annotations
 
 from rung.automation._agent import Agent, TickReport, describe
+from rung.automation._challenger import compare_challenger
 from rung.automation._dispatch import (
     approve_dispatch,
     fire_trigger,
@@ -26,6 +33,15 @@ from rung.automation._dispatch import (
     retry_dispatch,
     sign_webhook,
 )
+from rung.automation._ledger import (
+    challenger_ledger,
+    find_comparison,
+    get_comparison,
+    list_comparisons,
+    list_watches,
+)
+from rung.automation._promote import PromotionResult, promote_if_better
+from rung.automation._scoring import holdout_mask
 from rung.automation._triggers import (
     EVENT_FIELDS,
     create_trigger,
@@ -35,6 +51,7 @@ from rung.automation._triggers import (
     pause_trigger,
     resume_trigger,
 )
+from rung.automation._watch import WatchCheck, check_watches, watch_promotion
 from rung.automation.records import (
     CHALLENGER_ACTIONS,
     COMPARISON_VERDICTS,
@@ -64,21 +81,33 @@ __all__ = [
     "ChallengerEventRecord",
     "DispatchRecord",
     "LeaseRecord",
+    "PromotionResult",
     "TickReport",
     "TriggerRecord",
     "TriggerStore",
+    "WatchCheck",
     "WatchRecord",
     "approve_dispatch",
+    "challenger_ledger",
+    "check_watches",
+    "compare_challenger",
     "create_trigger",
     "delete_trigger",
     "describe",
+    "find_comparison",
     "fire_trigger",
+    "get_comparison",
     "get_trigger",
+    "holdout_mask",
     "ledger",
+    "list_comparisons",
     "list_triggers",
+    "list_watches",
     "pause_trigger",
+    "promote_if_better",
     "receive_webhook",
     "resume_trigger",
     "retry_dispatch",
     "sign_webhook",
+    "watch_promotion",
 ]
