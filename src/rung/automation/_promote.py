@@ -87,6 +87,7 @@ def promote_if_better(
         >>> result.outcome, result.reason  # doctest: +SKIP
         ('promoted', 'accuracy 0.91 vs champion 0.87: better by 0.04, ...')
     """
+    _check_watch(watch)
     found = _comparison(workspace, model, challenger_version, alias, comparison)
     if found is None:
         found = compare_challenger(
@@ -202,3 +203,13 @@ def _finish(
 
 def _metric_check(comparison: ChallengerComparison) -> Mapping[str, Any]:
     return next(c for c in comparison.checks if c["check"] == "metric")
+
+
+def _check_watch(watch: Mapping[str, Any] | None) -> None:
+    # Refuse a watch that could not be set before the alias moves, not after.
+    limits = ("metric_floor", "error_rate_ceiling", "latency_ceiling_ms")
+    if watch is not None and all(watch.get(k) is None for k in limits):
+        raise ChallengerError(
+            f"watch={dict(watch)!r} has no threshold: give at least one of "
+            f"{', '.join(limits)}."
+        )

@@ -105,6 +105,12 @@ COMMANDS: dict[str, LazyCommand] = {
         True,
         "Triggers: start pipelines on schedules, data, alerts and events.",
     ),
+    "challenger": LazyCommand(
+        "rung.cli.challenger",
+        "app",
+        True,
+        "Champion and challenger: compare on production data, promote, roll back.",
+    ),
     "agent": LazyCommand(
         "rung.cli.agent",
         "app",

@@ -35,7 +35,7 @@ def churn_frame(rows: int = 400, seed: int = 0) -> pd.DataFrame:
 
 
 def fit(frame: pd.DataFrame, *, noise: float = 0.0, seed: int = 1) -> Any:
-    """A one-hot + logistic regression pipeline; ``noise`` flips that share of labels."""
+    """One-hot region + logistic regression; ``noise`` flips that share of labels."""
     from sklearn.compose import ColumnTransformer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
@@ -52,9 +52,7 @@ def fit(frame: pd.DataFrame, *, noise: float = 0.0, seed: int = 1) -> Any:
     return model.fit(frame[FEATURES], y)
 
 
-def register(
-    workspace: Workspace, model: Any, **options: Any
-) -> ModelVersionRecord:
+def register(workspace: Workspace, model: Any, **options: Any) -> ModelVersionRecord:
     """Register ``model`` as a version of ``churn`` with the feature signature."""
     signature = churn_frame(20)[FEATURES]
     return rung.register_model(
@@ -114,3 +112,19 @@ def serve_and_label(
             {pid: int(y) for pid, y in zip(ids[:keep], truth[:keep], strict=True)},
         )
     return ids
+
+
+def specialist_and_generalist(workspace: Workspace) -> tuple[Any, Any]:
+    """v1 (in production): trained on region CA only, best there, poor elsewhere.
+    v2: trained everywhere but on noisy CA labels: better overall, worse on CA."""
+    train = churn_frame(600, seed=3)
+    noisy = train.copy()
+    flip = (noisy["region"] == "CA").to_numpy() & (
+        np.random.default_rng(5).random(len(noisy)) < 0.4
+    )
+    noisy.loc[flip, "churned"] = 1 - noisy.loc[flip, "churned"]
+    specialist, generalist = fit(train[train["region"] == "CA"]), fit(noisy)
+    register(workspace, specialist)
+    register(workspace, generalist)
+    promote_model("churn", 1, "production", workspace=workspace)
+    return specialist, generalist
