@@ -11,19 +11,15 @@ from __future__ import annotations
 __all__ = [
     "AlertSinkError",
     "AmbiguousIdError",
+    "ApprovalRefusedError",
     "ArtifactError",
     "ArtifactIntegrityError",
     "ArtifactNotFoundError",
-    "AutomationError",
     "CatalogError",
-    "ChallengerDataError",
-    "ChallengerError",
-    "ComparisonNotFoundError",
     "ConfigError",
     "DataSourceError",
     "DatasetNotFoundError",
     "DeploymentNotFoundError",
-    "DispatchNotFoundError",
     "EnvironmentNotFoundError",
     "EstimationError",
     "GateDefinitionError",
@@ -74,12 +70,8 @@ __all__ = [
     "TemplateNotFoundError",
     "TemplateSourceError",
     "TemplateVariableError",
-    "TriggerDefinitionError",
-    "TriggerNotFoundError",
     "UnsafeArtifactError",
     "UnsupportedMediaTypeError",
-    "WatchNotFoundError",
-    "WebhookSignatureError",
     "WorkspaceError",
     "WorkspaceNotFoundError",
 ]
@@ -278,6 +270,12 @@ class PromotionRefusedError(RegistryError):
     """A promotion gate failed; nothing changed."""
 
     headline = "Promotion refused"
+
+
+class ApprovalRefusedError(RegistryError):
+    """An approval or rejection would not count (no gate, or a missing role)."""
+
+    headline = "Approval refused"
 
 
 class RegistryConflictError(RegistryError):
@@ -504,63 +502,6 @@ class AlertSinkError(MonitoringError):
     """An alert could not be delivered to a sink (webhook, e-mail)."""
 
     headline = "Alert not delivered"
-
-
-# -- automation -------------------------------------------------------------------
-
-
-class AutomationError(RungError):
-    """A trigger cannot be defined, evaluated or fired."""
-
-    headline = "Automation error"
-
-
-class TriggerNotFoundError(AutomationError, LookupError):
-    """No trigger by that name in the project."""
-
-    headline = "Trigger not found"
-
-
-class DispatchNotFoundError(AutomationError, LookupError):
-    """No entry with that id in a trigger's ledger."""
-
-    headline = "Dispatch not found"
-
-
-class TriggerDefinitionError(AutomationError, ValueError):
-    """A trigger's definition is invalid (cron, pipeline, parameters, loop...)."""
-
-    headline = "Invalid trigger"
-
-
-class WebhookSignatureError(AutomationError):
-    """A webhook delivery's HMAC signature does not match its body."""
-
-    headline = "Webhook refused"
-
-
-class ChallengerError(AutomationError):
-    """A challenger cannot be compared with its champion, promoted or watched."""
-
-    headline = "Challenger error"
-
-
-class ChallengerDataError(ChallengerError, ValueError):
-    """The comparison window has no (or too few) labelled rows, or bad inputs."""
-
-    headline = "Not enough data to compare"
-
-
-class ComparisonNotFoundError(ChallengerError, LookupError):
-    """No stored champion/challenger comparison with that id."""
-
-    headline = "Comparison not found"
-
-
-class WatchNotFoundError(ChallengerError, LookupError):
-    """No post-promotion watch with that id."""
-
-    headline = "Watch not found"
 
 
 # -- templates --------------------------------------------------------------------

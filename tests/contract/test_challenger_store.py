@@ -9,12 +9,8 @@ from typing import Any
 import pytest
 
 from rung.automation import ChallengerComparison, ChallengerEventRecord, WatchRecord
-from rung.errors import (
-    AmbiguousIdError,
-    ComparisonNotFoundError,
-    InvalidRecordError,
-    WatchNotFoundError,
-)
+from rung.automation.errors import ComparisonNotFoundError, WatchNotFoundError
+from rung.errors import AmbiguousIdError, InvalidRecordError
 
 
 def _comparison(cid: str = "c" * 32, **changes: Any) -> ChallengerComparison:

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from rung.automation import DispatchRecord, TriggerRecord
-from rung.errors import DispatchNotFoundError, InvalidRecordError, TriggerNotFoundError
+from rung.automation.errors import DispatchNotFoundError, TriggerNotFoundError
+from rung.errors import InvalidRecordError
 
 
 def _trigger(name: str = "nightly", **changes: Any) -> TriggerRecord:

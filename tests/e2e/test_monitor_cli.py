@@ -326,3 +326,59 @@ def test_alert_deliveries_are_retried_shown_and_drained(
     code, out = cli("monitor", "alerts", "stale")
     said = " ".join(out.split())
     assert code == 0 and f"opened -> webhook {url}: failed (not delivered" in said
+
+
+REGISTERED_IN_STEP = textwrap.dedent(
+    """
+    import rung
+    from rung import pipeline, step
+
+
+    @step
+    def load(rows: int = 200):
+        import numpy as np
+        import pandas as pd
+
+        rng = np.random.default_rng(1)
+        x, n = rng.normal(0, 1, rows), rng.integers(0, 5, rows)
+        frame = pd.DataFrame({"x": x, "n": n})
+        frame["y"] = (frame["x"] > 0).astype(int)
+        return frame
+
+
+    @step
+    def train(data):
+        from sklearn.linear_model import LogisticRegression
+
+        model = LogisticRegression().fit(data[["x", "n"]], data["y"])
+        rung.register_model(model, name="churn")
+        return model
+
+
+    @pipeline
+    def training(rows: int = 200) -> None:
+        train(load(rows=rows))
+    """
+)
+
+
+def test_a_model_registered_inside_a_step_is_monitored_against_its_training_data(
+    cli: Cli, project: Path
+) -> None:
+    (project / "train.py").write_text(REGISTERED_IN_STEP)
+    assert cli("init")[0] == 0
+    run = as_json(cli, "run", "train.py:training")
+    steps = {s["name"]: s for s in run["steps"]}
+    version = as_json(cli, "models", "show", "churn")["versions"][0]
+    assert version["run_id"] == run["run"]["id"]
+    assert version["step_run_id"] == steps["train"]["id"]
+    assert list(version["training_data"].values()) == [
+        steps["load"]["outputs"]["output"]
+    ]
+    assert [c["name"] for c in version["signature"]] == ["x", "n"]
+    assert cli("models", "promote", "churn", "1", "--alias", "production")[0] == 0
+    created = as_json(cli, "monitor", "create", "churn", "--model", "churn@production")
+    assert created["reference"]["kind"] == "model"
+    [result] = as_json(cli, "monitor", "run", "churn")
+    assert result["error"] is None
+    assert result["evaluation"]["reference_rows"] == 200  # the rows `load` made

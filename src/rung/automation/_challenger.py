@@ -38,8 +38,8 @@ from rung.automation._scoring import (
     slice_mask,
 )
 from rung.automation._window import read_window
+from rung.automation.errors import ChallengerDataError, ChallengerError
 from rung.automation.records import ChallengerComparison
-from rung.errors import ChallengerDataError, ChallengerError
 
 if TYPE_CHECKING:
     from rung.automation._scoring import Scored

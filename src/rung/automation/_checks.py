@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from rung.errors import RungError, TriggerDefinitionError
+from rung.automation.errors import TriggerDefinitionError
+from rung.errors import RungError
 
 if TYPE_CHECKING:
     from rung.workspace import Workspace

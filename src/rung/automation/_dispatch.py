@@ -18,8 +18,12 @@ from typing import TYPE_CHECKING, Any
 from rung._internal.ids import new_id
 from rung._internal.timeutil import now
 from rung.automation._guards import render_params
+from rung.automation.errors import (
+    AutomationError,
+    TriggerDefinitionError,
+    WebhookSignatureError,
+)
 from rung.automation.records import DispatchRecord
-from rung.errors import AutomationError, TriggerDefinitionError, WebhookSignatureError
 
 if TYPE_CHECKING:
     from rung.workspace import Workspace

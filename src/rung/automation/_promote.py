@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from rung.automation._challenger import compare_challenger
 from rung.automation._ledger import record_event
-from rung.errors import ChallengerError, PromotionRefusedError, RegistryConflictError
+from rung.automation.errors import ChallengerError
+from rung.errors import PromotionRefusedError, RegistryConflictError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

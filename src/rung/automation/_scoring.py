@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rung.errors import ChallengerDataError
+from rung.automation.errors import ChallengerDataError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

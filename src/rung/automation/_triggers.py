@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from rung._internal.ids import new_id
 from rung._internal.timeutil import now
+from rung.automation.errors import TriggerDefinitionError
 from rung.automation.records import TRIGGER_KINDS, TriggerRecord
-from rung.errors import RungError, TriggerDefinitionError
+from rung.errors import RungError
 
 if TYPE_CHECKING:
     from rung.workspace import Workspace

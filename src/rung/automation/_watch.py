@@ -33,8 +33,9 @@ from rung.automation._scoring import (
     latency_ms_per_1k,
     load_scorer,
 )
+from rung.automation.errors import ChallengerError
 from rung.automation.records import WatchRecord
-from rung.errors import ChallengerError, RungError
+from rung.errors import RungError
 
 if TYPE_CHECKING:
     import pandas as pd

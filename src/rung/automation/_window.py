@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rung._internal.timeutil import format_time
-from rung.errors import ChallengerDataError, ChallengerError
+from rung.automation.errors import ChallengerDataError, ChallengerError
 
 if TYPE_CHECKING:
     import numpy as np

@@ -15,6 +15,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol, runtime_checkable
 
+from rung.automation.errors import (
+    ComparisonNotFoundError,
+    DispatchNotFoundError,
+    TriggerNotFoundError,
+    WatchNotFoundError,
+)
 from rung.automation.records import (
     CHALLENGER_ACTIONS,
     COMPARISON_VERDICTS,
@@ -29,13 +35,7 @@ from rung.automation.records import (
     TriggerRecord,
     WatchRecord,
 )
-from rung.errors import (
-    ComparisonNotFoundError,
-    DispatchNotFoundError,
-    InvalidRecordError,
-    TriggerNotFoundError,
-    WatchNotFoundError,
-)
+from rung.errors import InvalidRecordError
 from rung.store import check_choice, clean_mapping
 
 __all__ = [

@@ -149,7 +149,28 @@ def load_command(name: str) -> Command:
         wrapper.command(name)(target)
         command = typer.main.get_command(wrapper)
     command.name = name
+    _escape_markup(command)
     return command
+
+
+def _escape_markup(command: Command) -> None:
+    """Show help texts as written: Rich must not read ``NAME[@V]`` as markup.
+
+    Typer renders subcommand help with Rich, which parses ``[...]`` as style
+    tags: ``RUN_ID[/STEP]`` crashes (a closing tag with no opening one) and
+    ``NAME[@V]`` silently loses ``[@V]``. Our help texts are plain text.
+    """
+    if getattr(command, "rich_markup_mode", None) != "rich":
+        return
+    from rich.markup import escape
+
+    for item in [command, *command.params]:
+        for attr in ("help", "short_help", "epilog"):
+            text = getattr(item, attr, None)
+            if text:
+                setattr(item, attr, escape(text))
+    for sub in getattr(command, "commands", {}).values():
+        _escape_markup(sub)
 
 
 class LazyGroup(TyperGroup):

@@ -56,6 +56,7 @@ def serve(
 ) -> None:
     """Serve a model: POST /predict and /feedback; /healthz, /readyz, /metrics."""
     from rung.cli._common import open_client
+    from rung.registry import parse_model_uri
     from rung.server import bind_socket, hash_token, run_model_server
     from rung.serving import (
         ServedModel,
@@ -64,7 +65,7 @@ def serve(
         finish_deployment,
         start_deployment,
     )
-    from rung.serving._deploy import check_residency
+    from rung.serving._deploy import endpoint_name, endpoint_read
 
     options = ServeOptions(
         host=host,
@@ -85,10 +86,15 @@ def serve(
     check_bind(options)
     with open_client() as client:
         ws = client.workspace
+        ref = parse_model_uri(uri)
+        endpoint = endpoint_name(options, ref.name, ref.alias, ref.version)
         served = ServedModel.load(
-            ws, uri, allow_pickle=allow_pickle, nan_policy=nan_policy
+            ws,
+            ref,
+            allow_pickle=allow_pickle,
+            nan_policy=nan_policy,
+            read=endpoint_read(ws, options, endpoint),
         )
-        check_residency(ws, served, options)
         sock = bind_socket(host, port)
         deployment = start_deployment(ws, served, options)
         _banner(

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from rung.client._classification import classify_model_version
 from rung.errors import ArtifactError
-from rung.pipelines import load_pipeline, resume_run
-from rung.tracking import Run, compare_runs, reap_stale_runs
+from rung.pipelines import end_dead_runs, load_pipeline, resume_run
+from rung.tracking import Run, compare_runs
+from rung.workspace import ArtifactRead
 
 if TYPE_CHECKING:
     from rung.client._classification import InheritedClassification
@@ -67,7 +68,7 @@ class Client:
         all_projects: bool = False,
     ) -> list[RunRecord]:
         """Runs, newest first (runs whose process died are marked failed first)."""
-        reap_stale_runs(self.workspace)
+        end_dead_runs(self.workspace)
         return self.workspace.runs.list_runs(
             project=None if all_projects else self.workspace.project,
             pipeline=pipeline,
@@ -77,7 +78,7 @@ class Client:
 
     def get_run(self, run_id: str) -> RunRecord:
         """One run by id or unique prefix."""
-        reap_stale_runs(self.workspace)
+        end_dead_runs(self.workspace)
         return self.workspace.runs.get_run(run_id)
 
     def run(self, run_id: str) -> Run:
@@ -168,12 +169,16 @@ class Client:
     def export_artifact(self, artifact_id: str, destination: Path) -> Path:
         """Copy an artifact's stored files into ``destination`` (no loading).
 
+        The export passes the artifact read checks like a load.
+
         Raises:
             ArtifactError: ``destination`` exists and is not an empty folder.
+            PolicyViolationError: a residency policy refuses the read.
         """
         from rung.artifacts import StoredArtifact, export_value
 
         record = self.get_artifact(artifact_id)
+        self.workspace.check_artifact_read(record, ArtifactRead("export"))
         self.workspace.require_content(record)
         if destination.exists() and (
             not destination.is_dir() or any(destination.iterdir())

@@ -12,7 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from rung.errors import ModelVersionNotFoundError, PromotionRefusedError
+from rung.errors import (
+    ApprovalRefusedError,
+    ModelVersionNotFoundError,
+    PromotionRefusedError,
+)
 from rung.registry._checks import GateCheck, evaluate_gates
 from rung.registry._gates import Gates, parse_gates
 from rung.registry._refs import check_alias, note, resolve_workspace
@@ -95,7 +99,9 @@ def promote_model(
 ) -> AliasRecord:
     """Point ``alias`` at ``version`` once every gate of the alias passes.
 
-    Promoting the version the alias already points to changes nothing.
+    Promoting the version the alias already points to changes nothing. A
+    promotion refused by its gates leaves the alias where it was and is
+    audited as a ``promote_refused`` event holding every gate's numbers.
     ``details`` (JSON-able) are added to the audit event's details, beside
     the gate results: automation records why it promoted (a comparison id).
 
@@ -117,6 +123,9 @@ def promote_model(
         )
     failed = [c for c in checks if not c.passed]
     if failed:
+        _audit_refusal(
+            ws, name, version, alias, checks, comment=comment, details=details
+        )
         lines = "\n".join(f"  - {c.detail}" for c in failed)
         raise PromotionRefusedError(
             f"Cannot promote model {name!r} version {version} to {alias!r}: "
@@ -148,7 +157,16 @@ def approve_promotion(
 ) -> ApprovalRecord:
     """Record the workspace user's approval of moving ``alias`` to ``version``.
 
-    It counts toward an approvals gate while the user holds the gate's role.
+    It counts toward the alias' approvals gate while the user holds the gate's
+    role, so only a holder of that role may approve.
+
+    Raises:
+        ApprovalRefusedError: the alias has no approvals gate, or the user
+            does not hold its role (nothing is recorded).
+        PromotionRefusedError: the version is archived.
+
+    Example:
+        >>> approve_promotion("churn", 3, "production", comment="ok")  # doctest: +SKIP
     """
     return _decide(
         name, version, alias, "approve", comment=comment, workspace=workspace
@@ -163,7 +181,14 @@ def reject_promotion(
     comment: str = "",
     workspace: Workspace | None = None,
 ) -> ApprovalRecord:
-    """Record a rejection: it blocks the approvals gate until the user approves."""
+    """Record a rejection: it blocks the approvals gate until the user approves.
+
+    Like an approval, it needs the role of the alias' approvals gate.
+
+    Raises:
+        ApprovalRefusedError: the alias has no approvals gate, or the user
+            does not hold its role (nothing is recorded).
+    """
     return _decide(name, version, alias, "reject", comment=comment, workspace=workspace)
 
 
@@ -298,10 +323,62 @@ def _decide(
             f"promotion to {decision}. Restore it first with `rung models restore "
             f"{name} {version}`."
         )
+    _check_approver(ws, name, version, alias, decision=decision)
     record = ApprovalRecord(
         name, version, alias, ws.project, ws.user, decision, now(), comment or ""
     )
     return ws.models.add_approval(record)
+
+
+def _audit_refusal(
+    ws: Workspace,
+    name: str,
+    version: int,
+    alias: str,
+    checks: list[GateCheck],
+    *,
+    comment: str,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Keep a refused promotion in the audit log, with every gate's numbers."""
+    gates = [{"gate": c.gate, "passed": c.passed, "detail": c.detail} for c in checks]
+    audit = note(
+        ws, "promote_refused", comment, {**dict(details or {}), "gates": gates}
+    )
+    ws.models.add_registry_event(ws.project, name, audit, version=version, alias=alias)
+
+
+def _check_approver(
+    ws: Workspace,
+    name: str,
+    version: int,
+    alias: str,
+    *,
+    decision: str,
+) -> None:
+    """Refuse a decision that would not count toward the approvals gate."""
+    rule = get_gates(name, workspace=ws).for_alias(alias).approvals
+    if rule is None:
+        raise ApprovalRefusedError(
+            f"Alias {alias!r} of model {name!r} has no approvals gate, so "
+            f"{ws.user!r}'s {decision} of version {version} would not count; "
+            "nothing was recorded. Add one to the alias' gates (e.g. "
+            f"'{alias}: {{approvals: {{role: reviewer, count: 1}}}}' in a YAML "
+            f"file, then `rung models gates {name} --file FILE`), or promote "
+            f"without approval: `rung models promote {name} {version} --alias "
+            f"{alias}`."
+        )
+    held = {r.role for r in ws.models.list_roles(ws.project, user=ws.user)}
+    if rule.role in held:
+        return
+    raise ApprovalRefusedError(
+        f"User {ws.user!r} cannot {decision} version {version} of model {name!r} "
+        f"for {alias!r}: the approvals gate counts only users holding role "
+        f"{rule.role!r}, and {ws.user!r} does not; nothing was recorded. Grant "
+        f"it with `rung models roles grant {ws.user} {rule.role}` "
+        f"(rung.registry.grant_role), or act as a user who holds it "
+        f"(RUNG_USER=NAME)."
+    )
 
 
 def _versions(stack: list[int]) -> str:

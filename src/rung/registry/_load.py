@@ -7,6 +7,7 @@ files load only Rung's trusted types, and pickled versions need
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rung.errors import (
@@ -15,6 +16,7 @@ from rung.errors import (
     UnsafeArtifactError,
 )
 from rung.registry._refs import LATEST, ModelRef, parse_model_uri, resolve_workspace
+from rung.workspace import ArtifactRead
 
 if TYPE_CHECKING:
     from rung.registry.records import ModelVersionRecord
@@ -69,8 +71,12 @@ def load_model(
     *,
     allow_pickle: bool = False,
     workspace: Workspace | None = None,
+    read: ArtifactRead | None = None,
 ) -> Any:
     """Load the model a URI names.
+
+    The load passes the workspace's artifact read checks (residency
+    policies judge the data the model was trained on).
 
     Args:
         uri: ``NAME@ALIAS`` (``churn@production``, ``churn@latest``) or
@@ -78,11 +84,14 @@ def load_model(
         allow_pickle: allow a pickled version to load (it runs code from the
             file: only for versions you trust).
         workspace: where the model is registered (default: the project's).
+        read: the read path and reader, for the checks (default:
+            ``load_model`` by the current step or session).
 
     Raises:
         ArtifactNotFoundError: the version's artifact content is gone.
         UnsafeArtifactError: the version is pickled and ``allow_pickle`` is
             False, or its skops file holds untrusted types.
+        PolicyViolationError: a residency policy refuses the read.
 
     Example:
         >>> import rung
@@ -107,7 +116,10 @@ def load_model(
             "whoever registered it, load it with "
             f"rung.load_model({str(uri)!r}, allow_pickle=True)."
         )
+    how = read or ArtifactRead("load_model")
+    if how.subject is None:
+        how = replace(how, subject=f"model {label}")
     try:
-        return ws.load_artifact(record, allow_pickle=allow_pickle)
+        return ws.load_artifact(record, allow_pickle=allow_pickle, read=how)
     except UnsafeArtifactError as exc:
         raise UnsafeArtifactError(f"Model {label}: {exc}") from exc

@@ -12,7 +12,8 @@ The prediction log, for monitoring and analysis:
 - :func:`read_predictions` returns a pandas DataFrame (DuckDB reads only the
   Parquet files of the asked model, version and window);
 - :func:`prediction_relation` returns a DuckDB relation for large windows;
-- :func:`log_predictions` / :func:`log_feedback` write rows directly.
+- :func:`log_predictions` / :func:`log_feedback` write rows directly;
+- :func:`score_frame` / :func:`predict_file` score tables in batch.
 
 Importing this package is cheap: pandas, pyarrow and DuckDB load on first use.
 It registers deployments and prediction batches as a lineage source.
@@ -30,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "NAN_POLICIES",
+    "ON_BAD_ROWS",
+    "BatchScores",
     "InputSchema",
     "LoadFailure",
     "ModelService",
@@ -51,11 +54,14 @@ __all__ = [
     "query_predictions",
     "read_predictions",
     "reap_dead_deployments",
+    "score_frame",
     "start_deployment",
 ]
 
 _LAZY = {
     "NAN_POLICIES": "rung.serving._inputs",
+    "ON_BAD_ROWS": "rung.serving._batch",
+    "BatchScores": "rung.serving._batch",
     "InputSchema": "rung.serving._inputs",
     "LoadFailure": "rung.serving._retry",
     "ModelService": "rung.serving._service",
@@ -77,6 +83,7 @@ _LAZY = {
     "prediction_relation": "rung.serving._query",
     "query_predictions": "rung.serving._query",
     "read_predictions": "rung.serving._query",
+    "score_frame": "rung.serving._batch",
     "start_deployment": "rung.serving._deploy",
 }
 
@@ -98,7 +105,14 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from rung.serving._api import log_feedback, log_predictions
-    from rung.serving._batch import batch_predict_step, predict_file, predict_frame
+    from rung.serving._batch import (
+        ON_BAD_ROWS,
+        BatchScores,
+        batch_predict_step,
+        predict_file,
+        predict_frame,
+        score_frame,
+    )
     from rung.serving._deploy import (
         check_bind,
         finish_deployment,

@@ -18,8 +18,8 @@ from rung.automation import (
     retry_dispatch,
     sign_webhook,
 )
+from rung.automation.errors import AutomationError, WebhookSignatureError
 from rung.catalog import refresh_dataset
-from rung.errors import AutomationError, WebhookSignatureError
 
 if TYPE_CHECKING:
     from pathlib import Path

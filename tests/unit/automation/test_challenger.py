@@ -16,7 +16,8 @@ from rung.automation import (
     get_comparison,
     holdout_mask,
 )
-from rung.errors import ChallengerDataError, ChallengerError, MonitorDefinitionError
+from rung.automation.errors import ChallengerDataError, ChallengerError
+from rung.errors import MonitorDefinitionError
 from rung.monitoring import evaluate_performance
 from rung.registry import archive_version, promote_model
 from rung.serving import read_predictions

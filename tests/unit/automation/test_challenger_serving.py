@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rung.automation import compare_challenger
-from rung.errors import ChallengerDataError
+from rung.automation.errors import ChallengerDataError
 from rung.server import create_serving_app
 from rung.serving import ModelService, ServedModel, ServeOptions, start_deployment
 from tests.unit.automation.challenger_models import (

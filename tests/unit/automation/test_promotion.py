@@ -15,7 +15,7 @@ from rung.automation import (
     promote_if_better,
     watch_promotion,
 )
-from rung.errors import ChallengerError
+from rung.automation.errors import ChallengerError
 from rung.registry import (
     approve_promotion,
     get_model,

@@ -14,7 +14,7 @@ from rung.automation import (
     pause_trigger,
     resume_trigger,
 )
-from rung.errors import TriggerDefinitionError, TriggerNotFoundError
+from rung.automation.errors import TriggerDefinitionError, TriggerNotFoundError
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from rung.errors import (
+    ApprovalRefusedError,
     GateDefinitionError,
     InvalidModelReferenceError,
     ModelNotFoundError,
@@ -85,13 +86,46 @@ def test_failing_gates_are_each_named_with_numbers_and_nothing_changes(
     approve_promotion("churn", 1, "production", workspace=as_user(workspace, "bob"))
     before = model_history("churn")
     with pytest.raises(PromotionRefusedError, match="2 gate") as refused:
-        promote_model("churn", 1, "production")
+        promote_model("churn", 1, "production", comment="release 1")
     message = str(refused.value)
     assert "accuracy 0.8 < 0.90" in message
     assert "needs 2 approvals from role 'reviewer', has 1" in message
     assert "rung models approve churn 1 --alias production" in message
     assert get_model("churn").aliases == {}
-    assert model_history("churn") == before
+    assert model_history("churn")[:-1] == before
+
+
+def test_a_refused_promotion_is_audited_with_the_failing_numbers(
+    workspace: Workspace, versions: list[ModelVersionRecord]
+) -> None:
+    set_gates("churn", {"production": {"metrics": ["accuracy >= 0.90"]}})
+    with pytest.raises(PromotionRefusedError, match=r"accuracy 0\.8 < 0\.90"):
+        promote_model("churn", 1, "production", comment="release 1")
+    event = model_history("churn")[-1]
+    assert (event.action, event.version, event.alias, event.user) == (
+        "promote_refused",
+        1,
+        "production",
+        "tester",
+    )
+    assert (event.from_version, event.to_version, event.comment) == (
+        None,
+        None,
+        "release 1",
+    )
+    assert event.details == {
+        "gates": [
+            {
+                "gate": "accuracy >= 0.90",
+                "passed": False,
+                "detail": "accuracy 0.8 < 0.90",
+            }
+        ]
+    }
+    check_promotion("churn", 1, "production")
+    assert model_history("churn")[-1] == event  # a dry run is not audited
+    assert promote_model("churn", 2, "production").version == 2
+    assert [a for a, *_ in actions()][-2:] == ["promote_refused", "promote"]
 
 
 def test_approvals_from_role_holders_let_the_promotion_through(
@@ -100,7 +134,6 @@ def test_approvals_from_role_holders_let_the_promotion_through(
     set_gates("churn", GATES)
     grant_role("bob", "reviewer")
     grant_role("eve", "reviewer")
-    approve_promotion("churn", 2, "production", workspace=as_user(workspace, "mallory"))
     approve_promotion("churn", 2, "production", workspace=as_user(workspace, "bob"))
     checks = check_promotion("churn", 2, "production")
     assert [c.passed for c in checks] == [True, True, True, False]
@@ -115,6 +148,37 @@ def test_approvals_from_role_holders_let_the_promotion_through(
         "signature",
         "approvals (2 x reviewer)",
     ]
+
+
+def test_approval_without_the_gate_role_is_refused_and_not_recorded(
+    workspace: Workspace, versions: list[ModelVersionRecord]
+) -> None:
+    set_gates("churn", GATES)
+    grant_role("mallory", "auditor")
+    mallory = as_user(workspace, "mallory")
+    before = model_history("churn")
+    for decide in (approve_promotion, reject_promotion):
+        with pytest.raises(
+            ApprovalRefusedError,
+            match=r"'mallory' does not; nothing was recorded\. Grant it with "
+            r"`rung models roles grant mallory reviewer`",
+        ):
+            decide("churn", 2, "production", workspace=mallory)
+    assert model_history("churn") == before
+    grant_role("mallory", "reviewer")
+    approve_promotion("churn", 2, "production", workspace=mallory)
+    assert model_history("churn")[-1].action == "approve"
+
+
+def test_approval_of_an_alias_without_approvals_gate_is_refused(
+    workspace: Workspace, versions: list[ModelVersionRecord]
+) -> None:
+    grant_role("bob", "reviewer")
+    with pytest.raises(
+        ApprovalRefusedError,
+        match=r"Alias 'staging' of model 'churn' has no approvals gate",
+    ):
+        approve_promotion("churn", 1, "staging", workspace=as_user(workspace, "bob"))
 
 
 def test_revoked_roles_and_rejections_block_approvals(
