@@ -53,10 +53,13 @@ __all__ = ["compare_challenger"]
 
 @dataclass
 class _Findings:
-    """Checks (conditions of the verdict) and notes (what was not checked)."""
+    """Checks (conditions of the verdict), notes (what was not checked), and
+    the per-slice and latency numbers behind them."""
 
     checks: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    slices: list[dict[str, Any]] = field(default_factory=list)
+    latency: dict[str, Any] = field(default_factory=dict)
 
     def check(self, kind: str, passed: bool, detail: str, **numbers: Any) -> None:
         self.checks.append(
@@ -137,9 +140,15 @@ def compare_challenger(
         ('promote', ['ok: accuracy 0.91 vs champion 0.87: ...'])
     """
     at = _now() if now is None else float(now)
-    found = _Findings()
+    settings: dict[str, Any] = {
+        "margin": margin,
+        "slices": _tolerances(slices, slice_tolerance),
+        "min_slice_rows": min_slice_rows,
+        "latency_ceiling_ms": latency_ceiling_ms,
+        "holdout_tolerance": holdout_tolerance,
+        "min_rows": min_rows,
+    }
     champion, challenger = _versions(workspace, model, challenger_version, alias)
-    found.notes += _signature_notes(champion, challenger)
     frozen = read_window(
         workspace, model, window, deployment=deployment, now=at, min_rows=min_rows
     )
@@ -150,23 +159,17 @@ def compare_challenger(
     columns = input_columns(frozen.frame, scorers[0])
     scored = [score(s, columns, frozen.labels) for s in scorers]
     name = _primary(metric, scored)
+    found = _Findings(notes=_signature_notes(champion, challenger))
     _check_metric(found, name, scored, margin)
-    tolerances = _tolerances(slices, slice_tolerance)
-    slice_rows = _check_slices(found, frozen, scored, name, tolerances, min_slice_rows)
-    latency = _check_latency(found, scorers, columns, latency_ceiling_ms)
+    found.slices = _check_slices(
+        found, frozen, scored, name, settings["slices"], min_slice_rows
+    )
+    found.latency = _check_latency(found, scorers, columns, latency_ceiling_ms)
     held = score_holdout(
         workspace, challenger, scorers, name, holdout, target, holdout_tolerance
     )
     found.checks += held.checks
     found.notes += held.notes
-    settings = {
-        "margin": margin,
-        "slices": tolerances,
-        "min_slice_rows": min_slice_rows,
-        "latency_ceiling_ms": latency_ceiling_ms,
-        "holdout_tolerance": holdout_tolerance,
-        "min_rows": min_rows,
-    }
     record = ChallengerComparison(
         id=new_id(),
         project=workspace.project,
@@ -181,8 +184,8 @@ def compare_challenger(
         window=frozen.info,
         champion_metrics=dict(scored[0].performance.metrics),
         challenger_metrics=dict(scored[1].performance.metrics),
-        slices=tuple(slice_rows),
-        latency=latency,
+        slices=tuple(found.slices),
+        latency=found.latency,
         holdout=held.summary,
         checks=tuple(found.checks),
         gates=tuple(_gates(workspace, model, challenger.version, alias)),
