@@ -114,6 +114,12 @@ COMMANDS: dict[str, LazyCommand] = {
         "Re-tune a model's hyperparameters: an Optuna study warm-started from "
         "its champion.",
     ),
+    "challenger": LazyCommand(
+        "rung.cli.challenger",
+        "app",
+        True,
+        "Champion and challenger: compare on production data, promote, roll back.",
+    ),
     "agent": LazyCommand(
         "rung.cli.agent",
         "app",

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from rich.table import Table
 
+    from rung.automation import ChallengerComparison
     from rung.registry.records import ModelVersionRecord, RegistryEventRecord
     from rung.workspace import Workspace
 
@@ -109,7 +110,8 @@ def compare(
     numbers: list[int] = typer.Argument(..., help="Two or more version numbers."),
     as_json: bool = _JSON,
 ) -> None:
-    """Compare versions: metrics side by side, signature changes."""
+    """Compare versions: metrics side by side, signature changes, and the stored
+    champion/challenger comparison of the two (``rung challenger evaluate``)."""
     from rung.errors import ParameterError
     from rung.registry import compare_versions
 
@@ -117,8 +119,9 @@ def compare(
         raise ParameterError("Give at least two version numbers to compare.")
     with open_client() as client:
         result = compare_versions(name, numbers, workspace=client.workspace)
+        stored = _stored_comparison(client.workspace, name, numbers)
         if as_json:
-            print_json(result)
+            print_json({**to_jsonable(result), "challenger_comparison": stored})
             return
         table = _table(f"{name}: versions compared", "", *[f"v{n}" for n in numbers])
         for v_field in ("run_id", "framework_version", "state"):
@@ -132,6 +135,22 @@ def compare(
         console.print(table)
         for change in result.signature_changes:
             console.print(f"[yellow]signature[/] {change}")
+        if stored is not None:
+            from rung.cli.challenger import print_comparison
+
+            console.print()
+            print_comparison(stored)
+
+
+def _stored_comparison(
+    workspace: Workspace, name: str, numbers: list[int]
+) -> ChallengerComparison | None:
+    """The newest champion/challenger comparison of two versions, if stored."""
+    if len(numbers) != 2:
+        return None
+    from rung.automation import find_comparison
+
+    return find_comparison(workspace, name, numbers[0], numbers[1])
 
 
 @app.command("register")
