@@ -112,15 +112,18 @@ class SqlRunStore:
 
         def write(conn: Any) -> None:
             sequences = _metrics.RunSequences(conn)
-            for step_run in clean:
+            sources = [str(step_run.cached_from) for step_run in clean]
+            spans = _metrics.step_metric_spans(conn, sources)
+            for step_run, source in zip(clean, sources, strict=True):
                 _steps.insert_step_run(conn, step_run)
-                _metrics.copy_step_metrics(
-                    conn,
-                    str(step_run.cached_from),
-                    step_run.run_id,
-                    step_run.id,
-                    sequences,
-                )
+                if source in spans:
+                    _metrics.copy_step_metrics(
+                        conn,
+                        (source, spans[source]),
+                        step_run.run_id,
+                        step_run.id,
+                        sequences,
+                    )
 
         def diagnose(conn: Any) -> None:
             for step_run in clean:

@@ -38,6 +38,7 @@ __all__ = [
     "insert_metrics",
     "latest_metrics",
     "put_environment",
+    "step_metric_spans",
 ]
 
 _CHUNK = 500
@@ -231,8 +232,12 @@ def diagnose_metrics(
         raise c.step_run_not_found(min(missing))
 
 
-_SOURCE_SEQS = sa.select(sa.func.min(metrics.c.seq), sa.func.max(metrics.c.seq)).where(
-    metrics.c.step_run_id == sa.bindparam("source")
+_SOURCE_SPANS = (
+    sa.select(
+        metrics.c.step_run_id, sa.func.min(metrics.c.seq), sa.func.max(metrics.c.seq)
+    )
+    .where(metrics.c.step_run_id.in_(sa.bindparam("sources", expanding=True)))
+    .group_by(metrics.c.step_run_id)
 )
 _COPY_STEP_METRICS = metrics.insert().from_select(
     list(_COLUMNS),
@@ -250,29 +255,44 @@ _COPY_STEP_METRICS = metrics.insert().from_select(
 )
 
 
+def step_metric_spans(
+    conn: sa.Connection, step_run_ids: Iterable[str]
+) -> dict[str, tuple[int, int]]:
+    """First and last ``seq`` of the metrics of each step run that has some.
+
+    One query for all the sources of a run's cache hits: most cached steps
+    logged nothing, and then cost no copy at all.
+    """
+    wanted = sorted(set(step_run_ids))
+    spans: dict[str, tuple[int, int]] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        for step_run_id, low, high in conn.execute(_SOURCE_SPANS, {"sources": chunk}):
+            spans[step_run_id] = (int(low), int(high))
+    return spans
+
+
 def copy_step_metrics(
     conn: sa.Connection,
-    source_step_run_id: str,
+    source: tuple[str, tuple[int, int]],
     run_id: str,
     step_run_id: str,
     sequences: RunSequences,
 ) -> None:
     """Copy the metrics one step run logged into another run and step run.
 
-    ``sequences`` numbers the copies; share one between the copies of a
-    transaction.
+    ``source`` is the step run and its span (:func:`step_metric_spans`);
+    ``sequences`` numbers the copies (share one within a transaction).
     """
-    low, high = conn.execute(_SOURCE_SEQS, {"source": source_step_run_id}).one()
-    if low is None:
-        return
-    first = sequences.take(run_id, int(high) - int(low) + 1)
+    source_id, (low, high) = source
+    first = sequences.take(run_id, high - low + 1)
     conn.execute(
         _COPY_STEP_METRICS,
         {
             "run_id": run_id,
             "step_run_id": step_run_id,
-            "source": source_step_run_id,
-            "first": first - int(low),
+            "source": source_id,
+            "first": first - low,
         },
     )
 
