@@ -49,6 +49,8 @@ class Result:
         peer_name: which peer ran the same workload (``zenml 0.98.0``).
         peer: the peer's figure, measured in this run; None when skipped.
         peer_reference: the peer's figure in shared/PEERS.md, for context.
+        baseline: Rung's figure from another source tree (``run.py
+            --baseline``), measured in the same run; None without one.
         details: raw samples and sizes from both sides.
     """
 
@@ -61,6 +63,7 @@ class Result:
     peer_name: str | None = None
     peer: float | None = None
     peer_reference: float | None = None
+    baseline: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -69,6 +72,15 @@ class Result:
         if self.peer is None or self.rung <= 0 or self.peer <= 0:
             return None
         return self.peer / self.rung if self.lower_is_better else self.rung / self.peer
+
+    @property
+    def change(self) -> float | None:
+        """How many times better than the baseline Rung is (> 1: improved)."""
+        if self.baseline is None or self.rung <= 0 or self.baseline <= 0:
+            return None
+        if self.lower_is_better:
+            return self.baseline / self.rung
+        return self.rung / self.baseline
 
     @property
     def is_target_met(self) -> bool | None:
@@ -92,6 +104,7 @@ class Result:
         return {
             **asdict(self),
             "ratio": self.ratio,
+            "change": self.change,
             "target_met": self.is_target_met,
         }
 
@@ -184,6 +197,35 @@ def scratch_folder(prefix: str) -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def rung_source(src: Path) -> Iterator[None]:
+    """Make Rung scripts and launches import Rung from ``src`` meanwhile.
+
+    ``src`` is the folder that holds the ``rung`` package (a checkout's
+    ``src/``). Child processes inherit ``PYTHONPATH``, so this is how
+    ``run.py --baseline`` measures another version in the same run.
+    """
+    if not (src / "rung" / "__init__.py").is_file():
+        raise BenchmarkError(
+            f"{src} holds no rung package (no rung/__init__.py). Give the `src` "
+            "folder of a checkout, e.g. from `git archive <commit> src | tar -x -C "
+            "/tmp/base`: /tmp/base/src."
+        )
+    before = os.environ.get("PYTHONPATH")
+    # Prepended, so ``src`` shadows any other rung while the rest of the path
+    # (e.g. a folder of entry-point metadata) still applies.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(src.resolve()), *([before] if before else [])]
+    )
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = before
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

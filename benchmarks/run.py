@@ -1,6 +1,7 @@
 """Rung's benchmark suite: Rung and its peers, same workloads, same run.
 
     .venv/bin/python benchmarks/run.py [--quick] [--no-peers] [--json OUT]
+        [--only WORKLOAD,...] [--baseline SRC]
 
 Each workload in ``suite.WORKLOADS`` runs Rung in a fresh process with a fresh
 workspace and, when ``benchmarks/.venv-peers`` exists (``bash
@@ -8,7 +9,9 @@ benchmarks/setup-peers.sh``), the same work on ZenML or MLflow. The table
 gives both figures, the ratio (> 1 means Rung is better) and whether Rung
 meets its target. Results go to ``benchmarks/results/<timestamp>.json``, or to
 ``--json OUT``. The exit code is 1 only if a Rung workload failed to run;
-missed targets are reported, not fatal.
+missed targets are reported, not fatal. ``--only`` runs some workloads;
+``--baseline SRC`` also measures the Rung found in ``SRC`` (another checkout's
+``src`` folder) in the same run, and shows it beside this one.
 """
 
 from __future__ import annotations
@@ -23,9 +26,17 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from harness import BENCHMARKS, BenchmarkError, Context, Peers, Result, find_peers
+from harness import (
+    BENCHMARKS,
+    BenchmarkError,
+    Context,
+    Peers,
+    Result,
+    find_peers,
+    rung_source,
+)
 from harness import format_figure as fmt
 from rich.console import Console
 from rich.progress import (
@@ -38,6 +49,9 @@ from rich.progress import (
 )
 from rich.table import Table
 from suite import WORKLOADS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 RESULTS = BENCHMARKS / "results"
 
@@ -56,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     _warn_if_busy(console)
     started = time.perf_counter()
-    by_workload, errors = _run_suite(console, Context(quick=args.quick, peers=peers))
+    by_workload, errors = _run_suite(
+        console, Context(quick=args.quick, peers=peers), args
+    )
     elapsed = time.perf_counter() - started
     results = [row for rows in by_workload.values() for row in rows]
     console.print(_table(results, quick=args.quick))
@@ -90,7 +106,33 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="OUT",
         help="write results here (default: benchmarks/results/<timestamp>.json)",
     )
+    parser.add_argument(
+        "--only",
+        type=_workload_names,
+        metavar="WORKLOAD,...",
+        help="run only these workloads (names of suite.WORKLOADS functions, "
+        f"e.g. {WORKLOADS[0].__name__},{WORKLOADS[1].__name__})",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="SRC",
+        help="also measure the Rung package in SRC (another checkout's src "
+        "folder), in the same run; the table shows both and the change",
+    )
     return parser.parse_args(argv)
+
+
+def _workload_names(text: str) -> list[str]:
+    known = [workload.__name__ for workload in WORKLOADS]
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown workload {', '.join(unknown) or repr(text)}; "
+            f"choose from {', '.join(known)}"
+        )
+    return names
 
 
 def _warn_if_busy(console: Console) -> None:
@@ -103,9 +145,14 @@ def _warn_if_busy(console: Console) -> None:
 
 
 def _run_suite(
-    console: Console, ctx: Context
+    console: Console, ctx: Context, args: argparse.Namespace
 ) -> tuple[dict[str, list[Result]], list[str]]:
-    """Run every workload; return its rows by workload name, and the errors."""
+    """Run every workload; return its rows by workload name, and the errors.
+
+    With ``--baseline``, each workload first runs against the baseline source
+    (without peers), then against this one, so both meet the same load.
+    """
+    workloads = [w for w in WORKLOADS if args.only is None or w.__name__ in args.only]
     results: dict[str, list[Result]] = {}
     errors: list[str] = []
     progress = Progress(
@@ -118,8 +165,8 @@ def _run_suite(
         transient=True,
     )
     with progress:
-        task = progress.add_task("", total=len(WORKLOADS))
-        for workload in WORKLOADS:
+        task = progress.add_task("", total=len(workloads))
+        for workload in workloads:
             name = workload.__name__
 
             def report(text: str, name: str = name) -> None:
@@ -127,12 +174,16 @@ def _run_suite(
 
             ctx.report = report
             ctx.warn = lambda text: progress.console.print(f"[yellow]{text}[/]")
+            before: list[Result] = []
             try:
+                if args.baseline is not None:
+                    before = _run_baseline(workload, ctx, args.baseline)
                 rows = workload(ctx)
             except BenchmarkError as exc:
                 errors.append(f"{name} failed: {exc}")
                 progress.console.print(f"[red]{name} failed[/]")
                 rows = []
+            _add_baseline(rows, before)
             for row in rows:
                 progress.console.print(f"  {row.workload:<28} {_pair(row)}")
             results[name] = rows
@@ -140,8 +191,28 @@ def _run_suite(
     return results, errors
 
 
+def _run_baseline(
+    workload: Callable[[Context], list[Result]], ctx: Context, src: Path
+) -> list[Result]:
+    base = Context(quick=ctx.quick, peers=None, report=ctx.report, warn=ctx.warn)
+    ctx.note(f"baseline from {src}")
+    with rung_source(src):
+        return workload(base)
+
+
+def _add_baseline(rows: list[Result], before: list[Result]) -> None:
+    by_key = {row.workload: row for row in before}
+    for row in rows:
+        old = by_key.get(row.workload)
+        if old is not None:
+            row.baseline = old.rung
+            row.details["baseline"] = old.details.get("rung")
+
+
 def _pair(row: Result) -> str:
     text = f"rung {fmt(row.rung)} {row.unit}"
+    if row.baseline is not None:
+        text += f" (baseline {fmt(row.baseline)})"
     if row.peer is not None:
         text += f"  |  {row.peer_name} {fmt(row.peer)} {row.unit}"
     return text
@@ -152,8 +223,12 @@ def _table(results: list[Result], *, quick: bool) -> Table:
         " (--quick: small sizes, indicative only)" if quick else ""
     )
     table = Table(title=title, title_justify="left")
+    with_baseline = any(row.baseline is not None for row in results)
     table.add_column("Workload")
     table.add_column("Unit")
+    if with_baseline:
+        table.add_column("Baseline", justify="right")
+        table.add_column("Change", justify="right")
     table.add_column("Rung", justify="right")
     table.add_column("Peer")
     table.add_column("Peer figure", justify="right")
@@ -166,9 +241,17 @@ def _table(results: list[Result], *, quick: bool) -> Table:
         if ratio is not None and ratio < 1:
             ratio_text = f"[red]{ratio_text}[/]"
         met = {True: "[green]yes[/]", False: "[red]NO[/]", None: ""}[row.is_target_met]
+        before = []
+        if with_baseline:
+            change = row.change
+            before = [
+                "" if row.baseline is None else fmt(row.baseline),
+                "" if change is None else f"{change:,.2f}x",
+            ]
         table.add_row(
             row.title,
             row.unit,
+            *before,
             fmt(row.rung),
             row.peer_name or "[dim]not run[/]",
             "" if row.peer is None else fmt(row.peer),
@@ -191,6 +274,8 @@ def _payload(
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "quick": args.quick,
         "peers_measured": peers is not None,
+        "only": args.only,
+        "baseline": None if args.baseline is None else str(args.baseline),
         "seconds": round(seconds, 1),
         "workloads": {
             name: [row.workload for row in rows] for name, rows in by_workload.items()

@@ -101,7 +101,7 @@ def metric_logging(ctx: Context) -> list[Result]:
         unit="values/s",
         lower_is_better=False,
         rung=rung["value"],
-        target=300_000,
+        target=400_000,
         peer_reference=10_461,
         details={"batches": batches, "keys": 1_000, "rung": rung},
     )

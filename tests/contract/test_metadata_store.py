@@ -27,6 +27,7 @@ from rung.errors import (
 from rung.metadata import (
     ArtifactRecord,
     LineageEdge,
+    MetricBatch,
     MetricRecord,
     PipelineSummary,
     RunRecord,
@@ -559,6 +560,146 @@ def test_latest_metrics_returns_last_logged_value(
     assert store.latest_metrics([]) == {}
 
 
+def test_log_metric_batches_stores_each_value_in_logging_order(
+    store: RunStore, run: RunRecord
+) -> None:
+    step = make_step(run.id)
+    store.create_step_run(step)
+    # 40 keys take the one-statement path of SQLite, 2 keys the row path.
+    wide = {f"m{i:02d}": i / 7 for i in range(40)}
+    odd_keys = {'say "hi"': 1.0, "naïve 😀": 2.0, "a\\b\n": 3.0}
+    store.log_metric_batches(
+        [
+            MetricBatch(run.id, wide, 10.0, 0, step.id),
+            MetricBatch(run.id, {"loss": 0.5, "acc": 0.8}, 11.0, 1),
+        ]
+    )
+    store.log_metrics([MetricRecord(run.id, "loss", 0.25, 12.0, 2)])
+    store.log_metric_batches(
+        [MetricBatch(run.id, {**odd_keys, **{f"n{i}": 1.0 for i in range(20)}}, 13.0)]
+    )
+
+    history = store.get_metrics(run.id)
+    assert history[:42] == [
+        *(MetricRecord(run.id, k, v, 10.0, 0, step.id) for k, v in wide.items()),
+        MetricRecord(run.id, "loss", 0.5, 11.0, 1),
+        MetricRecord(run.id, "acc", 0.8, 11.0, 1),
+    ]
+    assert history[42] == MetricRecord(run.id, "loss", 0.25, 12.0, 2)
+    assert [m.key for m in history[43:46]] == list(odd_keys)
+    assert len(history) == 66
+    assert [m.value for m in store.get_metrics(run.id, "loss")] == [0.5, 0.25]
+    assert store.get_metrics(run.id, "m07") == [
+        MetricRecord(run.id, "m07", 1.0, 10.0, 0, step.id)
+    ]
+    latest = store.latest_metrics([run.id])[run.id]
+    assert (latest["loss"], latest["m39"], latest['say "hi"']) == (0.25, 39 / 7, 1.0)
+
+
+def test_log_metric_batches_keeps_exact_floats_nan_and_infinity(
+    store: RunStore, run: RunRecord
+) -> None:
+    exact = {
+        f"x{i}": v
+        for i, v in enumerate(
+            [0.1, 1 / 3, 5e-324, 1.7976931348623157e308, -2.5e-300, 2**53 + 1.0] * 4
+        )
+    }
+    special = {f"s{i}": v for i, v in enumerate([math.nan, math.inf, -math.inf] * 8)}
+    store.log_metric_batches(
+        [MetricBatch(run.id, exact, 1.0), MetricBatch(run.id, special, 2.0)]
+    )
+    got = store.get_metrics(run.id)
+    assert [m.value for m in got[: len(exact)]] == list(exact.values())
+    specials = [m.value for m in got[len(exact) :]]
+    assert all(math.isnan(v) for v in specials[::3])
+    assert specials[1::3] == [math.inf] * 8
+    assert specials[2::3] == [-math.inf] * 8
+
+
+def test_log_metric_batches_converts_numbers_and_skips_empty_batches(
+    store: RunStore, run: RunRecord
+) -> None:
+    store.log_metric_batches(
+        [MetricBatch(run.id, {}, 1.0), MetricBatch(run.id, {"n": 3}, 1, 2)]
+    )
+    store.log_metric_batches([])
+    [record] = store.get_metrics(run.id)
+    assert record == MetricRecord(run.id, "n", 3.0, 1.0, 2)
+    assert isinstance(record.value, float)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"loss": "high"}, "Metric 'loss' of run .* has a non-numeric value 'high'"),
+        ({"": 1.0}, "A metric name must be a non-empty string. Got ''"),
+        ({"  ": 1.0}, "A metric name must be a non-empty string. Got '  '"),
+        ({3: 1.0}, "A metric name must be a non-empty string. Got 3"),
+    ],
+)
+def test_log_metric_batches_rejects_bad_keys_and_values_writing_nothing(
+    store: RunStore, run: RunRecord, values: dict[Any, Any], message: str
+) -> None:
+    good = MetricBatch(run.id, {"ok": 1.0}, 1.0)
+    with pytest.raises(InvalidRecordError, match=message):
+        store.log_metric_batches([good, MetricBatch(run.id, values, 1.0)])
+    assert store.get_metrics(run.id) == []
+
+
+def test_log_metric_batches_rejects_unknown_run_and_step_run(
+    store: RunStore, run: RunRecord
+) -> None:
+    wide = {f"m{i}": 1.0 for i in range(30)}
+    with pytest.raises(RunNotFoundError, match="Run 'ghost' not found"):
+        store.log_metric_batches(
+            [MetricBatch(run.id, wide, 1.0), MetricBatch("ghost", wide, 1.0)]
+        )
+    with pytest.raises(StepRunNotFoundError, match="Step run 'ghost' not found"):
+        store.log_metric_batches([MetricBatch(run.id, wide, 1.0, step_run_id="ghost")])
+    assert store.get_metrics(run.id) == []
+
+
+def test_record_cache_hits_copies_each_source_metrics_after_the_run_own(
+    store: RunStore, run: RunRecord
+) -> None:
+    source_run = make_run()
+    store.create_run(source_run)
+    train = make_step(source_run.id, status="completed")
+    score = make_step(source_run.id, name="score", status="completed")
+    for step in (train, score):
+        store.create_step_run(step)
+    wide = {f"w{i}": float(i) for i in range(20)}
+    store.log_metric_batches(
+        [
+            MetricBatch(source_run.id, {"loss": 0.5}, 1.0, 0, train.id),
+            MetricBatch(source_run.id, {"elsewhere": 9.0}, 1.0),
+            MetricBatch(source_run.id, {"auc": 0.9}, 2.0, None, score.id),
+            MetricBatch(source_run.id, {"loss": 0.25}, 3.0, 1, train.id),
+            MetricBatch(source_run.id, wide, 4.0, 2, train.id),
+        ]
+    )
+    store.log_metrics([MetricRecord(run.id, "own", 1.0, 0.5)])
+    hits = [
+        make_step(run.id, status="cached", cached_from=train.id),
+        make_step(run.id, name="score", status="cached", cached_from=score.id),
+    ]
+    store.record_cache_hits(hits)
+
+    copied = store.get_metrics(run.id)
+    assert [(m.key, m.value, m.step, m.step_run_id) for m in copied[:4]] == [
+        ("own", 1.0, None, None),
+        ("loss", 0.5, 0, hits[0].id),
+        ("loss", 0.25, 1, hits[0].id),
+        ("w0", 0.0, 2, hits[0].id),
+    ]
+    assert [(m.key, m.step_run_id) for m in copied[-1:]] == [("auc", hits[1].id)]
+    assert len(copied) == 1 + 22 + 1
+    store.log_metric_batches([MetricBatch(run.id, {"after": 1.0}, 9.0)])
+    assert store.get_metrics(run.id)[-1].key == "after"
+    assert store.latest_metrics([run.id])[run.id]["loss"] == 0.25
+
+
 def test_environments_round_trip_and_are_idempotent(store: RunStore) -> None:
     store.put_environment("h1", {"numpy": "2.1.0", "pandas": "2.2.3"})
     store.put_environment("h1", {"numpy": "1.0"})
@@ -602,3 +743,32 @@ def test_store_is_safe_to_share_between_threads(store: RunStore) -> None:
     runs = store.list_runs(limit=None, status="completed")
     assert len(runs) == 40
     assert all(len(store.get_metrics(r.id)) == 50 for r in runs)
+
+
+def test_threads_logging_into_one_run_lose_nothing_and_keep_their_order(
+    store: RunStore, run: RunRecord
+) -> None:
+    errors: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        try:
+            for b in range(10):
+                values = {f"t{worker}.{b}.{i:02d}": float(i) for i in range(20)}
+                store.log_metric_batches([MetricBatch(run.id, values, 1.0, b)])
+                store.log_metrics([MetricRecord(run.id, f"t{worker}", b, 1.0, b)])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    history = store.get_metrics(run.id)
+    assert len(history) == 4 * 10 * 21
+    for worker in range(4):
+        mine = [m.key for m in history if m.key.startswith(f"t{worker}.")]
+        assert mine == sorted(mine)
+        steps = [m.step for m in history if m.key == f"t{worker}"]
+        assert steps == list(range(10))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
-from typing import Any
+from itertools import repeat
+from typing import Any, NoReturn
 
 from rung.errors import (
     AmbiguousIdError,
@@ -22,6 +23,7 @@ from rung.metadata.records import (
     RUN_STATUSES,
     STEP_STATUSES,
     ArtifactRecord,
+    MetricBatch,
     MetricRecord,
     RunRecord,
     StepRunRecord,
@@ -36,6 +38,7 @@ from rung.store import (
 
 MetricRow = tuple[str, str | None, str, float, int | None, float]
 """run_id, step_run_id, key, value, step, timestamp: one metric as stored."""
+
 
 _RUN_CHANGEABLE = frozenset(f.name for f in fields(RunRecord)) - {"id"}
 _STEP_CHANGEABLE = frozenset(f.name for f in fields(StepRunRecord)) - {"id", "run_id"}
@@ -142,6 +145,59 @@ def _check_status(status: object, allowed: tuple[str, ...], what: str) -> None:
         raise InvalidRecordError(
             f"Invalid status {status!r} for {what}. Use one of: {', '.join(allowed)}."
         )
+
+
+def clean_metric_batches(batches: Sequence[MetricBatch]) -> list[MetricBatch]:
+    """Return the non-empty batches with float values and times, int steps.
+
+    Checks a whole batch at once (``map`` in C, no Python loop per value) and
+    looks for the culprit only when that fails. A batch that is already clean
+    (a dict of floats, as ``rung.log_metrics`` queues them) is returned as it
+    is: no copy, so a flush allocates nothing per batch here.
+
+    Raises:
+        InvalidRecordError: a key is empty or not a string, or a value,
+            timestamp or step is not a number.
+    """
+    clean = [_clean_batch(batch) for batch in batches]
+    return [batch for batch in clean if batch.values]
+
+
+def _clean_batch(batch: MetricBatch) -> MetricBatch:
+    values, step, timestamp = batch.values, batch.step, batch.timestamp
+    try:
+        # str.strip raises TypeError for a non-string key; "" is falsy.
+        keys_ok = all(map(str.strip, values))
+        if type(values) is not dict or not all(
+            map(isinstance, values.values(), repeat(float))
+        ):
+            values = dict(zip(values, map(float, values.values()), strict=True))
+        if type(step) is not int and step is not None:
+            step = int(step)
+        if type(timestamp) is not float:
+            timestamp = float(timestamp)
+    except (TypeError, ValueError):
+        _raise_bad_batch(batch)
+    if not keys_ok:
+        _raise_bad_batch(batch)
+    if values is batch.values and step is batch.step and timestamp is batch.timestamp:
+        return batch
+    return MetricBatch(batch.run_id, values, timestamp, step, batch.step_run_id)
+
+
+def _raise_bad_batch(batch: MetricBatch) -> NoReturn:
+    for key in batch.values:
+        if not isinstance(key, str) or not key.strip():
+            raise InvalidRecordError(
+                f"A metric name must be a non-empty string. Got {key!r} in a batch "
+                f"of run {batch.run_id!r}."
+            )
+    records = [
+        MetricRecord(batch.run_id, key, value, batch.timestamp, batch.step)
+        for key, value in batch.values.items()
+    ]
+    metric_rows(records)  # raises InvalidRecordError naming the culprit
+    raise AssertionError("unreachable: a batch failed to convert")  # pragma: no cover
 
 
 def metric_rows(metrics: Sequence[MetricRecord]) -> list[MetricRow]:

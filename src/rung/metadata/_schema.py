@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from rung.store.sql import BIG_ID as _BIG_ID
 from rung.store.sql import schema
 
 __all__ = [
@@ -123,19 +122,27 @@ step_run_artifacts = sa.Table(
 metrics = sa.Table(
     "metrics",
     schema,
-    sa.Column("id", _BIG_ID, primary_key=True, autoincrement=True),
-    sa.Column("run_id", sa.String, _fk("runs.id"), nullable=False),
+    # Clustered by run, then logging order (``seq`` counts up per run): new
+    # values append at the end of their run's range, and reading a run (or one
+    # key of it) is one range scan. On SQLite the table is WITHOUT ROWID, so
+    # this primary key is the table itself, not a second B-tree to maintain.
+    sa.Column("run_id", sa.String, _fk("runs.id"), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("step_run_id", sa.String, _fk("step_runs.id")),
     sa.Column("key", sa.String, nullable=False),
     # NULL stands for NaN: SQLite cannot store NaN in a REAL column.
     sa.Column("value", sa.Double),
     sa.Column("step", sa.BigInteger),
     sa.Column("timestamp", sa.Double, nullable=False),
-    # One-column indexes: new values append at the end of each index, where a
-    # (run_id, key) index would insert at a different place for every key
-    # (3-4x slower batched logging on SQLite).
-    sa.Index("ix_metrics_run_id", "run_id"),
-    sa.Index("ix_metrics_step_run_id", "step_run_id"),
+    # Cache hits copy a step run's metrics. Partial: values logged outside a
+    # pipeline step (``rung.start_run``) cost no index entry.
+    sa.Index(
+        "ix_metrics_step_run_id",
+        "step_run_id",
+        sqlite_where=sa.text("step_run_id IS NOT NULL"),
+        postgresql_where=sa.text("step_run_id IS NOT NULL"),
+    ),
+    sqlite_with_rowid=False,
 )
 
 environments = sa.Table(

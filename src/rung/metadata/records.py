@@ -14,6 +14,7 @@ __all__ = [
     "STEP_STATUSES",
     "ArtifactRecord",
     "LineageEdge",
+    "MetricBatch",
     "MetricRecord",
     "PipelineSummary",
     "RunRecord",
@@ -173,6 +174,34 @@ class MetricRecord:
     run_id: str
     key: str
     value: float
+    timestamp: float
+    step: int | None = None
+    step_run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MetricBatch:
+    """Metric values logged together: one run, one moment, one step, many keys.
+
+    The way values travel from ``log_metrics`` to the store: one object per
+    call instead of one :class:`MetricRecord` per value. Stored, each value is
+    a row of its own (``get_metrics`` returns it as a ``MetricRecord``).
+
+    Attributes:
+        run_id: the run.
+        values: metric name -> value, in logging order.
+        timestamp: when they were logged.
+        step: an optional iteration number (epoch, batch...).
+        step_run_id: the step run that logged them, if inside a pipeline step.
+
+    Example:
+        >>> batch = MetricBatch("3f2a", {"loss": 0.25, "acc": 0.91}, 1700000000.0)
+        >>> len(batch.values)
+        2
+    """
+
+    run_id: str
+    values: Mapping[str, float]
     timestamp: float
     step: int | None = None
     step_run_id: str | None = None

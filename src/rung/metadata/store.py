@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from rung.metadata.records import (
         ArtifactRecord,
         LineageEdge,
+        MetricBatch,
         MetricRecord,
         PipelineSummary,
         RunRecord,
@@ -148,6 +149,16 @@ class MetricRecords(Protocol):
 
     def log_metrics(self, metrics: Sequence[MetricRecord]) -> None:
         """Insert metric values in one transaction (a batch)."""
+        ...
+
+    def log_metric_batches(self, batches: Sequence[MetricBatch]) -> None:
+        """Insert the values of ``batches`` in one transaction, in order.
+
+        Stores each value as :meth:`log_metrics` would store the same
+        ``MetricRecord``; this is the fast path of ``rung.log_metrics``.
+        Raises InvalidRecordError for an empty or non-string key or a
+        non-numeric value, LookupError subclasses for unknown ids.
+        """
         ...
 
     def get_metrics(self, run_id: str, key: str | None = None) -> list[MetricRecord]:

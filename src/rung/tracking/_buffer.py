@@ -18,7 +18,7 @@ from rung._internal.timeutil import now
 from rung.errors import RunError
 
 if TYPE_CHECKING:
-    from rung.metadata import MetricRecord
+    from rung.metadata import MetricBatch
     from rung.workspace import Workspace
 
 __all__ = ["MetricBuffer", "buffer_for", "flush_all"]
@@ -40,7 +40,9 @@ class MetricBuffer:
     def __init__(self, workspace: Workspace, flush_interval: float = 1.0) -> None:
         self.workspace = workspace
         self.flush_interval = flush_interval
-        self._pending: list[MetricRecord] = []
+        # One MetricBatch per call, not one record per value: the store
+        # writes a batch as one statement (see SqlRunStore.log_metric_batches).
+        self._pending: list[MetricBatch] = []
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._stop = threading.Event()
@@ -56,15 +58,10 @@ class MetricBuffer:
         step_run_id: str | None = None,
     ) -> None:
         """Queue one value (validated now, written on the next flush)."""
-        from rung.metadata import MetricRecord
+        from rung.metadata import MetricBatch
 
-        record = MetricRecord(
-            run_id, _check_key(key), _check_value(key, value), now(), step, step_run_id
-        )
-        with self._lock:
-            self._pending.append(record)
-        if self._thread is None:
-            self._start()
+        values = {_check_key(key): _check_value(key, value)}
+        self._queue(MetricBatch(run_id, values, now(), step, step_run_id))
 
     def add_many(
         self,
@@ -73,8 +70,8 @@ class MetricBuffer:
         step: int | None = None,
         step_run_id: str | None = None,
     ) -> None:
-        """Queue several values logged at the same moment."""
-        from rung.metadata import MetricRecord
+        """Queue several values logged at the same moment (one batch)."""
+        from rung.metadata import MetricBatch
 
         ts = now()
         known = self._known_keys
@@ -83,12 +80,15 @@ class MetricBuffer:
         new_keys = [k for k in values if k not in known]
         for key in new_keys:  # names repeat call after call: check each once
             known.add(_check_key(key))
-        records = [
-            MetricRecord(run_id, k, _check_value(k, v), ts, step, step_run_id)
-            for k, v in values.items()
-        ]
+        try:  # float() over all values in C; a loop only to name a bad one
+            floats = dict(zip(values, map(float, values.values()), strict=True))
+        except (TypeError, ValueError):
+            floats = {k: _check_value(k, v) for k, v in values.items()}
+        self._queue(MetricBatch(run_id, floats, ts, step, step_run_id))
+
+    def _queue(self, batch: MetricBatch) -> None:
         with self._lock:
-            self._pending.extend(records)
+            self._pending.append(batch)
         if self._thread is None:
             self._start()
 
@@ -96,15 +96,15 @@ class MetricBuffer:
         """Write everything queued so far; return how many values were written."""
         with self._flush_lock:
             with self._lock:
-                batch, self._pending = self._pending, []
-            if batch:
+                batches, self._pending = self._pending, []
+            if batches:
                 try:
-                    self.workspace.runs.log_metrics(batch)
+                    self.workspace.runs.log_metric_batches(batches)
                 except BaseException:
                     with self._lock:
-                        self._pending[:0] = batch
+                        self._pending[:0] = batches
                     raise
-            return len(batch)
+            return sum(len(batch.values) for batch in batches)
 
     def close(self) -> None:
         """Flush and stop the background thread."""

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import rung
+
 RUN_PY = Path(__file__).resolve().parents[3] / "benchmarks" / "run.py"
 
 # The rows every full suite reports; later workloads add rows, not remove these.
@@ -54,3 +56,60 @@ def test_quick_run_reports_a_positive_figure_for_every_workload(
         assert row["peer"] is None, row
         assert row["unit"], row
         assert row["ratio"] is None, row
+
+
+def test_only_and_baseline_measure_both_sources_in_one_run(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    src = Path(rung.__file__).resolve().parents[1]
+    args = ["--quick", "--no-peers", "--only", "cli_startup", "--baseline", str(src)]
+    done = subprocess.run(
+        [sys.executable, str(RUN_PY), *args, "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    payload = json.loads(out.read_text(encoding="utf-8"))
+
+    assert payload["only"] == ["cli_startup"]
+    assert payload["baseline"] == str(src)
+    assert list(payload["workloads"]) == ["cli_startup"]
+    for row in payload["results"]:
+        assert row["baseline"] > 0, row
+        assert row["change"] == pytest.approx(row["baseline"] / row["rung"])
+        assert row["details"]["baseline"]["samples"], row
+    assert "Baseline" in done.stdout
+
+
+def test_unknown_workload_or_baseline_without_rung_is_refused(tmp_path: Path) -> None:
+    unknown = subprocess.run(
+        [sys.executable, str(RUN_PY), "--only", "orchestraton"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    no_rung = subprocess.run(
+        [
+            sys.executable,
+            str(RUN_PY),
+            "--quick",
+            "--no-peers",
+            "--only",
+            "cli_startup",
+            "--baseline",
+            str(tmp_path),
+            "--json",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert unknown.returncode == 2
+    assert "unknown workload orchestraton; choose from orchestration," in unknown.stderr
+    assert no_rung.returncode == 1
+    assert "holds no rung package" in no_rung.stdout

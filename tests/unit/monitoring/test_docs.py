@@ -8,13 +8,12 @@ order, and must succeed.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.doc_sessions import doc_blocks, doc_session, session_env, write_doc_files
+from tests.doc_shell import Shell
 
 GUIDE = "monitoring.md"
 
@@ -32,21 +31,14 @@ def test_every_file_block_names_its_file() -> None:
 @pytest.mark.slow
 def test_the_documented_session_runs(tmp_path: Path) -> None:
     write_doc_files(GUIDE, tmp_path)
-    env = session_env()
     outputs = []
-    for line in doc_session(GUIDE):
-        command = line.removeprefix("$ ")
-        done = subprocess.run(
-            ["bash", "-c", command.replace("python ", f"{sys.executable} ", 1)],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        assert done.returncode == 0, (command, done.stdout, done.stderr)
-        outputs.append(done.stdout)
+    with Shell(session_env()) as shell:
+        for line in doc_session(GUIDE):
+            command = line.removeprefix("$ ")
+            done = shell.run(command, tmp_path, timeout=180)
+            assert done.returncode == 0, (command, done.stdout, done.stderr)
+            outputs.append(done.stdout)
+        api = shell.run("python api.py", tmp_path, timeout=120)
     text = "\n".join(outputs)
     assert "churn v1 in production, trained on ['data'] through lineage" in text
     assert "logged 600 predictions and their labels" in text
@@ -58,14 +50,7 @@ def test_the_documented_session_runs(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["monitor"]["name"] == "churn"
     assert 'data-rendered="false"' in (tmp_path / "report.html").read_text()
-    api = subprocess.run(
-        [sys.executable, "api.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    assert api.returncode == 0, (api.stdout, api.stderr)
     assert "age: psi" in api.stdout and "drifted=True" in api.stdout
     assert "new plans: ('c',)" in api.stdout
     assert "accuracy 0.75 degraded=('accuracy',)" in api.stdout

@@ -2,18 +2,18 @@
 
 Code blocks whose first line is ``# file: NAME`` are written to an empty
 folder; then every ``$ command`` line of the ``console`` block runs there, in
-order. A line marked ``# fails`` must exit with status 1 (a refusal).
+order (``tests.doc_shell.Shell``: each its own process). A line marked
+``# fails`` must exit with status 1 (a refusal).
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.doc_sessions import doc_blocks, doc_session, session_env, write_doc_files
+from tests.doc_shell import Shell
 
 GUIDE = "registry.md"
 
@@ -33,20 +33,13 @@ def test_the_documented_session_runs(tmp_path: Path) -> None:
     env = session_env()
     env["RUNG_USER"] = "ada"
     outputs = []
-    for line in doc_session(GUIDE):
-        command, _, note = line.removeprefix("$ ").partition("  # ")
-        done = subprocess.run(
-            ["bash", "-c", command.replace("python ", f"{sys.executable} ", 1)],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        expected = 1 if note.startswith("fails") else 0
-        assert done.returncode == expected, (command, done.stdout, done.stderr)
-        outputs.append(done.stdout + done.stderr)
+    with Shell(env) as shell:
+        for line in doc_session(GUIDE):
+            command, _, note = line.removeprefix("$ ").partition("  # ")
+            done = shell.run(command, tmp_path, timeout=180)
+            expected = 1 if note.startswith("fails") else 0
+            assert done.returncode == expected, (command, done.stdout, done.stderr)
+            outputs.append(done.stdout + done.stderr)
     text = "\n".join(outputs)
     assert "churn v3: accuracy 0.844" in text
     assert "signature: ['tenure', 'monthly_spend', 'support_calls'" in text

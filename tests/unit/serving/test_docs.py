@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.doc_sessions import doc_blocks, doc_session, session_env, write_doc_files
+from tests.doc_shell import Shell
 
 GUIDE = "serving.md"
 
@@ -38,6 +39,7 @@ def test_the_documented_session_runs(tmp_path: Path) -> None:
         port = str(sock.getsockname()[1])
     outputs: list[str] = []
     server: subprocess.Popen[str] | None = None
+    shell = Shell(env)
     try:
         for line in doc_session(GUIDE):
             command = line.removeprefix("$ ").split("  # ")[0].replace("8000", port)
@@ -57,18 +59,11 @@ def test_the_documented_session_runs(tmp_path: Path) -> None:
                 server.communicate(timeout=30)
                 assert server.returncode == 0
                 server = None
-            done = subprocess.run(
-                ["bash", "-c", command],
-                cwd=tmp_path,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=180,
-                check=False,
-            )
+            done = shell.run(command, tmp_path, timeout=180)
             assert done.returncode == 0, (command, done.stdout, done.stderr)
             outputs.append(done.stdout)
     finally:
+        shell.close()
         if server is not None and server.poll() is None:
             server.kill()
             server.communicate()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import sqlalchemy as sa
 
-from rung.metadata import MetricRecord
+from rung.metadata import MetricBatch, MetricRecord
 from rung.store.sql import HEAD_REVISION, MIGRATIONS_DIR, Database, load_schema
 from tests.contract._stores import pg_schema_url
 
@@ -27,8 +27,17 @@ if TYPE_CHECKING:
 SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "freeze-migrations"
 FIRST = "0001"
 RELEASED_INDEX = "ix_metrics_run_id_key"
-HEAD_INDEXES = {"ix_metrics_run_id", "ix_metrics_step_run_id"}
+HEAD_INDEXES = {"ix_metrics_step_run_id"}
+REVISION_0007_INDEXES = {"ix_metrics_run_id", "ix_metrics_step_run_id"}
 FROZEN = "released revisions are frozen: add a new revision instead"
+INSERT_METRIC = (
+    "INSERT INTO metrics (run_id, step_run_id, key, value, step, timestamp)"
+    " VALUES (:run_id, :step_run_id, :key, :value, :step, :timestamp)"
+)
+INSERT_METRIC_WITH_SEQ = (
+    "INSERT INTO metrics (seq, run_id, step_run_id, key, value, step, timestamp)"
+    " VALUES (:seq, :run_id, :step_run_id, :key, :value, :step, :timestamp)"
+)
 
 
 def load_freezer() -> ModuleType:
@@ -213,8 +222,14 @@ def inspect(url: str) -> tuple[str, set[str], list[Any]]:
         engine.dispose()
 
 
-def insert_first_revision_rows(url: str, run_id: str, step_run_id: str) -> None:
-    """A run, a step run and three metrics, written with the 0001 columns."""
+def insert_first_revision_rows(
+    url: str, run_id: str, step_run_id: str, *, with_seq: bool = False
+) -> None:
+    """A run, a step run and three metrics, written with the 0001 columns.
+
+    ``with_seq``: the metrics table is keyed by (run_id, seq) (revision 0011
+    on), so give each row its number.
+    """
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
@@ -236,13 +251,10 @@ def insert_first_revision_rows(url: str, run_id: str, step_run_id: str) -> None:
                 {"id": step_run_id, "run_id": run_id},
             )
             conn.execute(
-                sa.text(
-                    "INSERT INTO metrics (run_id, step_run_id, key, value, step,"
-                    " timestamp) VALUES (:run_id, :step_run_id, :key, :value,"
-                    " :step, :timestamp)"
-                ),
+                sa.text(INSERT_METRIC_WITH_SEQ if with_seq else INSERT_METRIC),
                 [
                     {
+                        "seq": 0,
                         "run_id": run_id,
                         "step_run_id": None,
                         "key": "auc",
@@ -251,6 +263,7 @@ def insert_first_revision_rows(url: str, run_id: str, step_run_id: str) -> None:
                         "timestamp": 110.0,
                     },
                     {
+                        "seq": 1,
                         "run_id": run_id,
                         "step_run_id": step_run_id,
                         "key": "loss",
@@ -259,6 +272,7 @@ def insert_first_revision_rows(url: str, run_id: str, step_run_id: str) -> None:
                         "timestamp": 102.0,
                     },
                     {
+                        "seq": 2,
                         "run_id": run_id,
                         "step_run_id": step_run_id,
                         "key": "loss",
@@ -328,6 +342,71 @@ def test_upgrade_accepts_databases_made_by_the_edited_first_revision(
         db.close()
 
     assert inspect(db_url) == (HEAD_REVISION, HEAD_INDEXES, [])
+
+
+def metric_history(url: str, run_id: str) -> list[tuple[str, float]]:
+    db = Database(url)
+    try:
+        return [(m.key, m.value) for m in db.open_store("runs").get_metrics(run_id)]
+    finally:
+        db.close()
+
+
+def test_upgrade_to_run_keyed_metrics_keeps_order_and_appends_after(
+    db_url: str,
+) -> None:
+    run_id, step_run_id = uuid.uuid4().hex, uuid.uuid4().hex
+    alembic(db_url, "upgrade", "0007")
+    insert_first_revision_rows(db_url, run_id, step_run_id)
+    alembic(db_url, "upgrade", "head")
+    assert inspect(db_url) == (HEAD_REVISION, HEAD_INDEXES, [])
+
+    db = Database(db_url)
+    try:
+        store = db.open_store("runs")
+        store.log_metric_batches([MetricBatch(run_id, {"auc": 0.95}, 120.0)])
+        latest = store.latest_metrics([run_id])
+    finally:
+        db.close()
+    assert metric_history(db_url, run_id) == [
+        ("auc", 0.91),
+        ("loss", 0.5),
+        ("loss", 0.25),
+        ("auc", 0.95),
+    ]
+    assert latest == {run_id: {"auc": 0.95, "loss": 0.25}}
+
+
+def test_downgrade_to_0007_keeps_metrics_in_logging_order(db_url: str) -> None:
+    run_id, step_run_id = uuid.uuid4().hex, uuid.uuid4().hex
+    alembic(db_url, "upgrade", "head")
+    insert_first_revision_rows(db_url, run_id, step_run_id, with_seq=True)
+    alembic(db_url, "downgrade", "0007")
+
+    assert inspect(db_url)[:2] == ("0007", REVISION_0007_INDEXES)
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            rows = conn.execute(
+                sa.text("SELECT key, value FROM metrics ORDER BY id")
+            ).all()
+            conn.execute(
+                sa.text(
+                    "INSERT INTO metrics (run_id, key, value, timestamp)"
+                    " VALUES (:run_id, 'new', 1.0, 1.0)"
+                ),
+                {"run_id": run_id},
+            )
+            last = conn.execute(sa.text("SELECT key FROM metrics ORDER BY id DESC"))
+            newest = last.scalars().first()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        ("auc", 0.91),
+        ("loss", 0.5),
+        ("loss", 0.25),
+    ]
+    assert newest == "new"
 
 
 def test_downgrade_from_head_restores_the_released_metrics_index(

@@ -6,12 +6,12 @@ between lines); a line marked ``# fails`` must exit with status 1.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.doc_sessions import doc_blocks, doc_session, session_env
+from tests.doc_shell import Shell
 
 GUIDE = "templates.md"
 IDENTITY = {
@@ -37,23 +37,16 @@ def test_the_documented_session_runs(tmp_path: Path) -> None:
     env = {**session_env(), **IDENTITY}
     here = tmp_path
     outputs = []
-    for line in doc_session(GUIDE):
-        command, _, note = line.removeprefix("$ ").partition("  # ")
-        if command.startswith("cd "):
-            here = (here / command[3:]).resolve()
-            continue
-        done = subprocess.run(
-            ["bash", "-c", command],
-            cwd=here,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        expected = 1 if note.startswith("fails") else 0
-        assert done.returncode == expected, (command, done.stdout, done.stderr)
-        outputs.append(done.stdout + done.stderr)
+    with Shell(env) as shell:
+        for line in doc_session(GUIDE):
+            command, _, note = line.removeprefix("$ ").partition("  # ")
+            if command.startswith("cd "):
+                here = (here / command[3:]).resolve()
+                continue
+            done = shell.run(command, here, timeout=300)
+            expected = 1 if note.startswith("fails") else 0
+            assert done.returncode == expected, (command, done.stdout, done.stderr)
+            outputs.append(done.stdout + done.stderr)
     created, _, run, prod, _, update, exists, unknown = (
         " ".join(text.split()) for text in outputs
     )

@@ -13,7 +13,7 @@ import pytest
 import rung
 from rung.errors import RunError
 from rung.metadata import RunRecord
-from rung.tracking import compare_runs, reap_stale_runs
+from rung.tracking import buffer_for, compare_runs, reap_stale_runs
 
 if TYPE_CHECKING:
     from rung.workspace import Workspace
@@ -54,6 +54,34 @@ def test_non_numeric_metric_is_refused_with_advice(workspace: Workspace) -> None
         pytest.raises(RunError, match=r"must be a number\. Got 'high'.*as tags"),
     ):
         rung.log_metric("quality", "high")  # type: ignore[arg-type]
+
+
+def test_log_metrics_refuses_a_non_numeric_value_and_queues_nothing(
+    workspace: Workspace,
+) -> None:
+    with rung.start_run() as run:
+        with pytest.raises(RunError, match=r"Metric 'f1' must be a number\. Got None"):
+            rung.log_metrics({"accuracy": 0.9, "f1": None})  # type: ignore[dict-item]
+        rung.log_metrics({"accuracy": 1, "loss": 0.5})
+    assert [(m.key, m.value) for m in workspace.runs.get_metrics(run.id)] == [
+        ("accuracy", 1.0),
+        ("loss", 0.5),
+    ]
+
+
+def test_large_batches_keep_logging_order_and_every_value(
+    workspace: Workspace,
+) -> None:
+    with rung.start_run() as run:
+        for epoch in range(3):
+            rung.log_metric("loss", 1.0 / (epoch + 1), step=epoch)
+            rung.log_metrics({f"w{i}": i + epoch / 10 for i in range(500)}, step=epoch)
+        assert buffer_for(workspace).flush() == 3 * 501
+    history = workspace.runs.get_metrics(run.id)
+    assert len(history) == 3 * 501
+    assert [m.key for m in history[:3]] == ["loss", "w0", "w1"]
+    assert [m.value for m in run.metric_history("w499")] == [499.0, 499.1, 499.2]
+    assert run.metrics["loss"] == pytest.approx(1 / 3)
 
 
 def test_flush_makes_values_visible_to_another_connection(workspace: Workspace) -> None:

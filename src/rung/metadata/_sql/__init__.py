@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rung.metadata import (
         ArtifactRecord,
         LineageEdge,
+        MetricBatch,
         MetricRecord,
         PipelineSummary,
         RunRecord,
@@ -110,11 +111,19 @@ class SqlRunStore:
             raise InvalidRecordError("A cache hit needs `cached_from`.")
 
         def write(conn: Any) -> None:
-            for step_run in clean:
+            sequences = _metrics.RunSequences(conn)
+            sources = [str(step_run.cached_from) for step_run in clean]
+            spans = _metrics.step_metric_spans(conn, sources)
+            for step_run, source in zip(clean, sources, strict=True):
                 _steps.insert_step_run(conn, step_run)
-                _metrics.copy_step_metrics(
-                    conn, str(step_run.cached_from), step_run.run_id, step_run.id
-                )
+                if source in spans:
+                    _metrics.copy_step_metrics(
+                        conn,
+                        (source, spans[source]),
+                        step_run.run_id,
+                        step_run.id,
+                        sequences,
+                    )
 
         def diagnose(conn: Any) -> None:
             for step_run in clean:
@@ -197,7 +206,18 @@ class SqlRunStore:
         if rows:
             self._db.write(
                 lambda conn: _metrics.insert_metrics(conn, rows),
-                lambda conn: _metrics.diagnose_metrics(conn, rows),
+                lambda conn: _metrics.diagnose_metrics(conn, (r[:2] for r in rows)),
+            )
+
+    def log_metric_batches(self, batches: Sequence[MetricBatch]) -> None:
+        """Insert the values of ``batches`` in one transaction, in order."""
+        clean = c.clean_metric_batches(batches)
+        if clean:
+            self._db.write(
+                lambda conn: _metrics.insert_batches(conn, clean),
+                lambda conn: _metrics.diagnose_metrics(
+                    conn, ((b.run_id, b.step_run_id) for b in clean)
+                ),
             )
 
     def get_metrics(self, run_id: str, key: str | None = None) -> list[MetricRecord]:
