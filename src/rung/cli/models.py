@@ -37,7 +37,7 @@ def list_models(as_json: bool = _JSON) -> None:
     from rung.registry import list_models as find
 
     with open_client() as client:
-        models = find(workspace=client.workspace)
+        models = find(client.workspace)
         if as_json:
             print_json(models)
             return
@@ -66,8 +66,8 @@ def show(
 
     with open_client() as client:
         ws = client.workspace
-        model = get_model(name, workspace=ws)
-        versions = list_versions(name, workspace=ws)
+        model = get_model(ws, name)
+        versions = list_versions(ws, name)
         inherited = {v.version: client.model_classification(v) for v in versions}
         if as_json:
             rows = [
@@ -81,7 +81,7 @@ def show(
             return
         console.print(f"[bold]{model.name}[/] ({model.project}) {model.description}")
         console.print(f"aliases: {_aliases(model.aliases) or 'none'}")
-        for alias, gates in get_gates(name, workspace=ws).aliases.items():
+        for alias, gates in get_gates(ws, name).aliases.items():
             console.print(f"gates for {alias}: {_describe_gates(gates.to_dict())}")
         summaries = {n: c.summary() for n, c in inherited.items()}
         console.print(_versions_table(versions, model.aliases, summaries))
@@ -95,11 +95,11 @@ def versions(
     from rung.registry import get_model, list_versions
 
     with open_client() as client:
-        found = list_versions(name, workspace=client.workspace)
+        found = list_versions(client.workspace, name)
         if as_json:
             print_json(found)
             return
-        model = get_model(name, workspace=client.workspace)
+        model = get_model(client.workspace, name)
         console.print(_versions_table(found, model.aliases))
 
 
@@ -116,7 +116,7 @@ def compare(
     if len(numbers) < 2:
         raise ParameterError("Give at least two version numbers to compare.")
     with open_client() as client:
-        result = compare_versions(name, numbers, workspace=client.workspace)
+        result = compare_versions(client.workspace, name, numbers)
         if as_json:
             print_json(result)
             return
@@ -159,6 +159,7 @@ def register(
     with open_client() as client:
         source: Any = artifact if artifact is not None else client.run(run)
         version = register_model(
+            client.workspace,
             source,
             name,
             step=step,
@@ -168,7 +169,6 @@ def register(
             tags=_pairs(tag, "--tag"),
             description=description,
             card=ModelCard(intended_use=intended_use, limitations=limitations),
-            workspace=client.workspace,
         )
         if as_json:
             print_json(version)
@@ -195,7 +195,7 @@ def promote(
     with open_client() as client:
         ws = client.workspace
         if dry_run:
-            checks = check_promotion(name, version, alias, workspace=ws)
+            checks = check_promotion(ws, name, version, alias)
             if as_json:
                 print_json(checks)
                 return
@@ -205,7 +205,7 @@ def promote(
             if not checks:
                 console.print(f"No gates for {alias!r}: the promotion would pass.")
             return
-        record = promote_model(name, version, alias, comment=comment, workspace=ws)
+        record = promote_model(ws, name, version, alias, comment=comment)
         if as_json:
             print_json(record)
             return
@@ -245,9 +245,7 @@ def rollback(
     from rung.registry import rollback_model
 
     with open_client() as client:
-        record = rollback_model(
-            name, alias, to=to, comment=comment, workspace=client.workspace
-        )
+        record = rollback_model(client.workspace, name, alias, to=to, comment=comment)
         console.print(
             f"[yellow]{name}@{alias}[/] rolled back to version {record.version}"
         )
@@ -263,7 +261,7 @@ def archive(
     from rung.registry import archive_version
 
     with open_client() as client:
-        archive_version(name, version, comment=comment, workspace=client.workspace)
+        archive_version(client.workspace, name, version, comment=comment)
         console.print(f"Archived {name} version {version}.")
 
 
@@ -277,7 +275,7 @@ def restore(
     from rung.registry import restore_version
 
     with open_client() as client:
-        restore_version(name, version, comment=comment, workspace=client.workspace)
+        restore_version(client.workspace, name, version, comment=comment)
         console.print(f"Restored {name} version {version}.")
 
 
@@ -296,8 +294,8 @@ def gates(
         ws = client.workspace
         if file is not None or clear:
             new = load_gates_file(file) if file is not None else {}
-            set_gates(name, new, comment=comment, workspace=ws)
-        current = get_gates(name, workspace=ws).to_dict()
+            set_gates(ws, name, new, comment=comment)
+        current = get_gates(ws, name).to_dict()
         if as_json:
             print_json(current)
             return
@@ -317,7 +315,7 @@ def history(
     from rung.registry import model_history
 
     with open_client() as client:
-        events = model_history(name, limit=limit, workspace=client.workspace)
+        events = model_history(client.workspace, name, limit=limit)
         if as_json:
             print_json(events)
             return
@@ -352,7 +350,7 @@ def grant(user: str, role: str, comment: str = _COMMENT) -> None:
     from rung.registry import grant_role
 
     with open_client() as client:
-        grant_role(user, role, comment=comment, workspace=client.workspace)
+        grant_role(client.workspace, user, role, comment=comment)
         console.print(f"{user} now holds role {role!r}.")
 
 
@@ -362,7 +360,7 @@ def revoke(user: str, role: str, comment: str = _COMMENT) -> None:
     from rung.registry import revoke_role
 
     with open_client() as client:
-        revoke_role(user, role, comment=comment, workspace=client.workspace)
+        revoke_role(client.workspace, user, role, comment=comment)
         console.print(f"{user} no longer holds role {role!r}.")
 
 
@@ -372,7 +370,7 @@ def roles(as_json: bool = _JSON) -> None:
     from rung.registry import list_roles
 
     with open_client() as client:
-        grants = list_roles(workspace=client.workspace)
+        grants = list_roles(client.workspace)
         if as_json:
             print_json(grants)
             return
@@ -390,10 +388,10 @@ def _decide(
     decide = approve_promotion if approve else reject_promotion
     with open_client() as client:
         ws: Workspace = client.workspace
-        decide(name, version, alias, comment=comment, workspace=ws)
+        decide(ws, name, version, alias, comment=comment)
         verb = "approved" if approve else "rejected"
         console.print(f"{ws.user} {verb} {name} version {version} for {alias!r}.")
-        for check in check_promotion(name, version, alias, workspace=ws):
+        for check in check_promotion(ws, name, version, alias):
             if check.gate.startswith("approvals"):
                 console.print(f"approvals gate: {check.detail}")
 

@@ -138,7 +138,7 @@ class Client:
 
     def resume_run(self, run_id: str, *, on_event: EventHook | None = None) -> Run:
         """Re-run only what did not complete in a failed or killed run."""
-        return resume_run(run_id, workspace=self.workspace, on_event=on_event)
+        return resume_run(self.workspace, run_id, on_event=on_event)
 
     # -- artifacts ------------------------------------------------------------------
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rung._internal import defaults
 from rung.errors import RunError
 from rung.pipelines._engine import execute_plan
 from rung.pipelines._loader import load_pipeline
@@ -19,22 +18,19 @@ __all__ = ["resume_run"]
 
 
 def resume_run(
-    run_id: str,
-    *,
-    workspace: Workspace | None = None,
-    on_event: EventHook | None = None,
+    workspace: Workspace, run_id: str, *, on_event: EventHook | None = None
 ) -> Run:
     """Continue a run that did not complete, in place (same run id).
 
     Steps that completed keep their outputs; the others run again with the
     run's original parameters. The run's ``attempt`` counter goes up by one.
+    ``rung.resume_run(run_id)`` does the same in the default workspace.
 
     Raises:
         RunError: the run completed, is still running, or has no pipeline source.
     """
-    ws = workspace or defaults.current_workspace()
-    reap_stale_runs(ws)
-    record = ws.runs.get_run(run_id)
+    reap_stale_runs(workspace)
+    record = workspace.runs.get_run(run_id)
     if record.status == "completed":
         raise RunError(
             f"Run {record.id[:12]} already completed; there is nothing to resume."
@@ -58,4 +54,4 @@ def resume_run(
         source=record.source,
         trigger=record.trigger,
     )
-    return execute_plan(ws, plan, on_event=on_event, resume=record)
+    return execute_plan(workspace, plan, on_event=on_event, resume=record)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from rung.errors import ModelVersionNotFoundError, PromotionRefusedError
 from rung.registry._checks import GateCheck, evaluate_gates
 from rung.registry._gates import Gates, parse_gates
-from rung.registry._refs import check_alias, note, resolve_workspace
+from rung.registry._refs import check_alias, note
 from rung.registry.records import ApprovalRecord
 
 if TYPE_CHECKING:
@@ -38,20 +38,20 @@ __all__ = [
 
 
 def set_gates(
+    workspace: Workspace,
     name: str,
     gates: Gates | Mapping[str, Any],
     *,
     comment: str = "",
-    workspace: Workspace | None = None,
 ) -> Gates:
     """Replace the promotion gates of model ``name`` (audited).
 
     Args:
+        workspace: where the model is registered.
         name: the model.
         gates: ``Gates`` or a mapping alias -> gates (see ``parse_gates``);
             an empty mapping removes every gate.
         comment: why.
-        workspace: where the model is registered.
 
     Raises:
         ModelNotFoundError: unknown model.
@@ -59,38 +59,39 @@ def set_gates(
 
     Example:
         >>> gates = {"production": {"metrics": ["accuracy >= 0.9"]}}
-        >>> set_gates("churn", gates)  # doctest: +SKIP
+        >>> set_gates(ws, "churn", gates)  # doctest: +SKIP
     """
-    ws = resolve_workspace(workspace)
     parsed = gates if isinstance(gates, Gates) else parse_gates(gates)
     data = parsed.to_dict()
-    ws.models.update_model(
-        ws.project, name, {"gates": data}, note(ws, "set_gates", comment, data)
+    workspace.models.update_model(
+        workspace.project,
+        name,
+        {"gates": data},
+        note(workspace, "set_gates", comment, data),
     )
     return parsed
 
 
-def get_gates(name: str, *, workspace: Workspace | None = None) -> Gates:
+def get_gates(workspace: Workspace, name: str) -> Gates:
     """The promotion gates of model ``name`` (empty when none are set)."""
-    ws = resolve_workspace(workspace)
-    return parse_gates(dict(ws.models.get_model(ws.project, name).gates))
+    model = workspace.models.get_model(workspace.project, name)
+    return parse_gates(dict(model.gates))
 
 
 def check_promotion(
-    name: str, version: int, alias: str, *, workspace: Workspace | None = None
+    workspace: Workspace, name: str, version: int, alias: str
 ) -> list[GateCheck]:
     """Evaluate the gates of ``alias`` for ``version`` now, without moving it."""
-    ws = resolve_workspace(workspace)
-    return _evaluate(ws, name, version, check_alias(alias))[0]
+    return _evaluate(workspace, name, version, check_alias(alias))[0]
 
 
 def promote_model(
+    workspace: Workspace,
     name: str,
     version: int,
     alias: str,
     *,
     comment: str = "",
-    workspace: Workspace | None = None,
 ) -> AliasRecord:
     """Point ``alias`` at ``version`` once every gate of the alias passes.
 
@@ -103,14 +104,15 @@ def promote_model(
         RegistryConflictError: another change moved the alias meanwhile.
 
     Example:
-        >>> promote_model("churn", 3, "production")  # doctest: +SKIP
+        >>> promote_model(ws, "churn", 3, "production")  # doctest: +SKIP
     """
-    ws = resolve_workspace(workspace)
     check_alias(alias)
-    checks, candidate, current = _evaluate(ws, name, version, alias)
+    checks, candidate, current = _evaluate(workspace, name, version, alias)
     if current == version:
         return next(
-            a for a in ws.models.list_aliases(ws.project, name) if a.alias == alias
+            a
+            for a in workspace.models.list_aliases(workspace.project, name)
+            if a.alias == alias
         )
     failed = [c for c in checks if not c.passed]
     if failed:
@@ -122,52 +124,50 @@ def promote_model(
             f"`rung models approve {name} {version} --alias {alias}`."
         )
     details = {"gates": [{"gate": c.gate, "detail": c.detail} for c in checks]}
-    return ws.models.move_alias(
-        ws.project,
+    return workspace.models.move_alias(
+        workspace.project,
         name,
         alias,
         candidate.version,
         expected=current,
-        note=note(ws, "promote", comment, details),
+        note=note(workspace, "promote", comment, details),
     )
 
 
 def approve_promotion(
+    workspace: Workspace,
     name: str,
     version: int,
     alias: str,
     *,
     comment: str = "",
-    workspace: Workspace | None = None,
 ) -> ApprovalRecord:
     """Record the workspace user's approval of moving ``alias`` to ``version``.
 
     It counts toward an approvals gate while the user holds the gate's role.
     """
-    return _decide(
-        name, version, alias, "approve", comment=comment, workspace=workspace
-    )
+    return _decide(workspace, name, version, alias, "approve", comment=comment)
 
 
 def reject_promotion(
+    workspace: Workspace,
     name: str,
     version: int,
     alias: str,
     *,
     comment: str = "",
-    workspace: Workspace | None = None,
 ) -> ApprovalRecord:
     """Record a rejection: it blocks the approvals gate until the user approves."""
-    return _decide(name, version, alias, "reject", comment=comment, workspace=workspace)
+    return _decide(workspace, name, version, alias, "reject", comment=comment)
 
 
 def rollback_model(
+    workspace: Workspace,
     name: str,
     alias: str,
     *,
     to: int | None = None,
     comment: str = "",
-    workspace: Workspace | None = None,
 ) -> AliasRecord:
     """Move ``alias`` back to the version it pointed to before.
 
@@ -181,15 +181,16 @@ def rollback_model(
         PromotionRefusedError: the target version is archived.
         RegistryConflictError: another change moved the alias meanwhile.
     """
-    ws = resolve_workspace(workspace)
-    model = ws.models.get_model(ws.project, name)
+    model = workspace.models.get_model(workspace.project, name)
     current = model.aliases.get(check_alias(alias))
     if current is None:
         raise ModelVersionNotFoundError(
             f"Model {name!r} has no alias {alias!r}, so there is nothing to roll "
             f"back. Its aliases: {sorted(model.aliases) or 'none'}."
         )
-    events = ws.models.list_registry_events(ws.project, model=name, alias=alias)
+    events = workspace.models.list_registry_events(
+        workspace.project, model=name, alias=alias
+    )
     stack = alias_stack(events, current)
     target = to if to is not None else (stack[-2] if len(stack) > 1 else None)
     if target is None:
@@ -203,15 +204,15 @@ def rollback_model(
             f"Alias {alias!r} of model {name!r} already points to version {target}; "
             f"nothing to roll back. Its history: {_versions(stack)}."
         )
-    ws.models.get_model_version(ws.project, name, target)
+    workspace.models.get_model_version(workspace.project, name, target)
     details = {"stack": stack}
-    return ws.models.move_alias(
-        ws.project,
+    return workspace.models.move_alias(
+        workspace.project,
         name,
         alias,
         target,
         expected=current,
-        note=note(ws, "rollback", comment, details),
+        note=note(workspace, "rollback", comment, details),
     )
 
 
@@ -270,17 +271,16 @@ def _evaluate(
 
 
 def _decide(
+    ws: Workspace,
     name: str,
     version: int,
     alias: str,
     decision: str,
     *,
     comment: str,
-    workspace: Workspace | None,
 ) -> ApprovalRecord:
     from rung._internal.timeutil import now
 
-    ws = resolve_workspace(workspace)
     check_alias(alias)
     target = ws.models.get_model_version(ws.project, name, version)
     if target.is_archived:

@@ -14,7 +14,7 @@ from rung.errors import (
     ModelVersionNotFoundError,
     UnsafeArtifactError,
 )
-from rung.registry._refs import LATEST, ModelRef, parse_model_uri, resolve_workspace
+from rung.registry._refs import LATEST, ModelRef, parse_model_uri
 
 if TYPE_CHECKING:
     from rung.registry.records import ModelVersionRecord
@@ -23,9 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["load_model", "resolve_model"]
 
 
-def resolve_model(
-    uri: str | ModelRef, *, workspace: Workspace | None = None
-) -> ModelVersionRecord:
+def resolve_model(workspace: Workspace, uri: str | ModelRef) -> ModelVersionRecord:
     """The version a model URI names (``churn@production``, ``churn/3``...).
 
     ``NAME@latest`` is the newest version that is not archived.
@@ -35,16 +33,17 @@ def resolve_model(
         ModelNotFoundError / ModelVersionNotFoundError: nothing matches.
 
     Example:
-        >>> resolve_model("churn@production").version  # doctest: +SKIP
+        >>> resolve_model(ws, "churn@production").version  # doctest: +SKIP
         3
     """
-    ws = resolve_workspace(workspace)
     ref = uri if isinstance(uri, ModelRef) else parse_model_uri(uri)
     if ref.version is not None:
-        return ws.models.get_model_version(ws.project, ref.name, ref.version)
-    model = ws.models.get_model(ws.project, ref.name)
+        return workspace.models.get_model_version(
+            workspace.project, ref.name, ref.version
+        )
+    model = workspace.models.get_model(workspace.project, ref.name)
     if ref.alias == LATEST:
-        versions = ws.models.list_model_versions(ws.project, ref.name)
+        versions = workspace.models.list_model_versions(workspace.project, ref.name)
         ready = [v for v in versions if not v.is_archived]
         if not ready:
             raise ModelVersionNotFoundError(
@@ -61,23 +60,22 @@ def resolve_model(
             f"Promote a version with `rung models promote {ref.name} VERSION "
             f"--alias {ref.alias}`."
         )
-    return ws.models.get_model_version(ws.project, ref.name, number)
+    return workspace.models.get_model_version(workspace.project, ref.name, number)
 
 
 def load_model(
-    uri: str | ModelRef,
-    *,
-    allow_pickle: bool = False,
-    workspace: Workspace | None = None,
+    workspace: Workspace, uri: str | ModelRef, *, allow_pickle: bool = False
 ) -> Any:
     """Load the model a URI names.
 
+    ``rung.load_model(uri)`` does the same in the default workspace.
+
     Args:
+        workspace: where the model is registered.
         uri: ``NAME@ALIAS`` (``churn@production``, ``churn@latest``) or
             ``NAME/VERSION`` (``churn/3``).
         allow_pickle: allow a pickled version to load (it runs code from the
             file: only for versions you trust).
-        workspace: where the model is registered (default: the project's).
 
     Raises:
         ArtifactNotFoundError: the version's artifact content is gone.
@@ -85,18 +83,17 @@ def load_model(
             False, or its skops file holds untrusted types.
 
     Example:
-        >>> import rung
-        >>> model = rung.load_model("churn@production")  # doctest: +SKIP
+        >>> model = load_model(ws, "churn@production")  # doctest: +SKIP
         >>> model.predict(features)  # doctest: +SKIP
     """
-    ws = resolve_workspace(workspace)
-    version = resolve_model(uri, workspace=ws)
+    version = resolve_model(workspace, uri)
     label = f"{version.model}/{version.version}"
-    record = ws.runs.get_artifact(version.artifact_id)
-    if not ws.has_content(record):
+    record = workspace.runs.get_artifact(version.artifact_id)
+    if not workspace.has_content(record):
         raise ArtifactNotFoundError(
             f"Model {label} points to artifact {record.id[:12]}, whose content is "
-            f"gone from the artifact store {ws.artifacts.url} (key {record.uri}). "
+            f"gone from the artifact store {workspace.artifacts.url} "
+            f"(key {record.uri}). "
             "Restore the artifact folder, or re-run the training pipeline and "
             f"register a new version; then archive {label}."
         )
@@ -108,6 +105,6 @@ def load_model(
             f"rung.load_model({str(uri)!r}, allow_pickle=True)."
         )
     try:
-        return ws.load_artifact(record, allow_pickle=allow_pickle)
+        return workspace.load_artifact(record, allow_pickle=allow_pickle)
     except UnsafeArtifactError as exc:
         raise UnsafeArtifactError(f"Model {label}: {exc}") from exc

@@ -103,7 +103,7 @@ class ServedModel:
             UnsafeArtifactError: a pickled version without ``allow_pickle``.
         """
         ref = parse_model_uri(uri) if isinstance(uri, str) else uri
-        record = resolve_model(ref, workspace=workspace)
+        record = resolve_model(workspace, ref)
         return cls.from_record(
             workspace,
             record,
@@ -124,9 +124,7 @@ class ServedModel:
     ) -> ServedModel:
         """Load the model of a version record."""
         model = load_model(
-            f"{record.model}/{record.version}",
-            allow_pickle=allow_pickle,
-            workspace=workspace,
+            workspace, f"{record.model}/{record.version}", allow_pickle=allow_pickle
         )
         return cls(record, model, alias=alias, nan_policy=nan_policy)
 

@@ -65,7 +65,7 @@ def catalog(workspace: Workspace, tmp_path: Path) -> Workspace:
 def test_a_version_registered_from_a_run_inherits_the_dataset_classes(
     catalog: Workspace,
 ) -> None:
-    version = register_model(training(), "cost", step="fit")
+    version = register_model(catalog, training(), "cost", step="fit")
     found = Client(catalog).model_classification(version)
     assert (found.model, found.version, found.traced) == ("cost", 1, True)
     assert found.summary() == "health, pii (region CA, from dataset claims v1)"
@@ -79,7 +79,7 @@ def test_a_version_registered_from_a_run_inherits_the_dataset_classes(
 def test_a_version_registered_inside_a_step_has_no_lineage_yet(
     catalog: Workspace,
 ) -> None:
-    # register_model(model, name=...) in a step body records no run or step
+    # rung.register_model(model, name=...) in a step body records no run or step
     # run today: nothing links the version to the data the step read.
     assert training_in_step().status == "completed"
     (version,) = catalog.models.list_model_versions(catalog.project, "inside")

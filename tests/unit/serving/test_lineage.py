@@ -24,7 +24,7 @@ def test_model_version_to_deployment_to_prediction_batch(
     X = churn_frame(3)[FEATURES]
     log_predictions(workspace, "churn/1", X, np.ones(3), deployment_id=deployment.id)
     log_predictions(workspace, "churn/1", X, np.ones(3))  # batch scoring
-    promote_model("churn", 2, "production", workspace=workspace)
+    promote_model(workspace, "churn", 2, "production")
     workspace.deployments.update_deployment(deployment.id, {"version": 2})
 
     graph = lineage_graph(workspace, "churn/1", "downstream")
