@@ -88,7 +88,6 @@ def create(
     """Define a monitor: reference, current data, checks, thresholds, schedule."""
     from rung.errors import MonitorDefinitionError
     from rung.monitoring import _text as text
-    from rung.monitoring import create_monitor
 
     if reference is not None and reference_run is not None:
         raise MonitorDefinitionError("Give --reference or --reference-run, not both.")
@@ -111,8 +110,7 @@ def create(
             }
         )
     with open_client() as client:
-        record = create_monitor(
-            client.workspace,
+        record = client.create_monitor(
             name,
             model=model,
             reference=f"run:{reference_run}" if reference_run else reference,
@@ -156,16 +154,15 @@ def run(
     others ran; the command then exits with status 1.
     """
     from rung.errors import MonitorDefinitionError
-    from rung.monitoring import run_due, run_monitor
 
     if due == (name is not None):
         raise MonitorDefinitionError("Give a monitor NAME, or --due (not both).")
     with open_client() as client:
         allow = _allow_hosts()
         results = (
-            run_due(client.workspace, alert_allow_hosts=allow)
+            client.run_due_monitors(alert_allow_hosts=allow)
             if due
-            else [run_monitor(client.workspace, name, alert_allow_hosts=allow)]
+            else [client.run_monitor(name, alert_allow_hosts=allow)]
         )
     if as_json:
         print_json([r.to_dict() for r in results])
@@ -191,27 +188,18 @@ def status(
 ) -> None:
     """Show a monitor: definition, latest evaluation, open alerts."""
     from rung.monitoring import _text as text
-    from rung.monitoring import get_monitor, list_alerts
 
     with open_client() as client:
-        ws = client.workspace
-        record = get_monitor(ws, name)
-        latest = ws.monitors.list_evaluations(ws.project, name, limit=1)
-        alerts = list_alerts(ws, name, status="open")
+        record = client.get_monitor(name)
+        evaluation = client.latest_evaluation(name)
+        alerts = client.list_alerts(name, status="open")
     if as_json:
-        print_json(
-            {
-                "monitor": record,
-                "latest": latest[0] if latest else None,
-                "open_alerts": alerts,
-            }
-        )
+        print_json({"monitor": record, "latest": evaluation, "open_alerts": alerts})
         return
     console.print(f"[bold]{name}[/]: {text.describe_monitor(record)}")
-    if not latest:
+    if evaluation is None:
         console.print(f"Not evaluated yet. Run `rung monitor run {name}`.")
     else:
-        evaluation = latest[0]
         console.print(
             f"last evaluated {text.when(evaluation.evaluated_at)}: "
             f"{_styled(evaluation.status)} ({evaluation.current_rows} rows)"
@@ -231,10 +219,9 @@ def list_command(as_json: bool = _JSON) -> None:
     from rich.table import Table
 
     from rung.monitoring import _text as text
-    from rung.monitoring import list_monitors
 
     with open_client() as client:
-        found = list_monitors(client.workspace)
+        found = client.list_monitors()
     if as_json:
         print_json(found)
         return
@@ -265,11 +252,11 @@ def alerts(
     """List alerts, most recently changed first."""
     from rung._internal.timeutil import now
     from rung.monitoring import _text as text
-    from rung.monitoring import list_alerts, parse_window
+    from rung.monitoring import parse_window
 
     start = now() - parse_window(since)["seconds"] if since else None
     with open_client() as client:
-        found = list_alerts(client.workspace, name, status=state, since=start)
+        found = client.list_alerts(name, status=state, since=start)
     if as_json:
         print_json(found)
         return
@@ -291,12 +278,12 @@ def report(
     import json
 
     from rung.errors import MonitorDefinitionError
-    from rung.monitoring import build_report, render_html
+    from rung.monitoring import render_html
 
     if fmt not in ("html", "json"):
         raise MonitorDefinitionError(f"Unknown --format {fmt!r}; use html or json.")
     with open_client() as client:
-        data = build_report(client.workspace, name)
+        data = client.monitor_report(name)
     text = render_html(data) if fmt == "html" else json.dumps(data, indent=2) + "\n"
     if output is None:
         typer.echo(text, nl=False)
@@ -308,10 +295,8 @@ def report(
 @app.command("delete")
 def delete(name: str = typer.Argument(..., help="The monitor.")) -> None:
     """Delete a monitor with its evaluations and alerts."""
-    from rung.monitoring import delete_monitor
-
     with open_client() as client:
-        delete_monitor(client.workspace, name)
+        client.delete_monitor(name)
     console.print(f"Deleted monitor [bold]{name}[/].")
 
 

@@ -35,11 +35,8 @@ def predict(
     nan_policy: str = typer.Option("reject", "--nan-policy", help="reject or allow."),
 ) -> None:
     """Score a file with a model version; every row goes to the prediction log."""
-    from rung.serving import predict_file
-
     with open_client() as client:
-        rows = predict_file(
-            client.workspace,
+        rows = client.predict_file(
             uri,
             source,
             output,
@@ -59,10 +56,8 @@ def query(
     as_json: bool = _JSON,
 ) -> None:
     """Run SQL over the prediction log with DuckDB."""
-    from rung.serving import query_predictions
-
     with open_client() as client:
-        frame = query_predictions(client.workspace, sql, model=model)
+        frame = client.query_predictions(sql, model=model)
     if as_json:
         print_json(_records(frame))
         return
@@ -80,12 +75,8 @@ def batches(
     from rung._internal.timeutil import format_time
 
     with open_client() as client:
-        ws = client.workspace
-        found = ws.deployments.list_prediction_batches(
-            project=ws.project,
-            kind="feedback" if feedback else "predictions",
-            model=model,
-            limit=limit,
+        found = client.list_prediction_batches(
+            model=model, feedback=feedback, limit=limit
         )
     if as_json:
         print_json(found)
@@ -108,12 +99,9 @@ def batches(
 def deployments(model: str = _MODEL, as_json: bool = _JSON) -> None:
     """List deployments (rung serve), newest first."""
     from rung._internal.timeutil import format_time
-    from rung.serving import reap_dead_deployments
 
     with open_client() as client:
-        ws = client.workspace
-        reap_dead_deployments(ws)
-        found = ws.deployments.list_deployments(project=ws.project, model=model)
+        found = client.list_deployments(model=model)
     if as_json:
         print_json(found)
         return

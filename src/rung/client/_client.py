@@ -1,4 +1,10 @@
-"""``Client``: runs, artifacts, lineage and pipelines of one workspace."""
+"""``Client``: one facade over a workspace, for the CLI and for users.
+
+Runs, artifacts and pipelines are here; each domain's methods live in their
+own module (``_models``, ``_datasets``, ``_policies``, ``_deployments``,
+``_monitors``) and delegate to that domain's functions with the client's
+workspace. A remote client (a Rung server) implements the same methods.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rung.client._classification import classify_model_version
+from rung.client._datasets import _Datasets
+from rung.client._deployments import _Deployments
+from rung.client._models import _Models
+from rung.client._monitors import _Monitors
+from rung.client._policies import _Policies
 from rung.errors import ArtifactError
 from rung.pipelines import load_pipeline, resume_run
 from rung.tracking import Run, compare_runs, reap_stale_runs
 
 if TYPE_CHECKING:
-    from rung.client._classification import InheritedClassification
     from rung.metadata import (
         ArtifactRecord,
         LineageEdge,
@@ -22,7 +31,6 @@ if TYPE_CHECKING:
         StepRunRecord,
     )
     from rung.pipelines import EventHook
-    from rung.registry.records import ModelVersionRecord
     from rung.tracking import RunComparison
     from rung.workspace import Workspace
 
@@ -46,11 +54,18 @@ class ArtifactLineage:
     consumers: list[LineageEdge]
 
 
-class Client:
-    """Read and act on one workspace.
+class Client(_Models, _Datasets, _Policies, _Deployments, _Monitors):
+    """Read and act on one workspace: runs, artifacts, models, datasets, ...
+
+    Every method works on the client's workspace; the domain packages'
+    functions take that workspace as their first argument instead.
 
     Args:
         workspace: the workspace to use.
+
+    Example:
+        >>> client = rung.Client(rung.open_workspace())  # doctest: +SKIP
+        >>> client.promote_model("churn", 3, "production")  # doctest: +SKIP
     """
 
     def __init__(self, workspace: Workspace) -> None:
@@ -97,6 +112,10 @@ class Client:
                 if edges:
                     sources[step_run.id] = edges[0].run_id
         return sources
+
+    def latest_metrics(self, run_ids: Sequence[str]) -> dict[str, dict[str, float]]:
+        """Run id -> each metric's latest value (runs without metrics left out)."""
+        return self.workspace.runs.latest_metrics(run_ids)
 
     def compare_runs(self, run_ids: Sequence[str]) -> RunComparison:
         """Parameters and metrics of several runs side by side."""
@@ -221,11 +240,3 @@ class Client:
             parent_edges = self.workspace.runs.lineage(parent.id)
             inputs.append(self._upstream(parent, parent_edges, depth - 1, seen))
         return LineageNode(record, producer, inputs)
-
-    # -- models -------------------------------------------------------------------
-
-    def model_classification(
-        self, version: ModelVersionRecord
-    ) -> InheritedClassification:
-        """The classification (tags, regions) a model version inherits via lineage."""
-        return classify_model_version(self.workspace, version)
