@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     import pandas as pd
 
+    from rung.serving import Endpoint, ServeOptions, ServerRunner
     from rung.serving.records import DeploymentRecord, PredictionBatchRecord
     from rung.workspace import Workspace
 
@@ -16,9 +18,29 @@ __all__ = ["_Deployments"]
 
 
 class _Deployments:
-    """Batch scoring, deployments and the prediction log."""
+    """Serving, batch scoring, deployments and the prediction log."""
 
     workspace: Workspace
+
+    def serve_deployment(
+        self,
+        uri: str,
+        options: ServeOptions,
+        run: ServerRunner,
+        *,
+        on_ready: Callable[[Endpoint], None] | None = None,
+        on_finish: Callable[[DeploymentRecord], None] | None = None,
+    ) -> DeploymentRecord:
+        """Serve a model URI as a recorded deployment until the server stops.
+
+        See :func:`rung.serving.serve_deployment`; ``run`` is the HTTP server
+        (``rung.server.run_model_server``).
+        """
+        from rung import serving
+
+        return serving.serve_deployment(
+            self.workspace, uri, options, run, on_ready=on_ready, on_finish=on_finish
+        )
 
     def predict_file(
         self,

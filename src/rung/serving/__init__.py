@@ -4,8 +4,9 @@
 behind the alias, logs every prediction without making the request wait
 (Parquet micro-batches in the artifact store, indexed in the metadata store),
 takes ground-truth labels on ``POST /feedback``, and switches to a new
-version when the alias moves. This package is the framework-free part; the
-HTTP app lives in ``rung.server``.
+version when the alias moves. This package is the framework-free part
+(:func:`serve_deployment` runs a deployment's whole lifecycle); the HTTP app
+lives in ``rung.server``.
 
 The prediction log, for monitoring and analysis:
 
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "NAN_POLICIES",
+    "Endpoint",
     "InputSchema",
     "LoadFailure",
     "ModelService",
@@ -39,7 +41,9 @@ __all__ = [
     "PredictionLog",
     "ServeOptions",
     "ServedModel",
+    "ServerRunner",
     "batch_predict_step",
+    "bind_socket",
     "check_bind",
     "finish_deployment",
     "is_loopback",
@@ -51,11 +55,13 @@ __all__ = [
     "query_predictions",
     "read_predictions",
     "reap_dead_deployments",
+    "serve_deployment",
     "start_deployment",
 ]
 
 _LAZY = {
     "NAN_POLICIES": "rung.serving._inputs",
+    "Endpoint": "rung.serving._endpoint",
     "InputSchema": "rung.serving._inputs",
     "LoadFailure": "rung.serving._retry",
     "ModelService": "rung.serving._service",
@@ -65,7 +71,9 @@ _LAZY = {
     "PredictionLog": "rung.serving._log",
     "ServeOptions": "rung.serving._options",
     "ServedModel": "rung.serving._model",
+    "ServerRunner": "rung.serving._endpoint",
     "batch_predict_step": "rung.serving._batch",
+    "bind_socket": "rung.serving._endpoint",
     "check_bind": "rung.serving._deploy",
     "finish_deployment": "rung.serving._deploy",
     "reap_dead_deployments": "rung.serving._deploy",
@@ -77,6 +85,7 @@ _LAZY = {
     "prediction_relation": "rung.serving._query",
     "query_predictions": "rung.serving._query",
     "read_predictions": "rung.serving._query",
+    "serve_deployment": "rung.serving._endpoint",
     "start_deployment": "rung.serving._deploy",
 }
 
@@ -105,6 +114,12 @@ if TYPE_CHECKING:
         is_loopback,
         reap_dead_deployments,
         start_deployment,
+    )
+    from rung.serving._endpoint import (
+        Endpoint,
+        ServerRunner,
+        bind_socket,
+        serve_deployment,
     )
     from rung.serving._ids import PredictionIds
     from rung.serving._inputs import NAN_POLICIES, InputSchema
