@@ -144,9 +144,9 @@ def read_table(
         raise StaleDatasetVersionError(
             f"Dataset {record.name!r} version {version.version} has no snapshot and "
             "its source changed since it was recorded "
-            f"({version.fingerprint[:19]} -> {fetched.fingerprint[:19]}). Load the "
-            f"latest version after `rung datasets refresh {record.name}`, or keep "
-            "snapshots (register with --snapshot always)."
+            f"({version.fingerprint[:19]} -> {fetched.fingerprint[:19]}).",
+            dataset=record.name,
+            version=version.version,
         )
     return _sources.to_table(spec, fetched)
 

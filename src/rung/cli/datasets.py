@@ -88,6 +88,7 @@ def refresh(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Read a dataset's source again; record a version if the content changed."""
+    from rung.cli._hints import with_hint
     from rung.errors import CatalogError, InvalidDatasetError
 
     if due == (name is not None):
@@ -109,7 +110,7 @@ def refresh(
             for result in done.results:
                 _print_result(result, False)
             for failed, error in done.failures.items():
-                console.print(f"[red]{failed}: {error.headline}[/] {error}")
+                console.print(f"[red]{failed}: {error.headline}[/] {with_hint(error)}")
         if done.failures:
             raise CatalogError(
                 f"{len(done.failures)} due dataset(s) failed to refresh: "

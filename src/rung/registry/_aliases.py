@@ -119,9 +119,11 @@ def promote_model(
         lines = "\n".join(f"  - {c.detail}" for c in failed)
         raise PromotionRefusedError(
             f"Cannot promote model {name!r} version {version} to {alias!r}: "
-            f"{len(failed)} gate(s) failed:\n{lines}\nNothing changed. See the gates "
-            f"with `rung models gates {name}`; approvals are given with "
-            f"`rung models approve {name} {version} --alias {alias}`."
+            f"{len(failed)} gate(s) failed:\n{lines}\nNothing changed.",
+            model=name,
+            version=version,
+            alias=alias,
+            reason="gates_failed",
         )
     details = {"gates": [{"gate": c.gate, "detail": c.detail} for c in checks]}
     return workspace.models.move_alias(
@@ -245,8 +247,10 @@ def _evaluate(
     if candidate.is_archived:
         raise PromotionRefusedError(
             f"Cannot promote model {name!r} version {version} to {alias!r}: the "
-            f"version is archived. Restore it with `rung models restore {name} "
-            f"{version}`, or register a new version."
+            "version is archived.",
+            model=name,
+            version=version,
+            reason="archived",
         )
     current = model.aliases.get(alias)
     gates = parse_gates(dict(model.gates)).for_alias(alias)
@@ -286,8 +290,10 @@ def _decide(
     if target.is_archived:
         raise PromotionRefusedError(
             f"Version {version} of model {name!r} is archived: there is no "
-            f"promotion to {decision}. Restore it first with `rung models restore "
-            f"{name} {version}`."
+            f"promotion to {decision}.",
+            model=name,
+            version=version,
+            reason="archived_decision",
         )
     record = ApprovalRecord(
         name, version, alias, ws.project, ws.user, decision, now(), comment or ""

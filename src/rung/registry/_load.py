@@ -48,17 +48,19 @@ def resolve_model(workspace: Workspace, uri: str | ModelRef) -> ModelVersionReco
         if not ready:
             raise ModelVersionNotFoundError(
                 f"Every version of model {ref.name!r} is archived, so "
-                f"'{ref.name}@latest' names none. Restore one with "
-                f"`rung models restore {ref.name} VERSION`."
+                f"'{ref.name}@latest' names none.",
+                model=ref.name,
+                reason="all_archived",
             )
         return ready[-1]
     number = model.aliases.get(ref.alias or "")
     if number is None:
         known = ", ".join(sorted(model.aliases)) or "none yet"
         raise ModelVersionNotFoundError(
-            f"Model {ref.name!r} has no alias {ref.alias!r} (its aliases: {known}). "
-            f"Promote a version with `rung models promote {ref.name} VERSION "
-            f"--alias {ref.alias}`."
+            f"Model {ref.name!r} has no alias {ref.alias!r} (its aliases: {known}).",
+            model=ref.name,
+            alias=ref.alias,
+            reason="alias_unset",
         )
     return workspace.models.get_model_version(workspace.project, ref.name, number)
 

@@ -81,8 +81,7 @@ def test_unknown_names_aliases_and_versions_are_clear(
         load_model(workspace, "fraud@production")
     with pytest.raises(
         ModelVersionNotFoundError,
-        match=r"no alias 'staging' \(its aliases: none yet\)"
-        r".*promote churn VERSION --alias staging",
+        match=r"no alias 'staging' \(its aliases: none yet\)\.$",
     ):
         load_model(workspace, "churn@staging")
     with pytest.raises(ModelVersionNotFoundError, match="no version 4"):
