@@ -8,7 +8,25 @@ from pathlib import Path
 import pytest
 
 import rung
-from rung.workspace import Workspace, WorkspaceOptions
+from rung.workspace import Workspace, WorkspaceOptions, artifact_read_checks
+
+# The artifact read hooks pyproject.toml wires (an install that predates them
+# lacks the entry points; adding them again has no effect).
+ARTIFACT_READ_HOOKS = (
+    "rung.governance:check_artifact_read",
+    "rung.catalog._read:record_snapshot_read",
+)
+
+
+@pytest.fixture(autouse=True)
+def _artifact_read_hooks() -> Iterator[None]:
+    """Every artifact read passes the wired hooks, as in an installed Rung."""
+    saved = artifact_read_checks.entries()
+    for hook in ARTIFACT_READ_HOOKS:
+        artifact_read_checks.add(hook)
+    yield
+    artifact_read_checks.replace(saved)
+
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

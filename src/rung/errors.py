@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "AlertSinkError",
     "AmbiguousIdError",
+    "ApprovalRefusedError",
     "ArtifactError",
     "ArtifactIntegrityError",
     "ArtifactNotFoundError",
@@ -20,6 +21,7 @@ __all__ = [
     "DatasetNotFoundError",
     "DeploymentNotFoundError",
     "EnvironmentNotFoundError",
+    "EstimationError",
     "GateDefinitionError",
     "GovernanceError",
     "InvalidDatasetError",
@@ -290,6 +292,12 @@ class PromotionRefusedError(RegistryError):
     headline = "Promotion refused"
 
 
+class ApprovalRefusedError(RegistryError):
+    """An approval or rejection would not count (no gate, or a missing role)."""
+
+    headline = "Approval refused"
+
+
 class RegistryConflictError(RegistryError):
     """A concurrent change won; retry with fresh state."""
 
@@ -498,6 +506,16 @@ class MonitorDataError(MonitoringError, ValueError):
     """The data to compare cannot be used: no rows, no shared columns..."""
 
     headline = "Unusable monitoring data"
+
+
+class EstimationError(MonitoringError, ValueError):
+    """Performance cannot be estimated without labels from the data given.
+
+    No probabilities, a reference without labels or with one class, missing
+    values, chunks too small: the message says why and what to provide.
+    """
+
+    headline = "Cannot estimate performance"
 
 
 class AlertSinkError(MonitoringError):

@@ -18,6 +18,13 @@ Which class serves which store is wired in ``pyproject.toml`` (entry-point
 group ``rung.sql_stores``), never named here. State that belongs to one
 workspace (buffers, caches, heartbeats) hangs off it with :meth:`attach`.
 
+Every read of an artifact's value passes the artifact read checks first
+(entry-point group ``rung.artifact_read_checks``; governance plugs its
+residency policies in there): :meth:`Workspace.load_artifact` runs them, and
+paths that hand out bytes without loading them (an export) call
+:meth:`Workspace.check_artifact_read`. An :class:`ArtifactRead` says through
+which path and for whom.
+
 Example:
     >>> from rung.workspace import Workspace
     >>> ws = Workspace.from_urls("memory://", "memory://", project="demo")
@@ -36,11 +43,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from rung._internal.hooks import HookList
 from rung._internal.timeutil import now
 from rung.errors import ArtifactNotFoundError
 
 if TYPE_CHECKING:
     from rung.artifacts import ArtifactStore, StoredArtifact
+    from rung.automation.store import TriggerStore
     from rung.catalog.store import DatasetStore
     from rung.governance.store import PolicyStore
     from rung.metadata import ArtifactRecord, RunStore
@@ -49,9 +58,58 @@ if TYPE_CHECKING:
     from rung.serving.store import DeploymentStore
     from rung.store import StoreBackend
 
-__all__ = ["Workspace", "WorkspaceOptions"]
+__all__ = [
+    "ArtifactRead",
+    "ArtifactReadCheck",
+    "Workspace",
+    "WorkspaceOptions",
+    "artifact_read_checks",
+]
 
 _T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactRead:
+    """How an artifact is read: through which path, by whom, to where.
+
+    Attributes:
+        path: the read path: ``load_artifact`` (``rung.load_artifact``,
+            ``Client.load_artifact``, ``Workspace.load_artifact``),
+            ``load_model``, ``export``, ``serve``, ``predict``. Internal reads
+            another check already judges say so: ``step_input`` (a step's
+            inputs: the step input checks), ``dataset`` (a dataset snapshot:
+            the catalog's read checks) and ``inspect`` (Rung reads metadata,
+            e.g. a model's feature names, and hands no value out).
+        region: where the data goes when the caller knows it (a serving
+            endpoint's region). None: where the reader runs, that is the
+            current step's ``region`` label, else the workspace's region.
+        reader: who reads, for messages and the audit (``endpoint
+            'churn-production'``). None: the current step, else this session.
+        kind: the kind of destination, as policies' ``applies_to`` names it:
+            ``step`` (processed in this process) or ``endpoint``.
+        subject: what is read, for messages (``model churn/3``). None: the
+            artifact's id.
+
+    Example:
+        >>> read = ArtifactRead("export")
+        >>> ws.check_artifact_read(record, read)  # doctest: +SKIP
+    """
+
+    path: str = "load_artifact"
+    region: str | None = None
+    reader: str | None = None
+    kind: str = "step"
+    subject: str | None = None
+
+
+ArtifactReadCheck = Callable[["Workspace", "ArtifactRecord", ArtifactRead], None]
+"""``check(workspace, artifact, read)``; raise a RungError to refuse the read."""
+
+artifact_read_checks: HookList[ArtifactReadCheck] = HookList(
+    "rung.artifact_read_checks"
+)
+"""The checks every artifact read passes (wired in ``pyproject.toml``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +214,11 @@ class Workspace:
         """Monitoring: monitors, evaluations, check values and alerts."""
         return cast("MonitorStore", self.backend.open_store("monitors"))
 
+    @property
+    def triggers(self) -> TriggerStore:
+        """Automation: triggers, the dispatch ledger and the agent lease."""
+        return cast("TriggerStore", self.backend.open_store("triggers"))
+
     def store(self, name: str) -> Any:
         """Return the store registered as ``name`` (for stores added by plugins)."""
         return self.backend.open_store(name)
@@ -217,20 +280,52 @@ class Workspace:
         return record
 
     def load_artifact(
-        self, artifact: str | ArtifactRecord, *, allow_pickle: bool = False
+        self,
+        artifact: str | ArtifactRecord,
+        *,
+        allow_pickle: bool = False,
+        read: ArtifactRead | None = None,
     ) -> Any:
         """Load an artifact's value by id, id prefix or record.
+
+        The artifact read checks run first (see :meth:`check_artifact_read`).
+
+        Args:
+            artifact: an id, a unique id prefix or a record.
+            allow_pickle: allow pickled content (it runs code from the file).
+            read: the read path and reader (default: ``load_artifact`` by the
+                current step or session).
 
         Raises:
             ArtifactNotFoundError: unknown id, or content gone from the store.
             UnsafeArtifactError: pickled content and ``allow_pickle`` is False.
+            RungError: a read check refused the read (e.g. PolicyViolationError).
         """
         from rung.artifacts import load_value
 
         record = (
             self.runs.get_artifact(artifact) if isinstance(artifact, str) else artifact
         )
+        self.check_artifact_read(record, read)
         return load_value(self.artifacts, _to_stored(record), allow_pickle=allow_pickle)
+
+    def check_artifact_read(
+        self, record: ArtifactRecord, read: ArtifactRead | None = None
+    ) -> None:
+        """Run every artifact read check on a read of ``record``.
+
+        Paths that hand out an artifact's bytes without loading them (an
+        export) call this themselves; :meth:`load_artifact` always does.
+
+        Raises:
+            RungError: a check refused the read.
+
+        Example:
+            >>> ws.check_artifact_read(record, ArtifactRead("export"))  # doctest: +SKIP
+        """
+        how = read or ArtifactRead()
+        for check in artifact_read_checks.resolved():
+            check(self, record, how)
 
     def has_content(self, record: ArtifactRecord) -> bool:
         """Return True when the artifact's bytes are still in the artifact store."""

@@ -244,6 +244,25 @@ def test_find_dataset_version_by_id_or_prefix(store: RunStore) -> None:
         store.find_dataset_version("0" * 32)
 
 
+def test_find_snapshot_versions_returns_each_version_keeping_the_artifact(
+    store: RunStore,
+) -> None:
+    artifact, other = make_artifact(), make_artifact()
+    claims, visits = make_dataset(), make_dataset("visits")
+    kept = make_version(claims, 1, snapshot_artifact_id=artifact.id)
+    store.create_dataset(claims, kept, [artifact])
+    store.create_dataset(
+        visits, make_version(visits, 1, snapshot_artifact_id=artifact.id)
+    )
+    store.add_dataset_version(
+        make_version(claims, 2, snapshot_artifact_id=other.id), [other]
+    )
+    found = store.find_snapshot_versions(artifact.id)
+    assert [(v.dataset, v.version) for v in found] == [("claims", 1), ("visits", 1)]
+    assert found[0] == kept
+    assert store.find_snapshot_versions("0" * 64) == []
+
+
 # -- reads ------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""The ``MonitorStore`` contract (monitors, evaluations, alerts).
+"""The ``MonitorStore`` contract (monitors, evaluations, alerts, the outbox).
 
 Run against every backend: in memory, a SQLite file, and (marked
 ``integration``) a PostgreSQL schema of its own, dropped afterwards.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -17,6 +17,7 @@ from rung.errors import InvalidRecordError, MonitorNotFoundError
 from rung.monitoring.records import (
     AlertRecord,
     CheckValueRecord,
+    DeliveryRecord,
     EvaluationRecord,
     MonitorRecord,
 )
@@ -250,3 +251,181 @@ def test_concurrent_breaches_open_a_single_alert(store: RunStore) -> None:
     [alert] = store.list_alerts(PROJECT, status="open")
     assert alert.occurrences == 6
     assert replace(alert, occurrences=6) == alert
+
+
+# -- the alert outbox ---------------------------------------------------------------
+
+LOG = {"type": "log"}
+HOOK = {"type": "webhook", "url": "http://127.0.0.1:1/hook"}
+PLUGIN = {"type": "plugin", "entry": "acme.alerts:pager"}
+
+
+def delivered(delivery: DeliveryRecord, at: float) -> DeliveryRecord:
+    return replace(
+        delivery,
+        status="delivered",
+        attempts=delivery.attempts + 1,
+        next_attempt_at=None,
+        delivered_at=at,
+        updated_at=at,
+    )
+
+
+def retry(delivery: DeliveryRecord, at: float, when: float) -> DeliveryRecord:
+    return replace(
+        delivery,
+        attempts=delivery.attempts + 1,
+        next_attempt_at=when,
+        updated_at=at,
+        last_error="answered 500",
+    )
+
+
+def test_alert_changes_enqueue_one_delivery_per_sink(store: RunStore) -> None:
+    store.add_monitor(make_monitor(sinks=(LOG, HOOK)))
+    opened = store.record_evaluation(evaluation(1.0), [], [breach("drift")], [])
+    [alert] = opened.opened
+    found = store.list_deliveries(PROJECT)
+    assert [(d.event, d.sink, d.status) for d in found] == [
+        ("opened", LOG, "pending"),
+        ("opened", HOOK, "pending"),
+    ]
+    first = found[0]
+    assert (first.alert_id, first.monitor, first.project) == (
+        alert.id,
+        "churn-drift",
+        PROJECT,
+    )
+    assert (first.attempts, first.created_at, first.next_attempt_at) == (0, 1.0, 1.0)
+    assert first.payload == asdict(alert) and len({d.id for d in found}) == 2
+    store.record_evaluation(evaluation(2.0), [], [breach("drift")], [])
+    store.record_evaluation(evaluation(2.5), [], [], [])
+    assert len(store.list_deliveries(PROJECT)) == 2
+    store.record_evaluation(evaluation(3.0), [], [], ["drift"], extra_sinks=[PLUGIN])
+    resolved = store.list_deliveries(PROJECT)[2:]
+    assert [(d.event, d.sink) for d in resolved] == [
+        ("resolved", LOG),
+        ("resolved", HOOK),
+        ("resolved", PLUGIN),
+    ]
+    assert resolved[0].payload["status"] == "resolved"
+
+
+def test_claims_hold_a_lease_and_a_sender_tries_a_delivery_once(
+    store: RunStore,
+) -> None:
+    store.add_monitor(make_monitor(sinks=(LOG, HOOK)))
+    store.record_evaluation(evaluation(1.0), [], [breach("drift")], [])
+    assert store.claim_deliveries(PROJECT, sender="a", now=0.5, lease_s=10) == []
+    log, hook = store.claim_deliveries(PROJECT, sender="a", now=1.0, lease_s=10)
+    assert (log.sink, hook.sink) == (LOG, HOOK)
+    assert store.claim_deliveries(PROJECT, sender="b", now=2.0, lease_s=10) == []
+    assert store.claim_deliveries(PROJECT, sender="a", now=2.0, lease_s=10) == []
+    assert store.finish_delivery(retry(log, 2.0, 40.0), "b") is False
+    assert store.finish_delivery(retry(log, 2.0, 40.0), "a") is True
+    # The hook's lease runs out: another sender takes it over.
+    [taken] = store.claim_deliveries(PROJECT, sender="b", now=12.0, lease_s=10)
+    assert taken.id == hook.id
+    assert store.finish_delivery(delivered(hook, 12.5), "a") is False
+    assert store.finish_delivery(delivered(taken, 12.5), "b") is True
+    assert store.claim_deliveries(PROJECT, sender="c", now=39.0, lease_s=10) == []
+    [waiting] = store.claim_deliveries(
+        PROJECT, sender="c", now=39.0, lease_s=10, include_waiting=True
+    )
+    assert (waiting.id, waiting.attempts, waiting.last_error) == (
+        log.id,
+        1,
+        "answered 500",
+    )
+    assert store.finish_delivery(delivered(waiting, 39.0), "c") is True
+    assert store.finish_delivery(delivered(waiting, 39.5), "c") is False
+    assert [(d.status, d.attempts) for d in store.list_deliveries(PROJECT)] == [
+        ("delivered", 2),
+        ("delivered", 1),
+    ]
+    assert store.list_deliveries(PROJECT)[0].delivered_at == 39.0
+
+
+def test_a_resolution_waits_for_its_opening_to_the_same_sink(
+    store: RunStore,
+) -> None:
+    store.add_monitor(make_monitor(sinks=(HOOK,)))
+    store.record_evaluation(evaluation(1.0), [], [breach("drift")], [])
+    [opening] = store.claim_deliveries(PROJECT, sender="a", now=1.0, lease_s=5)
+    store.finish_delivery(retry(opening, 1.0, 31.0), "a")
+    store.record_evaluation(evaluation(2.0), [], [], ["drift"], extra_sinks=[LOG])
+    [to_log] = store.claim_deliveries(PROJECT, sender="b", now=2.0, lease_s=5)
+    assert (to_log.event, to_log.sink) == ("resolved", LOG)
+    assert store.finish_delivery(delivered(to_log, 2.0), "b")
+    [again] = store.claim_deliveries(PROJECT, sender="c", now=31.0, lease_s=5)
+    assert (again.event, again.id) == ("opened", opening.id)
+    store.finish_delivery(
+        replace(again, status="failed", next_attempt_at=None, updated_at=31.0), "c"
+    )
+    [closing] = store.claim_deliveries(PROJECT, sender="c", now=31.0, lease_s=5)
+    assert (closing.event, closing.sink) == ("resolved", HOOK)
+
+
+def test_finish_delivery_refuses_impossible_outcomes(store: RunStore) -> None:
+    store.add_monitor(make_monitor(sinks=(LOG,)))
+    store.record_evaluation(evaluation(1.0), [], [breach("drift")], [])
+    [claimed] = store.claim_deliveries(PROJECT, sender="a", now=1.0, lease_s=5)
+    with pytest.raises(InvalidRecordError, match="status must be one of pending"):
+        store.finish_delivery(replace(claimed, status="sent"), "a")
+    with pytest.raises(InvalidRecordError, match="needs next_attempt_at"):
+        store.finish_delivery(replace(claimed, next_attempt_at=None), "a")
+    with pytest.raises(InvalidRecordError, match="needs next_attempt_at"):
+        store.finish_delivery(replace(claimed, status="failed"), "a")
+    with pytest.raises(InvalidRecordError, match="needs delivered_at"):
+        store.finish_delivery(
+            replace(claimed, status="delivered", next_attempt_at=None), "a"
+        )
+    assert store.list_deliveries(PROJECT) == [claimed]
+
+
+def test_list_deliveries_filters_and_delete_monitor_removes_them(
+    store: RunStore,
+) -> None:
+    store.add_monitor(make_monitor(sinks=(LOG,)))
+    store.add_monitor(make_monitor("other", sinks=(HOOK,)))
+    changes = store.record_evaluation(evaluation(1.0), [], [breach("drift")], [])
+    store.record_evaluation(
+        evaluation(1.0, monitor="other"), [], [breach("drift", monitor="other")], []
+    )
+    [mine] = store.list_deliveries(PROJECT, monitor="churn-drift")
+    assert store.list_deliveries(PROJECT, alert_ids=[changes.opened[0].id]) == [mine]
+    assert store.list_deliveries(PROJECT, alert_ids=[]) == []
+    assert len(store.list_deliveries(PROJECT, status="pending")) == 2
+    assert store.list_deliveries(PROJECT, status="failed") == []
+    assert store.list_deliveries("elsewhere") == []
+    store.delete_monitor(PROJECT, "churn-drift")
+    assert [d.monitor for d in store.list_deliveries(PROJECT)] == ["other"]
+
+
+def test_concurrent_senders_never_claim_the_same_delivery(store: RunStore) -> None:
+    sinks = tuple({"type": "webhook", "url": f"http://127.0.0.1:1/{n}"} for n in "abcd")
+    store.add_monitor(make_monitor(sinks=sinks))
+    checks = ("drift", "quality", "performance", "prediction_drift", "target_drift")
+    store.record_evaluation(evaluation(1.0), [], [breach(c) for c in checks], [])
+    claimed: list[str] = []
+    errors: list[BaseException] = []
+
+    def send(sender: str) -> None:
+        try:
+            while found := store.claim_deliveries(
+                PROJECT, sender=sender, now=2.0, lease_s=60, limit=3
+            ):
+                for delivery in found:
+                    claimed.append(delivery.id)
+                    assert store.finish_delivery(delivered(delivery, 2.0), sender)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send, args=(f"s{i}",)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(claimed) == len(set(claimed)) == 20
+    assert {d.status for d in store.list_deliveries(PROJECT)} == {"delivered"}

@@ -351,6 +351,28 @@ def test_approvals_are_recorded_with_events(store: RunStore, artifact_id: str) -
         store.add_approval(replace(base, version=9))
 
 
+def test_events_that_change_nothing_else_are_recorded(
+    store: RunStore, artifact_id: str
+) -> None:
+    register(store, artifact_id)
+    details = {"gates": [{"gate": "f1 >= 0.9", "passed": False, "detail": "f1 0.8"}]}
+    refused = note("promote_refused", 20.0, comment="try", details=details)
+    store.add_registry_event(PROJECT, "churn", refused, version=1, alias="production")
+    event = store.list_registry_events(PROJECT, model="churn")[-1]
+    assert (event.action, event.version, event.alias, event.to_version) == (
+        "promote_refused",
+        1,
+        "production",
+        None,
+    )
+    assert (event.comment, event.details) == ("try", details)
+    assert store.get_model(PROJECT, "churn").aliases == {}
+    with pytest.raises(ModelNotFoundError, match="No model 'fraud'"):
+        store.add_registry_event(PROJECT, "fraud", refused)
+    with pytest.raises(InvalidRecordError, match="Invalid registry action 'bump'"):
+        store.add_registry_event(PROJECT, "churn", note("bump"))
+
+
 def test_roles_are_granted_idempotently_and_revoked(store: RunStore) -> None:
     store.set_role(PROJECT, "bob", "reviewer", granted=True, note=note("grant_role"))
     store.set_role(

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import click
 import pytest
+import typer
+from typer.testing import CliRunner
+
+from rung.cli import app
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from tests.e2e.conftest import Cli
 
 
@@ -131,3 +138,34 @@ def test_demo_runs_three_times_with_caching(cli: Cli) -> None:
     assert code == 0, out
     assert "4/4" in out  # the second run came entirely from the cache
     assert "2/4" in out  # a new C re-runs train and evaluate only
+
+
+def _command_paths(command: Any, path: list[str]) -> Iterator[list[str]]:
+    """Every command and subcommand under ``command``, as argument lists."""
+    yield path
+    if hasattr(command, "list_commands"):
+        context = click.Context(command)
+        for name in command.list_commands(context):
+            sub = command.get_command(context, name)
+            if sub is not None:
+                yield from _command_paths(sub, [*path, name])
+
+
+def test_every_command_renders_its_help() -> None:
+    root = typer.main.get_command(app)
+    runner = CliRunner()
+    paths = list(_command_paths(root, []))
+    failed = {}
+    for path in paths:
+        result = runner.invoke(app, [*path, "--help"])
+        if result.exit_code != 0 or "Usage" not in result.output:
+            failed[" ".join(path) or "rung"] = repr(result.exception)
+    assert not failed
+    assert ["monitor", "create"] in paths and ["models", "roles", "grant"] in paths
+
+
+def test_help_shows_brackets_as_written() -> None:
+    result = CliRunner().invoke(app, ["monitor", "create", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "RUN_ID[/STEP]" in result.output
+    assert "dataset:NAME[@V]" in result.output

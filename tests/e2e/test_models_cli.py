@@ -152,6 +152,7 @@ def test_gates_approvals_promotion_rollback_and_history(
         "register",
         "register",
         "set_gates",
+        "promote_refused",
         "approve",
         "approve",
         "promote",
@@ -159,10 +160,34 @@ def test_gates_approvals_promotion_rollback_and_history(
         "rollback",
     ]
     assert (events[-1]["from_version"], events[-1]["to_version"]) == (2, 1)
-    assert events[-1]["comment"] == "p99 up" and events[3]["user"] == "bob"
+    assert events[-1]["comment"] == "p99 up" and events[4]["user"] == "bob"
+    gates = events[3]["details"]["gates"]
+    assert [g["detail"] for g in gates if not g["passed"]] == [
+        "needs 1 approval from role 'reviewer', has 0"
+    ]
     code, out = cli("models", "history", "churn")
-    assert code == 0 and "rollback" in out
+    assert code == 0 and "rollback" in out and "promote_refused" in out, out
+    assert "needs 1" in out and "has 0" in out  # the table folds long comments
     assert [r["user"] for r in as_json(cli, "models", "roles", "list")] == ["bob"]
+
+
+def test_approve_without_the_gate_role_fails_and_names_the_role(
+    cli: Cli, run_id: str, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_json(cli, "models", "register", "churn", "--run", run_id, "--step", "train")
+    (project / "gates.yaml").write_text(GATES)
+    assert cli("models", "gates", "churn", "--file", "gates.yaml")[0] == 0
+    monkeypatch.setenv("RUNG_USER", "mallory")
+    done = cli.process("models", "approve", "churn", "1", "--alias", "production")
+    assert done.returncode == 1, done.stdout
+    assert "approved" not in done.stdout
+    message = " ".join(done.stderr.split())
+    assert "Approval refused" in message
+    assert "role 'reviewer'" in message
+    assert "rung models roles grant mallory reviewer" in message
+    assert "Traceback" not in message
+    events = as_json(cli, "models", "history", "churn")
+    assert [e["action"] for e in events] == ["register", "set_gates"]
 
 
 def test_archive_restore_and_load(cli: Cli, run_id: str) -> None:
@@ -277,14 +302,14 @@ def test_show_gives_the_classification_a_version_inherits(
     )
     assert inherited["traced"] is True
 
-    # Registered inside a step's body: the version records no run or step run
-    # yet, so nothing links it to the data; it says so rather than "none".
-    assert as_json(cli, "run", "train.py:training_in_step")["run"]["status"] == (
-        "completed"
-    )
+    # Registered inside a step's body: the version links to that step run, so
+    # it inherits the classes of the data the step read.
+    run = as_json(cli, "run", "train.py:training_in_step")["run"]
+    assert run["status"] == "completed"
     (version,) = as_json(cli, "models", "show", "inside")["versions"]
-    assert (version["run_id"], version["step_run_id"]) == (None, None)
-    assert version["classification"]["summary"] == "unknown (no lineage recorded)"
-    assert version["classification"]["traced"] is False
+    assert version["run_id"] == run["id"]
+    inside = version["classification"]
+    assert inside["summary"] == "health, pii (region CA, from dataset claims v1)"
+    assert inside["traced"] is True
     code, out = cli("models", "show", "inside")
-    assert code == 0 and "unknown (no lineage recorded)" in " ".join(out.split())
+    assert code == 0 and "health, pii (region CA" in " ".join(out.split())

@@ -259,3 +259,126 @@ def test_due_reports_a_failed_monitor_after_running_the_others(
     assert status["latest"]["status"] == "error"
     assert status["latest"]["checks"]["drift"]["reason"] in broken
     assert cli("monitor", "run", "--due") == (0, "No monitor is due.\n")
+
+
+def test_alert_deliveries_are_retried_shown_and_drained(
+    cli: Cli, runs: tuple[str, str], project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    import sqlalchemy as sa
+
+    import rung
+    from rung.monitoring._schema import monitor_deliveries
+
+    first, shifted = runs
+    with socket.socket() as probe:  # a port nothing listens on yet
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    url = f"http://127.0.0.1:{port}/alerts"
+    monkeypatch.setenv("RUNG_ALERT_ALLOW_HOSTS", f"127.0.0.1:{port}")
+    create: tuple[str, ...] = ("monitor", "create", "hooked", "--webhook", url)
+    create += ("--reference-run", f"{first}/make_data")
+    create += ("--current", f"run:{shifted}/make_data", "--checks", "drift")
+    as_json(cli, *create)
+    [result] = as_json(cli, "monitor", "run", "hooked")
+    [failure] = result["delivery_failures"]
+    assert f"webhook {url}: Webhook {url} unreachable" in failure
+    code, out = cli("monitor", "alerts")
+    said = " ".join(out.split())  # Rich wraps long lines
+    assert code == 0 and "opened -> log: delivered at " in said
+    assert f"opened -> webhook {url}: pending (next try at " in said
+    assert f"attempt 1 failed: Webhook {url} unreachable" in said
+    [alert] = as_json(cli, "monitor", "alerts")
+    log, hook = alert["deliveries"]
+    assert (log["status"], hook["status"], hook["attempts"]) == (
+        "delivered",
+        "pending",
+        1,
+    )
+    assert hook["sink_name"] == f"webhook {url}" and "payload" not in hook
+
+    with serving(port=port) as receiver:
+        assert cli("monitor", "deliver") == (0, "No alert delivery is due.\n")
+        code, out = cli("monitor", "deliver", "--all")
+        assert code == 0 and out == "Alert deliveries: 1 delivered.\n"
+        assert cli("monitor", "deliver", "--all") == (0, "No alert delivery is due.\n")
+    assert [h["X-Rung-Delivery"] for h in receiver.headers] == [hook["id"]]
+    [alert] = as_json(cli, "monitor", "alerts")
+    assert [d["status"] for d in alert["deliveries"]] == ["delivered", "delivered"]
+
+    # The receiver is down again, and a new alert's delivery is a day old.
+    stale = ("monitor", "create", "stale", *create[3:])
+    as_json(cli, *stale)
+    assert cli("monitor", "run", "stale")[0] == 0
+    with rung.open_workspace(project, create=False) as ws:
+        ws.backend.write(
+            lambda conn: conn.execute(
+                sa.update(monitor_deliveries)
+                .where(monitor_deliveries.c.status == "pending")
+                .values(created_at=0.0)
+            )
+        )
+    code, out = cli("monitor", "deliver", "--all")
+    said = " ".join(out.split())
+    assert code == 1 and "Alert deliveries: 0 delivered, 1 given up." in said
+    assert f"{url}: not delivered within 1d: Webhook {url} unreachable" in said
+    code, out = cli("monitor", "alerts", "stale")
+    said = " ".join(out.split())
+    assert code == 0 and f"opened -> webhook {url}: failed (not delivered" in said
+
+
+REGISTERED_IN_STEP = textwrap.dedent(
+    """
+    import rung
+    from rung import pipeline, step
+
+
+    @step
+    def load(rows: int = 200):
+        import numpy as np
+        import pandas as pd
+
+        rng = np.random.default_rng(1)
+        x, n = rng.normal(0, 1, rows), rng.integers(0, 5, rows)
+        frame = pd.DataFrame({"x": x, "n": n})
+        frame["y"] = (frame["x"] > 0).astype(int)
+        return frame
+
+
+    @step
+    def train(data):
+        from sklearn.linear_model import LogisticRegression
+
+        model = LogisticRegression().fit(data[["x", "n"]], data["y"])
+        rung.register_model(model, name="churn")
+        return model
+
+
+    @pipeline
+    def training(rows: int = 200) -> None:
+        train(load(rows=rows))
+    """
+)
+
+
+def test_a_model_registered_inside_a_step_is_monitored_against_its_training_data(
+    cli: Cli, project: Path
+) -> None:
+    (project / "train.py").write_text(REGISTERED_IN_STEP)
+    assert cli("init")[0] == 0
+    run = as_json(cli, "run", "train.py:training")
+    steps = {s["name"]: s for s in run["steps"]}
+    version = as_json(cli, "models", "show", "churn")["versions"][0]
+    assert version["run_id"] == run["run"]["id"]
+    assert version["step_run_id"] == steps["train"]["id"]
+    assert list(version["training_data"].values()) == [
+        steps["load"]["outputs"]["output"]
+    ]
+    assert [c["name"] for c in version["signature"]] == ["x", "n"]
+    assert cli("models", "promote", "churn", "1", "--alias", "production")[0] == 0
+    created = as_json(cli, "monitor", "create", "churn", "--model", "churn@production")
+    assert created["reference"]["kind"] == "model"
+    [result] = as_json(cli, "monitor", "run", "churn")
+    assert result["error"] is None
+    assert result["evaluation"]["reference_rows"] == 200  # the rows `load` made

@@ -43,6 +43,14 @@ def churn_project(cli: Cli) -> Cli:
         (["serve", "churn/1", "--nan-policy", "drop"], "--nan-policy must be one of"),
         (["predict", "churn/1", "missing.parquet", "-o", "o.parquet"], "Cannot read"),
         (["predict", "churn/1", "rows.txt", "-o", "o.parquet"], ".parquet or .csv"),
+        (
+            ["predict", "churn/1", "r.csv", "-o", "o.csv", "--on-bad-rows", "route"],
+            "Routing bad rows needs a file",
+        ),
+        (
+            ["predict", "churn/1", "r.csv", "-o", "o.csv", "--on-bad-rows", "drop"],
+            "Use one of: fail, skip, route",
+        ),
         (["predictions", "query", "SELECT nope FROM predictions"], "The query failed"),
     ],
 )
@@ -108,3 +116,69 @@ def test_deployments_are_listed(churn_project: Cli) -> None:
     assert done.returncode == 0, done.stderr
     kinds = {node["kind"] for node in json.loads(done.stdout)["nodes"]}
     assert kinds == {"model_version", "deployment"}
+
+
+def test_labels_from_a_file_overwrite_only_with_the_flag(churn_project: Cli) -> None:
+    import pandas as pd
+
+    folder = churn_project.folder
+    churn_frame(3)[FEATURES].to_parquet(folder / "rows.parquet")
+    churn_project("predict", "churn/1", "rows.parquet", "-o", "scored.parquet")
+    ids = pd.read_parquet(folder / "scored.parquet")["prediction_id"].tolist()
+    pd.DataFrame({"prediction_id": ids, "label": [1, 0, 1]}).to_csv(
+        folder / "labels.csv", index=False
+    )
+    code, out = churn_project("predictions", "label", "churn", "labels.csv")
+    assert code == 0 and "Recorded 3 label(s)" in out
+    pd.DataFrame({"prediction_id": [ids[0], "nope"], "label": [0, 1]}).to_csv(
+        folder / "again.csv", index=False
+    )
+    done = churn_project.process("predictions", "label", "churn", "again.csv")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    message = " ".join(done.stderr.split())
+    assert "already labelled (1)" in message and "unknown prediction id" in message
+    pd.DataFrame({"prediction_id": [ids[0]], "label": [0]}).to_csv(
+        folder / "fix.csv", index=False
+    )
+    code, _ = churn_project("predictions", "label", "churn", "fix.csv", "--overwrite")
+    assert code == 0
+    code, out = churn_project(
+        "predictions",
+        "query",
+        "SELECT label, previous_label FROM feedback_history "
+        "WHERE previous_label IS NOT NULL",
+        "--json",
+    )
+    assert json.loads(out) == [{"label": 0, "previous_label": "1"}]
+
+
+def test_predict_skips_or_routes_bad_rows_when_asked(churn_project: Cli) -> None:
+    import pandas as pd
+
+    folder = churn_project.folder
+    frame = churn_frame(5)[FEATURES]
+    frame.loc[[2], "spend"] = float("nan")
+    frame.to_parquet(folder / "rows.parquet")
+    done = churn_project.process("predict", "churn/1", "rows.parquet", "-o", "o.csv")
+    assert done.returncode == 1 and "null or NaN" in done.stderr
+    code, out = churn_project(
+        "predict", "churn/1", "rows.parquet", "-o", "o.csv", "--on-bad-rows", "skip"
+    )
+    assert code == 0 and "Scored 4 rows" in out
+    assert "Skipped 1 bad row(s)" in out and "row 2: column 'spend'" in out
+    code, out = churn_project(
+        "predict",
+        "churn/1",
+        "rows.parquet",
+        "-o",
+        "o.parquet",
+        "--on-bad-rows",
+        "route",
+        "--bad-rows-output",
+        "bad.parquet",
+    )
+    assert code == 0 and "Routed 1 bad row(s) to bad.parquet" in out
+    bad = pd.read_parquet(folder / "bad.parquet")
+    assert bad[["row", "reason"]].values.tolist() == [
+        [2, "column 'spend': null or NaN in a non-nullable column"]
+    ]

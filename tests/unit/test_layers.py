@@ -77,7 +77,10 @@ def _modules() -> list[tuple[str, Path]]:
     for path in sorted((SRC / "rung").rglob("*.py")):
         parts = path.relative_to(SRC).with_suffix("").parts
         module = ".".join(p for p in parts if p != "__init__")
-        if _rank(module) is not None and "migrations" not in parts:
+        # Migrations run under Alembic; built-in templates are users' projects.
+        if "migrations" in parts or "builtin" in parts:
+            continue
+        if _rank(module) is not None:
             out.append((module, path))
     return out
 

@@ -131,7 +131,19 @@ class DatasetLineage:
             return []
 
     def upstream(self, workspace: Workspace, node: GraphNode) -> list[Neighbour]:
-        """A version's dataset; the versions a step run read."""
+        """A version's dataset; the versions a step run read; the versions an
+        artifact is the snapshot of."""
+        if node.kind == "artifact":
+            found = workspace.datasets.find_snapshot_versions(
+                node.attributes["artifact_id"]
+            )
+            out = []
+            for version in found:
+                parent = version_node(
+                    workspace.datasets.get_dataset(version.dataset), version
+                )
+                out.append((parent, GraphEdge(parent.id, node.id, "snapshot")))
+            return out
         if node.kind == "dataset_version":
             record = workspace.datasets.get_dataset(node.attributes["name"])
             parent = dataset_node(record)

@@ -7,6 +7,12 @@ inputs (dataset versions read, artifacts it consumed but did not make) and
 outputs (artifacts its steps made), each with a schema facet. Events are
 plain JSON that follows the OpenLineage 2-0-2 spec; no client library is
 needed. Emitting never fails a run: errors are logged.
+
+COMPLETE, FAIL and ABORT end an OpenLineage run for good, so each attempt of
+a Rung run is an OpenLineage run of its own: a resumed run's next attempt gets
+a fresh ``runId`` (derived from the run id and the attempt number) and its own
+START. A run whose process was killed gets its FAIL when Rung finds it dead
+(``rung.pipelines.end_dead_runs``).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ if TYPE_CHECKING:
     from rung.metadata import ArtifactRecord, RunRecord
     from rung.workspace import Workspace
 
-__all__ = ["PRODUCER", "emit", "openlineage_listener", "run_event"]
+__all__ = ["PRODUCER", "emit", "openlineage_listener", "run_event", "run_uuid"]
 
 PRODUCER = "https://github.com/rung-dev/rung"
 _SPEC = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
@@ -95,7 +101,7 @@ def run_event(workspace: Workspace, run: RunRecord, status: str) -> dict[str, An
     return {
         "eventType": event_type,
         "eventTime": datetime.fromtimestamp(when, tz=UTC).isoformat(),
-        "run": {"runId": _run_uuid(run.id), "facets": run_facets},
+        "run": {"runId": run_uuid(run), "facets": run_facets},
         "job": {
             "namespace": run.project,
             "name": run.pipeline or run.name,
@@ -200,7 +206,9 @@ def _dataset_version_entry(
     facets = {
         "schema": _facet("schema", fields=fields),
         "version": _facet("version", datasetVersion=str(version.version)),
-        "dataSource": _facet("dataSource", name=record.name, uri=mask_uri(record.uri)),
+        "dataSource": _facet(
+            "dataSource", name=record.name, uri=_source_uri(record.uri)
+        ),
     }
     if tags:
         facets["tags"] = _facet("tags", tags=tags)
@@ -239,8 +247,23 @@ def _facet(kind: str, **fields: Any) -> dict[str, Any]:
     return {"_producer": PRODUCER, "_schemaURL": _FACETS + _SCHEMAS[kind], **fields}
 
 
-def _run_uuid(run_id: str) -> str:
-    try:
-        return str(uuid.UUID(run_id))
-    except ValueError:
-        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"rung:{run_id}"))
+def run_uuid(run: RunRecord) -> str:
+    """The OpenLineage ``runId`` of the run's current attempt.
+
+    The first attempt uses the run id itself (a UUID); each resumed attempt a
+    UUID derived from the run id and the attempt number, so that every attempt
+    has one START and one terminal event.
+    """
+    if run.attempt <= 1:
+        try:
+            return str(uuid.UUID(run.id))
+        except ValueError:
+            return str(uuid.uuid5(uuid.NAMESPACE_URL, f"rung:{run.id}"))
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"rung:{run.id}:attempt:{run.attempt}"))
+
+
+def _source_uri(uri: str) -> str:
+    """A data source as a URI (a bare path becomes ``file:///...``), masked."""
+    if "://" in uri:
+        return mask_uri(uri)
+    return Path(uri).absolute().as_uri()

@@ -3,7 +3,9 @@
 Every read runs the registered read checks first (governance plugs its
 policies in here), loads the version (from its snapshot artifact, or from the
 source after checking the content still matches), and, inside a run, records
-the read so lineage can follow the data.
+the read so lineage can follow the data. A step that loads a snapshot
+artifact directly (``rung.load_artifact``) has that read recorded too
+(:func:`record_snapshot_read`, an artifact read hook).
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from rung.catalog.records import DatasetRecord, DatasetVersionRecord
+    from rung.metadata import ArtifactRecord
     from rung.pipelines import StepContext
-    from rung.workspace import Workspace
+    from rung.workspace import ArtifactRead, Workspace
 
 __all__ = [
     "DatasetInput",
@@ -35,6 +38,7 @@ __all__ = [
     "load_dataset",
     "read_checks",
     "read_table",
+    "record_snapshot_read",
     "remove_read_check",
 ]
 
@@ -115,26 +119,44 @@ def _read_version(
 ) -> pa.Table:
     for check in read_checks():
         check(workspace, record, version, scope)
-    table = read_table(workspace, record, version)
+    table = _table(workspace, record, version)
     if scope is not None and scope.workspace is workspace:
-        workspace.datasets.record_dataset_read(
-            DatasetReadRecord(
-                version.id, scope.run_id, now(), scope.step_run_id, scope.step
-            )
-        )
+        _record_read(workspace, version.id, scope)
     return table
+
+
+def _record_read(workspace: Workspace, version_id: str, scope: RunScope) -> None:
+    workspace.datasets.record_dataset_read(
+        DatasetReadRecord(
+            version_id, scope.run_id, now(), scope.step_run_id, scope.step
+        )
+    )
 
 
 def read_table(
     workspace: Workspace, record: DatasetRecord, version: DatasetVersionRecord
 ) -> pa.Table:
-    """Return a version's rows as an Arrow table (no checks, nothing recorded).
+    """Return a version's rows as an Arrow table.
+
+    The read is checked and, inside a run, recorded, as by
+    :func:`load_dataset`.
 
     Raises:
         StaleDatasetVersionError: no snapshot, and the source changed since.
+        RungError: a read check refused the read.
     """
+    return _read_version(workspace, record, version, current_scope())
+
+
+def _table(
+    workspace: Workspace, record: DatasetRecord, version: DatasetVersionRecord
+) -> pa.Table:
     if version.snapshot_artifact_id is not None:
-        return workspace.load_artifact(version.snapshot_artifact_id)
+        from rung.workspace import ArtifactRead
+
+        return workspace.load_artifact(
+            version.snapshot_artifact_id, read=ArtifactRead("dataset")
+        )
     from rung.catalog import _sources
     from rung.catalog._refresh import spec_of
 
@@ -149,6 +171,31 @@ def read_table(
             version=version.version,
         )
     return _sources.to_table(spec, fetched)
+
+
+# Reads another hook already handles: dataset reads are recorded by
+# ``_read_version``; step inputs and Rung's own metadata reads are no reads by
+# a step's code.
+_NOT_RECORDED = frozenset({"dataset", "step_input", "inspect"})
+
+
+def record_snapshot_read(
+    workspace: Workspace, artifact: ArtifactRecord, read: ArtifactRead
+) -> None:
+    """Artifact read hook: a step that loads a snapshot has read its dataset.
+
+    ``rung.load_artifact(snapshot_id)`` inside a step is recorded in lineage
+    as a read of every dataset version kept in that snapshot, as
+    ``rung.load_dataset`` would be, so the step's outputs carry the data's
+    classification. Outside a run nothing is recorded.
+    """
+    if read.path in _NOT_RECORDED:
+        return
+    scope = current_scope()
+    if scope is None or scope.workspace is not workspace:
+        return
+    for version in workspace.datasets.find_snapshot_versions(artifact.id):
+        _record_read(workspace, version.id, scope)
 
 
 class DatasetInput:

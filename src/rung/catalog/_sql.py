@@ -37,6 +37,9 @@ _BY_ID = sa.select(datasets).where(datasets.c.id == sa.bindparam("id"))
 _VERSIONS = sa.select(dataset_versions, datasets.c.name.label("dataset")).join_from(
     dataset_versions, datasets
 )
+_SNAPSHOTS = _VERSIONS.where(
+    dataset_versions.c.snapshot_artifact_id == sa.bindparam("artifact_id")
+).order_by(datasets.c.name, dataset_versions.c.version)
 _READS = sa.select(
     dataset_reads.c.dataset_version_id,
     dataset_reads.c.run_id,
@@ -223,6 +226,15 @@ class SqlDatasetStore:
                 raise k.dataset_not_found(name)
             query = _VERSIONS.where(dataset_versions.c.dataset_id == current.id)
             rows = conn.execute(query.order_by(dataset_versions.c.version)).mappings()
+            return [_version_from_row(row) for row in rows]
+
+        return self._db.read(read)
+
+    def find_snapshot_versions(self, artifact_id: str) -> list[DatasetVersionRecord]:
+        """Return the versions (any dataset) whose snapshot is this exact artifact."""
+
+        def read(conn: sa.Connection) -> list[DatasetVersionRecord]:
+            rows = conn.execute(_SNAPSHOTS, {"artifact_id": artifact_id}).mappings()
             return [_version_from_row(row) for row in rows]
 
         return self._db.read(read)

@@ -143,6 +143,10 @@ class DatasetVersionRecords(Protocol):
         """Return a dataset's versions, oldest first."""
         ...
 
+    def find_snapshot_versions(self, artifact_id: str) -> list[DatasetVersionRecord]:
+        """Return the versions (any dataset) whose snapshot is this exact artifact."""
+        ...
+
     def record_dataset_read(self, read: DatasetReadRecord) -> None:
         """Insert a read; raises LookupError subclasses for unknown ids."""
         ...

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from string import Formatter
 
 from rung.errors import (
+    ApprovalRefusedError,
     ArtifactNotFoundError,
     CatalogError,
     DatasetNotFoundError,
@@ -105,6 +106,17 @@ HINTS: tuple[Hint, ...] = (
         reason="archived_decision",
     ),
     Hint(RegistryConflictError, "Check `rung models show {model}` and retry."),
+    Hint(
+        ApprovalRefusedError,
+        "Add one with `rung models gates {model} --file FILE`, or promote "
+        "without approval: `rung models promote {model} {version} --alias {alias}`.",
+        reason="no_approvals_gate",
+    ),
+    Hint(
+        ApprovalRefusedError,
+        "Grant it with `rung models roles grant {user} {role}`.",
+        reason="approver_role",
+    ),
     Hint(
         RegistryError,
         "List roles with `rung models roles list`.",

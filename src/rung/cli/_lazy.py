@@ -99,6 +99,25 @@ COMMANDS: dict[str, LazyCommand] = {
         True,
         "Monitoring: drift, quality and performance checks, alerts, reports.",
     ),
+    "triggers": LazyCommand(
+        "rung.cli.triggers",
+        "app",
+        True,
+        "Triggers: start pipelines on schedules, data, alerts and events.",
+    ),
+    "retune": LazyCommand(
+        "rung.cli.retune",
+        "app",
+        True,
+        "Re-tune a model's hyperparameters: an Optuna study warm-started from "
+        "its champion.",
+    ),
+    "agent": LazyCommand(
+        "rung.cli.agent",
+        "app",
+        True,
+        "The automation agent: triggers, monitors and refreshes in one loop.",
+    ),
     "datasets": LazyCommand(
         "rung.cli.datasets",
         "app",
@@ -131,7 +150,28 @@ def load_command(name: str) -> Command:
         wrapper.command(name)(target)
         command = typer.main.get_command(wrapper)
     command.name = name
+    _escape_markup(command)
     return command
+
+
+def _escape_markup(command: Command) -> None:
+    """Show help texts as written: Rich must not read ``NAME[@V]`` as markup.
+
+    Typer renders subcommand help with Rich, which parses ``[...]`` as style
+    tags: ``RUN_ID[/STEP]`` crashes (a closing tag with no opening one) and
+    ``NAME[@V]`` silently loses ``[@V]``. Our help texts are plain text.
+    """
+    if getattr(command, "rich_markup_mode", None) != "rich":
+        return
+    from rich.markup import escape
+
+    for item in [command, *command.params]:
+        for attr in ("help", "short_help", "epilog"):
+            text = getattr(item, attr, None)
+            if text:
+                setattr(item, attr, escape(text))
+    for sub in getattr(command, "commands", {}).values():
+        _escape_markup(sub)
 
 
 class LazyGroup(TyperGroup):

@@ -21,8 +21,9 @@ __all__ = ["lineage"]
 def lineage(
     node_id: str = typer.Argument(
         ...,
-        help="Dataset name (claims, claims@2), dataset version, artifact or run id "
-        "(prefix ok), or model version (name/3).",
+        help="Dataset name (claims, claims@2), dataset version, artifact, run, "
+        "deployment or prediction batch id (prefix ok), model version (name/3), "
+        "or prediction id.",
     ),
     upstream: bool = typer.Option(False, "--upstream", help="Only where it came from."),
     downstream: bool = typer.Option(False, "--downstream", help="Only what it fed."),

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from rich.table import Table
 
-    from rung.registry.records import ModelVersionRecord
+    from rung.registry.records import ModelVersionRecord, RegistryEventRecord
 
 __all__ = ["app"]
 
@@ -206,7 +206,7 @@ def approve(
     alias: str = _ALIAS,
     comment: str = _COMMENT,
 ) -> None:
-    """Approve moving an alias to a version (as the workspace user)."""
+    """Approve moving an alias to a version (the user must hold the gate's role)."""
     _decide(name, version, alias, comment, approve=True)
 
 
@@ -217,7 +217,7 @@ def reject(
     alias: str = _ALIAS,
     comment: str = _COMMENT,
 ) -> None:
-    """Reject moving an alias to a version; it blocks the approvals gate."""
+    """Reject moving an alias to a version (needs the gate's role); it blocks it."""
     _decide(name, version, alias, comment, approve=False)
 
 
@@ -304,6 +304,7 @@ def history(
             "alias",
             "comment",
         )
+        table.columns[2].no_wrap = True  # actions are read whole: promote_refused
         for e in reversed(events):
             moved = f"v{e.from_version} -> v{e.to_version}" if e.from_version else ""
             change = moved or (f"v{e.version}" if e.version else _subject(e.details))
@@ -314,7 +315,7 @@ def history(
                 e.model or "",
                 change,
                 e.alias or "",
-                e.comment,
+                _event_comment(e),
             )
         console.print(table)
 
@@ -417,6 +418,14 @@ def _describe_gates(spec: dict[str, Any]) -> str:
 
 def _aliases(aliases: Any) -> str:
     return ", ".join(f"{a}=v{n}" for a, n in sorted(aliases.items()))
+
+
+def _event_comment(event: RegistryEventRecord) -> str:
+    """The comment, plus the failing gates' numbers of a refused promotion."""
+    if event.action != "promote_refused":
+        return event.comment
+    failed = [g["detail"] for g in event.details.get("gates", []) if not g["passed"]]
+    return "; ".join([*filter(None, [event.comment]), *failed])
 
 
 def _subject(details: Any) -> str:

@@ -154,6 +154,7 @@ def run(
     others ran; the command then exits with status 1.
     """
     from rung.errors import MonitorDefinitionError
+    from rung.monitoring import _text as text
 
     if due == (name is not None):
         raise MonitorDefinitionError("Give a monitor NAME, or --due (not both).")
@@ -164,12 +165,16 @@ def run(
             if due
             else [client.run_monitor(name, alert_allow_hosts=allow)]
         )
+        # Then retries of earlier alerts (every monitor's) that are due now.
+        retried = client.deliver_alerts(alert_allow_hosts=allow)
     if as_json:
         print_json([r.to_dict() for r in results])
     elif due and not results:
         console.print("No monitor is due.")
     for result in [] if as_json else results:
         _print_result(result)
+    if len(retried) and not as_json:
+        console.print(text.report_line(retried), highlight=False)
     failed = [r.evaluation.monitor for r in results if r.error is not None]
     if failed:
         err_console.print(
@@ -249,21 +254,75 @@ def alerts(
     since: str = typer.Option(None, "--since", help="Changed in the last 1h, 7d..."),
     as_json: bool = _JSON,
 ) -> None:
-    """List alerts, most recently changed first."""
+    """List alerts, most recently changed first, with their delivery per sink.
+
+    A delivery is delivered, pending (with its next try) or failed (with
+    why); `rung monitor deliver` sends the pending ones that are due.
+    """
+    from dataclasses import asdict
+
     from rung._internal.timeutil import now
     from rung.monitoring import _text as text
     from rung.monitoring import parse_window
+    from rung.monitoring._outbox import delivery_dict
 
     start = now() - parse_window(since)["seconds"] if since else None
     with open_client() as client:
         found = client.list_alerts(name, status=state, since=start)
+        sent = client.list_deliveries(alerts=found) if found else []
+    by_alert: dict[str, list[Any]] = {a.id: [] for a in found}
+    for delivery in sent:
+        by_alert[delivery.alert_id].append(delivery)
     if as_json:
-        print_json(found)
+        print_json(
+            [
+                {
+                    **asdict(a),
+                    "deliveries": [delivery_dict(d) for d in by_alert[a.id]],
+                }
+                for a in found
+            ]
+        )
         return
     if not found:
         console.print("No alerts.")
     for alert in found:
         console.print(text.alert_line(alert), highlight=False)
+        for delivery in by_alert[alert.id]:
+            line = f"  {text.delivery_line(delivery)}"
+            console.print(line, highlight=False, markup=False)
+
+
+@app.command("deliver")
+def deliver(
+    every: bool = typer.Option(
+        False,
+        "--all",
+        help="Also try deliveries whose next try is later (the receiver is back).",
+    ),
+    as_json: bool = _JSON,
+) -> None:
+    """Send the pending alert deliveries that are due (retries with backoff).
+
+    Exits with status 1 if a delivery was given up (too many attempts, or
+    too old); it stays visible in `rung monitor alerts`.
+    """
+    from rung.monitoring import _text as text
+
+    with open_client() as client:
+        report = client.deliver_alerts(
+            alert_allow_hosts=_allow_hosts(), include_waiting=every
+        )
+    if as_json:
+        print_json(report.to_dict())
+    elif not len(report):
+        console.print("No alert delivery is due.")
+    else:
+        console.print(text.report_line(report), highlight=False)
+        for line in report.failures:
+            console.print(f"  {line}", highlight=False, markup=False)
+    if report.failed:
+        raise typer.Exit(1)
 
 
 @app.command("report")

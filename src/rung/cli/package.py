@@ -10,6 +10,8 @@ import typer
 from typer.core import TyperGroup
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from rung.packaging import Bundle
 
 __all__ = ["app", "bundle_run_target"]
@@ -95,10 +97,19 @@ def build(
         soft_wrap=True,
     )
     _warn_unresolved(bundle)
+    _warn_host_paths(bundle)
+    given = "".join(f" -p {n}=VALUE" for n in bundle.runtime_parameters)
+    if given:
+        console.print(
+            f"Left to run time: {', '.join(bundle.runtime_parameters)}.",
+            highlight=False,
+        )
+    image = bundle.image_name
+    docker_run = f"{image} run /opt/bundle{given}" if given else image
     console.print(
-        f"Run it: `rung run {bundle.path}`; as an image: "
+        f"Run it: `rung run {bundle.path}{given}`; as an image: "
         f"`docker build -t {bundle.image_name} {bundle.path}` and "
-        f"`docker run {bundle.image_name}`.",
+        f"`docker run {docker_run}`.",
         soft_wrap=True,  # keep paths and commands whole for copy and paste
     )
 
@@ -126,17 +137,18 @@ def verify(
 
 
 def bundle_run_target(
-    target: str, bundle: Path, config: Path
+    target: str, bundle: Path, config: Path, params: Mapping[str, str]
 ) -> tuple[str, Path, dict[str, str]]:
     """Turn ``rung run DIR`` / ``--bundle DIR`` into (reference, config, tags).
 
     Anything that is not a bundle passes through unchanged, with no tags.
     Arguments are typed as ``rung run`` declares them; Typer passes None for
-    those not given.
+    those not given. ``params`` are the ``-p`` values of the run.
 
     Raises:
         PackagingError: the bundle's files do not match its hash.
-        ParameterError: a bundle is combined with a target or ``--config``.
+        ParameterError: a bundle is combined with a target or ``--config``, or
+            a parameter the bundle left to run time is not given.
     """
     if bundle is None and (target is None or not Path(target).is_dir()):
         return target, config, {}
@@ -154,6 +166,14 @@ def bundle_run_target(
             "with `rung package --config`."
         )
     opened = open_bundle(bundle if bundle is not None else Path(target))
+    missing = [n for n in opened.runtime_parameters if n not in params]
+    if missing:
+        given = " ".join(f"-p {n}=VALUE" for n in missing)
+        raise ParameterError(
+            f"Bundle {opened.path} leaves parameter(s) {', '.join(map(repr, missing))} "
+            f"to run time: give them, e.g. `rung run {opened.path} {given}` (in its "
+            f"Docker image: `docker run {opened.image_name} run /opt/bundle {given}`)."
+        )
     return opened.reference, opened.config_path, opened.run_tags
 
 
@@ -170,10 +190,34 @@ def _summary(bundle: Bundle, seconds: float | None) -> dict[str, Any]:
         "rung_install": bundle.rung_install,
         "created_at": bundle.created_at,
         "unresolved_imports": list(bundle.unresolved_imports),
+        "runtime_parameters": list(bundle.runtime_parameters),
     }
     if seconds is not None:
         summary["seconds"] = round(seconds, 3)
     return summary
+
+
+def _warn_host_paths(bundle: Bundle) -> None:
+    """Warn about parameters that are paths on this machine, pinned in the bundle."""
+    from rich.markup import escape
+
+    from rung.cli._common import err_console
+
+    pinned = [
+        f"{name}={value}"
+        for name, value in bundle.parameters.items()
+        if isinstance(value, str) and Path(value).is_absolute() and Path(value).exists()
+    ]
+    if pinned:
+        err_console.print(
+            f"[yellow]Warning:[/] {escape(', '.join(pinned))}: a path on this machine, "
+            "written into the bundle. Elsewhere (another machine, the Docker "
+            "image) give it at run time with -p NAME=VALUE; to leave a required "
+            "parameter to run time, do not give it to `rung package`.",
+            markup=True,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _warn_unresolved(bundle: Bundle) -> None:

@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 
 _JSON = typer.Option(False, "--json", help="Print JSON.")
+_SHOWN = 20
 _MODEL = typer.Option(None, "--model", help="Only this model.")
 
 
@@ -33,17 +34,39 @@ def predict(
         False, "--allow-pickle", help="Load a pickled model (runs code from the file)."
     ),
     nan_policy: str = typer.Option("reject", "--nan-policy", help="reject or allow."),
+    on_bad_rows: str = typer.Option(
+        "fail",
+        "--on-bad-rows",
+        help="Rows the signature refuses: fail (the whole file), skip them "
+        "(listed), or route them to --bad-rows-output with a reason column.",
+    ),
+    bad_rows_output: Path = typer.Option(
+        None, "--bad-rows-output", help="Where route writes them: .parquet or .csv."
+    ),
 ) -> None:
     """Score a file with a model version; every row goes to the prediction log."""
     with open_client() as client:
-        rows = client.predict_file(
+        result = client.predict_file(
             uri,
             source,
             output,
+            on_bad_rows=on_bad_rows,
+            bad_rows_output=bad_rows_output,
             allow_pickle=allow_pickle,
             nan_policy=nan_policy,
         )
+    rows = len(result.scored)
     console.print(f"Scored {rows:,} rows with {uri} -> {output} (logged).")
+    bad = result.bad_rows
+    if bad.empty:
+        return
+    where = f" to {bad_rows_output}" if bad_rows_output is not None else ""
+    verb = "Routed" if bad_rows_output is not None else "Skipped"
+    console.print(f"{verb} {len(bad):,} bad row(s){where} (0-based row: reason):")
+    for row, reason in zip(bad["row"][:_SHOWN], bad["reason"][:_SHOWN], strict=True):
+        console.print(f"  row {row}: {reason}", markup=False, highlight=False)
+    if len(bad) > _SHOWN:
+        console.print(f"  ... and {len(bad) - _SHOWN:,} more")
 
 
 @app.command("query")
@@ -64,20 +87,61 @@ def query(
     _print_frame(frame, limit)
 
 
+@app.command("label")
+def label(
+    model: str = typer.Argument(..., help="The model the predictions are of."),
+    source: Path = typer.Argument(
+        ..., help="A .csv or .parquet file with prediction_id and label columns."
+    ),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="Replace labels already given (the old ones stay in the log).",
+    ),
+) -> None:
+    """Attach ground-truth labels to logged predictions (all or nothing)."""
+    from rung.errors import ServingError
+    from rung.serving._batch import read_table_file
+
+    frame = read_table_file(source)
+    missing = sorted({"prediction_id", "label"} - set(map(str, frame.columns)))
+    if missing:
+        raise ServingError(
+            f"{source} has no {' or '.join(missing)} column: give one row per "
+            "prediction id, with columns prediction_id and label."
+        )
+    ids = frame["prediction_id"].astype(str)
+    repeated = sorted(set(ids[ids.duplicated()]))
+    if repeated:
+        raise ServingError(
+            f"{source} gives {len(repeated)} prediction id(s) more than once, e.g. "
+            f"{repeated[0]}: give one label per id."
+        )
+    with open_client() as client:
+        client.log_feedback(
+            model,
+            dict(zip(ids, frame["label"].tolist(), strict=True)),
+            overwrite=overwrite,
+        )
+    console.print(f"Recorded {len(ids):,} label(s) for {model}.")
+
+
 @app.command("batches")
 def batches(
     model: str = _MODEL,
     feedback: bool = typer.Option(False, "--feedback", help="Feedback batches."),
+    quarantine: bool = typer.Option(
+        False, "--quarantine", help="Rows the log could not store, with why."
+    ),
     limit: int = typer.Option(20, "--limit", help="The newest N."),
     as_json: bool = _JSON,
 ) -> None:
     """List the newest batches of the log (files, rows, time range)."""
     from rung._internal.timeutil import format_time
 
+    kind = "quarantine" if quarantine else "feedback" if feedback else "predictions"
     with open_client() as client:
-        found = client.list_prediction_batches(
-            model=model, feedback=feedback, limit=limit
-        )
+        found = client.list_prediction_batches(kind=kind, model=model, limit=limit)
     if as_json:
         print_json(found)
         return

@@ -56,7 +56,8 @@ def run(
     from rung.errors import ParameterError
     from rung.pipelines import parse_cli_params
 
-    target, config, tags = bundle_run_target(target, bundle, config)
+    cli_params = parse_cli_params(param)
+    target, config, tags = bundle_run_target(target, bundle, config, cli_params)
 
     if target is not None and resume is not None:
         raise ParameterError(
@@ -64,7 +65,6 @@ def run(
         )
     if target is None and resume is None:
         target, config = default_pipeline(config)
-    cli_params = parse_cli_params(param)
     overrides = {"max_workers": max_workers}
     with open_client(create=True, overrides=overrides) as client:
         # With --json, stdout carries only the JSON: what steps print goes to stderr.

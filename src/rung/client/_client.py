@@ -19,8 +19,9 @@ from rung.client._models import _Models
 from rung.client._monitors import _Monitors
 from rung.client._policies import _Policies
 from rung.errors import ArtifactError
-from rung.pipelines import load_pipeline, resume_run
-from rung.tracking import Run, compare_runs, reap_stale_runs
+from rung.pipelines import end_dead_runs, load_pipeline, resume_run
+from rung.tracking import Run, compare_runs
+from rung.workspace import ArtifactRead
 
 if TYPE_CHECKING:
     from rung.metadata import (
@@ -82,7 +83,7 @@ class Client(_Models, _Datasets, _Policies, _Deployments, _Monitors):
         all_projects: bool = False,
     ) -> list[RunRecord]:
         """Runs, newest first (runs whose process died are marked failed first)."""
-        reap_stale_runs(self.workspace)
+        end_dead_runs(self.workspace)
         return self.workspace.runs.list_runs(
             project=None if all_projects else self.workspace.project,
             pipeline=pipeline,
@@ -92,7 +93,7 @@ class Client(_Models, _Datasets, _Policies, _Deployments, _Monitors):
 
     def get_run(self, run_id: str) -> RunRecord:
         """One run by id or unique prefix."""
-        reap_stale_runs(self.workspace)
+        end_dead_runs(self.workspace)
         return self.workspace.runs.get_run(run_id)
 
     def run(self, run_id: str) -> Run:
@@ -187,12 +188,16 @@ class Client(_Models, _Datasets, _Policies, _Deployments, _Monitors):
     def export_artifact(self, artifact_id: str, destination: Path) -> Path:
         """Copy an artifact's stored files into ``destination`` (no loading).
 
+        The export passes the artifact read checks like a load.
+
         Raises:
             ArtifactError: ``destination`` exists and is not an empty folder.
+            PolicyViolationError: a residency policy refuses the read.
         """
         from rung.artifacts import StoredArtifact, export_value
 
         record = self.get_artifact(artifact_id)
+        self.workspace.check_artifact_read(record, ArtifactRead("export"))
         self.workspace.require_content(record)
         if destination.exists() and (
             not destination.is_dir() or any(destination.iterdir())

@@ -10,8 +10,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rung.monitoring import MonitorEvaluation
-    from rung.monitoring.records import AlertRecord, EvaluationRecord, MonitorRecord
+    from rung.monitoring import DeliveryReport, MonitorEvaluation
+    from rung.monitoring.records import (
+        AlertRecord,
+        DeliveryRecord,
+        EvaluationRecord,
+        MonitorRecord,
+    )
     from rung.workspace import Workspace
 
 __all__ = ["_Monitors"]
@@ -82,6 +87,44 @@ class _Monitors:
 
         return monitoring.list_alerts(
             self.workspace, monitor, status=status, since=since
+        )
+
+    def list_deliveries(
+        self,
+        monitor: str | None = None,
+        *,
+        alerts: Sequence[AlertRecord] | None = None,
+        status: str | None = None,
+    ) -> list[DeliveryRecord]:
+        """The alert outbox, in the order deliveries were enqueued.
+
+        ``alerts``: only these alerts' deliveries; ``status``: ``pending``,
+        ``delivered`` or ``failed``.
+        """
+        from rung import monitoring
+
+        return monitoring.list_deliveries(
+            self.workspace, monitor, alerts=alerts, status=status
+        )
+
+    def deliver_alerts(
+        self,
+        *,
+        monitor: str | None = None,
+        alert_allow_hosts: Sequence[str] = (),
+        include_waiting: bool = False,
+    ) -> DeliveryReport:
+        """Send the due alert deliveries; retry or give up on failures.
+
+        ``include_waiting`` also tries deliveries whose next attempt is later.
+        """
+        from rung import monitoring
+
+        return monitoring.deliver_alerts(
+            self.workspace,
+            monitor=monitor,
+            alert_allow_hosts=alert_allow_hosts,
+            include_waiting=include_waiting,
         )
 
     def monitor_report(self, name: str) -> dict[str, Any]:

@@ -19,8 +19,10 @@ processed and what must happen to it before it leaves:
 A pipeline that would break one is refused before it runs
 (:func:`check_plan`); a dataset read or a step input that breaks one while
 running stops the step (:func:`check_read`, :func:`check_step_inputs`);
-other domains call :func:`check_flow`. Every decision is audited
-(:func:`audit_log`).
+every other read of an artifact or a model (``rung.load_artifact``,
+``load_model``, exports, serving, batch scoring) is judged by
+:func:`check_artifact_read`; other domains call :func:`check_flow`. Every
+decision is audited (:func:`audit_log`).
 
 Example:
     >>> import rung.governance as gov
@@ -50,6 +52,7 @@ __all__ = [
     "apply_policies",
     "apply_policy_file",
     "audit_log",
+    "check_artifact_read",
     "check_flow",
     "check_plan",
     "check_read",
@@ -83,6 +86,7 @@ _LAZY = {
     "apply_policies": "rung.governance._policies",
     "apply_policy_file": "rung.governance._policies",
     "audit_log": "rung.governance._audit",
+    "check_artifact_read": "rung.governance._artifact_reads",
     "check_flow": "rung.governance._runtime",
     "check_plan": "rung.governance._plan",
     "check_read": "rung.governance._runtime",
@@ -113,6 +117,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from rung.governance._artifact_reads import check_artifact_read
     from rung.governance._audit import audit_log
     from rung.governance._classify import Classification, DataSource
     from rung.governance._egress import hash_columns, is_hashed

@@ -65,7 +65,7 @@ class RunLineage:
 
     Args:
         workspace: where the records are.
-        run_id: the run.
+        run_id: the run (``""``: none; every producer of an artifact counts).
         max_step_runs: stop a fallback walk past this many step runs (the
             result is then marked incomplete).
     """
@@ -102,6 +102,32 @@ class RunLineage:
         self._memo.put(
             self._memo.received, (self.run_id, node), (step_run_id, received)
         )
+
+    def add_received(self, node: str, step_run_id: str, bare: Classification) -> None:
+        """Add what ``node``'s code loaded itself to what reached it.
+
+        Only in memory, for the steps it feeds in this process: artifacts a
+        step loads through ``rung.load_artifact`` leave no lineage edge (a
+        dataset snapshot does: its read is recorded by the catalog).
+        """
+        key = (self.run_id, node)
+        with self._memo.lock:
+            found = self._memo.received.get(key)
+            if found is not None and found[0] == step_run_id:
+                merged = Classification.merge([found[1], bare])
+                self._memo.received[key] = (step_run_id, merged)
+
+    def artifact(self, artifact_id: str) -> Classification:
+        """What an artifact carries (bare): what reached the step runs that
+        produced it, and what they read."""
+        return self._artifact(artifact_id)
+
+    def step_run(self, run_id: str, step_run_id: str) -> Classification:
+        """What reached a step run's outputs (bare), e.g. one that registered
+        a model inside its body."""
+        record = self._record(run_id, step_run_id)
+        name = record.name if record is not None else "step"
+        return self._of_step_run(run_id, step_run_id, name)
 
     def with_facts(self, bare: Classification) -> Classification:
         """Add each dataset's current tags, columns and region."""

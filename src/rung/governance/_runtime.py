@@ -15,7 +15,7 @@ to stop the step; the run is recorded as failed with that message.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rung.errors import GovernanceError, PolicyViolationError
 from rung.governance._audit import Decision, record_decisions
@@ -34,6 +34,8 @@ from rung.governance._policies import policies_for_run
 from rung.governance._run_lineage import RunLineage
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from rung.catalog.records import DatasetRecord, DatasetVersionRecord
     from rung.governance._policies import PolicySet
     from rung.pipelines import StepInputs
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
     from rung.workspace import Workspace
 
 # Registered with the catalog by name in ``rung.catalog``: every read is judged.
-__all__ = ["check_flow", "check_read", "check_step_inputs"]
+__all__ = ["check_flow", "check_read", "check_step_inputs", "egress_read", "settle"]
 
 
 def check_read(
@@ -75,9 +77,9 @@ def check_read(
         if policy.egress is not None and is_egress(labels):
             sources, _ = matching_sources(policy, data, aliases)
             if sources:
-                results.append(_egress_read(policy.name, subject, sources[0].label))
+                results.append(egress_read(policy.name, subject, sources[0].label))
     what = f"dataset {dataset.name!r} v{version.version} read by {subject}"
-    _settle(
+    settle(
         workspace,
         policy_set,
         results,
@@ -116,7 +118,7 @@ def check_step_inputs(inputs: StepInputs) -> None:
     if not received:
         return
     results = _judge_inputs(inputs, policy_set, per_arg, received)
-    _settle(
+    settle(
         workspace,
         policy_set,
         results,
@@ -223,7 +225,7 @@ def check_flow(
         for policy in policy_set.policies
     ]
     what = f"data sent to {subject}"
-    _settle(
+    settle(
         workspace,
         policy_set,
         results,
@@ -235,7 +237,8 @@ def check_flow(
     return results
 
 
-def _egress_read(rule: str, subject: str, label: str) -> RuleResult:
+def egress_read(rule: str, subject: str, label: str) -> RuleResult:
+    """The refusal of governed data read by an egress step's own code."""
     return RuleResult(
         rule,
         "fail",
@@ -244,7 +247,7 @@ def _egress_read(rule: str, subject: str, label: str) -> RuleResult:
     )
 
 
-def _settle(
+def settle(
     workspace: Workspace,
     policy_set: PolicySet,
     results: list[RuleResult],
@@ -253,7 +256,9 @@ def _settle(
     run_id: str | None,
     headline: str,
     stage: str = "run",
+    details: Mapping[str, Any] | None = None,
 ) -> None:
+    """Audit the decided results; raise PolicyViolationError if one failed."""
     decided = [r for r in results if r.outcome in ("pass", "fail")]
     record_decisions(
         workspace,
@@ -263,7 +268,7 @@ def _settle(
                 subject,
                 "refuse" if r.failed else "allow",
                 r.reason,
-                {"paths": list(r.paths)},
+                {**(details or {}), "paths": list(r.paths)},
             )
             for r in decided
         ],

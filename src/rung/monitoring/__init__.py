@@ -4,7 +4,8 @@ A monitor compares a reference (by default the training data of a model
 version, reached through lineage) with a window of production data (the
 prediction log) or any dataset, on a schedule. Every evaluation is stored as
 a time series; breached checks open alerts (one per monitor and check until
-it passes again), delivered to sinks and subscribers.
+it passes again), delivered to sinks and subscribers; deliveries to a
+monitor's sinks go through an outbox and are retried until delivered.
 
 The statistics also work on any two DataFrames::
 
@@ -12,6 +13,10 @@ The statistics also work on any two DataFrames::
 
     result = compute_drift(train_df, last_week_df)
     result.drift_share, result.drifted_features
+
+Before labels arrive, performance can be estimated from a labelled reference:
+``estimate_classification_performance`` (CBPE, from predicted probabilities)
+and ``estimate_regression_performance`` (DLE, from a model of the error).
 
 Example:
     >>> from rung.monitoring import create_monitor, run_monitor
@@ -40,6 +45,18 @@ from rung.monitoring._drift import (
     compute_drift,
 )
 from rung.monitoring._due import run_due
+from rung.monitoring._estimate import (
+    MIN_CHUNK_ROWS,
+    CbpeEstimator,
+    ChunkEstimate,
+    DleEstimator,
+    MetricEstimate,
+    PerformanceEstimate,
+    estimate_classification_performance,
+    estimate_regression_performance,
+    fit_cbpe,
+    fit_dle,
+)
 from rung.monitoring._evaluate import MonitorEvaluation, run_monitor
 from rung.monitoring._monitors import (
     create_monitor,
@@ -50,6 +67,12 @@ from rung.monitoring._monitors import (
     parse_window,
 )
 from rung.monitoring._numeric import NumericStats, numeric_stats
+from rung.monitoring._outbox import (
+    DeliveryReport,
+    RetryPolicy,
+    deliver_alerts,
+    list_deliveries,
+)
 from rung.monitoring._performance import PerformanceResult, evaluate_performance
 from rung.monitoring._quality import ColumnQuality, QualityResult, check_quality
 from rung.monitoring._report import build_report, render_html
@@ -60,28 +83,42 @@ from rung.monitoring._sinks import (
     LogAlertSink,
     WebhookAlertSink,
 )
-from rung.monitoring.records import AlertRecord, EvaluationRecord, MonitorRecord
+from rung.monitoring.records import (
+    AlertRecord,
+    DeliveryRecord,
+    EvaluationRecord,
+    MonitorRecord,
+)
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
+    "MIN_CHUNK_ROWS",
     "SMALL_SAMPLE",
     "AlertEvent",
     "AlertRecord",
     "AlertSink",
     "CategoricalStats",
+    "CbpeEstimator",
     "CheckOutcome",
+    "ChunkEstimate",
     "ColumnQuality",
+    "DeliveryRecord",
+    "DeliveryReport",
+    "DleEstimator",
     "DriftResult",
     "EmailAlertSink",
     "EvaluationRecord",
     "FeatureDrift",
     "FeatureRule",
     "LogAlertSink",
+    "MetricEstimate",
     "MonitorEvaluation",
     "MonitorRecord",
     "NumericStats",
+    "PerformanceEstimate",
     "PerformanceResult",
     "QualityResult",
+    "RetryPolicy",
     "WebhookAlertSink",
     "add_alert_sink",
     "build_report",
@@ -90,10 +127,16 @@ __all__ = [
     "compute_drift",
     "create_monitor",
     "delete_monitor",
+    "deliver_alerts",
     "due_monitors",
+    "estimate_classification_performance",
+    "estimate_regression_performance",
     "evaluate_performance",
+    "fit_cbpe",
+    "fit_dle",
     "get_monitor",
     "list_alerts",
+    "list_deliveries",
     "list_monitors",
     "numeric_stats",
     "parse_window",

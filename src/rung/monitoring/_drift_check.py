@@ -29,8 +29,12 @@ def drift_outcome(
 ) -> CheckOutcome:
     """Data, prediction or target drift over ``columns``.
 
-    Data drift breaches when the share of drifted features reaches
-    ``drift_share``; prediction and target drift when any column drifts.
+    Data drift breaches as soon as a feature drifts (more than
+    ``drift_alert_share`` of them, default: any), as a ``warning``; when the
+    share of drifted features reaches ``drift_share`` the dataset has drifted
+    (``critical`` from twice that share). Prediction and target drift breach
+    when any column drifts. A flagged feature therefore always raises an alert
+    unless the thresholds say otherwise.
     """
     if not columns:
         return not_computable(check, "no columns to compare")
@@ -58,10 +62,16 @@ def drift_outcome(
         outcome.summary.update(summary)
         outcome.values, outcome.result = values, result
         return outcome
-    status = "breached" if result.dataset_drift else "passed"
-    summary.update(status=status, score=result.drift_share)
+    alert_share = thresholds.get("drift_alert_share", 0.0) if check == "drift" else 0.0
+    flagged = (
+        bool(result.drifted_features) and (result.drift_share or 0.0) > alert_share
+    )
+    status = "breached" if result.dataset_drift or flagged else "passed"
+    summary.update(
+        status=status, score=result.drift_share, dataset_drift=result.dataset_drift
+    )
     outcome = CheckOutcome(check, status, summary, values, result=result)
-    if result.dataset_drift:
+    if status == "breached":
         _drift_alert(outcome, result, check)
     return outcome
 
@@ -113,8 +123,12 @@ def _drift_alert(outcome: CheckOutcome, result: DriftResult, check: str) -> None
         f"{len(drifted)} of {len(result.features)} {what[check]} drifted "
         f"({share:.0%}): {', '.join(drifted[:8])}"
     )
+    if check == "drift" and not result.dataset_drift:
+        outcome.message += f"; below the dataset-drift share {result.threshold:.0%}"
     outcome.severity = (
-        "critical" if share >= min(1.0, 2 * result.threshold) else "warning"
+        "critical"
+        if result.dataset_drift and share >= min(1.0, 2 * result.threshold)
+        else "warning"
     )
     outcome.evidence = {
         "features": drifted,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rung._internal.timeutil import now as _now
-from rung.monitoring._alerts import deliver
+from rung.monitoring._alerts import notify, plugin_sinks
 from rung.monitoring._checks import (
     CheckOutcome,
     not_computable,
@@ -17,6 +18,7 @@ from rung.monitoring._checks import (
 )
 from rung.monitoring._columns import Columns, missing_mask, to_columns
 from rung.monitoring._drift_check import drift_outcome
+from rung.monitoring._outbox import DeliveryReport, deliver_alerts, plugin_spec
 from rung.monitoring._sources import (
     LOG_COLUMNS,
     Reference,
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["MonitorEvaluation", "load_sides", "run_monitor"]
 
+_log = logging.getLogger("rung.monitoring")
+
 
 @dataclass(slots=True)
 class MonitorEvaluation:
@@ -45,7 +49,9 @@ class MonitorEvaluation:
         evaluation: the stored record.
         outcomes: check -> outcome (values, verdict, full result).
         alerts: alerts opened, continued, resolved.
-        delivery_failures: alert deliveries that failed (logged too).
+        delivery_failures: alert deliveries that failed (logged too); the
+            outbox retries those to stored and plugin sinks.
+        deliveries: what sending the monitor's due deliveries did.
         error: why the monitor could not run (``run_due`` records the
             failure as an ``error`` evaluation), else None.
     """
@@ -55,6 +61,7 @@ class MonitorEvaluation:
     alerts: AlertChanges
     delivery_failures: list[str] = field(default_factory=list)
     error: str | None = None
+    deliveries: DeliveryReport = field(default_factory=DeliveryReport)
 
     @property
     def status(self) -> str:
@@ -69,6 +76,7 @@ class MonitorEvaluation:
             "evaluation": asdict(self.evaluation),
             "alerts": asdict(self.alerts),
             "delivery_failures": list(self.delivery_failures),
+            "deliveries": self.deliveries.to_dict(),
             "error": self.error,
         }
         found: dict[str, Any] = jsonable(data)
@@ -144,9 +152,28 @@ def run_monitor(
         _breach(monitor, o, sides) for o in outcomes.values() if o.status == "breached"
     ]
     passed = [c for c, o in outcomes.items() if o.status == "passed"]
-    changes = workspace.monitors.record_evaluation(evaluation, values, breaches, passed)
-    failures = deliver(monitor, changes, allow_hosts=alert_allow_hosts)
-    return MonitorEvaluation(evaluation, outcomes, changes, failures)
+    plugins = [plugin_spec(entry) for entry in plugin_sinks(workspace)]
+    changes = workspace.monitors.record_evaluation(
+        evaluation, values, breaches, passed, extra_sinks=plugins
+    )
+    failures = notify(workspace, changes)
+    sent = _deliver(workspace, monitor.name, at, alert_allow_hosts)
+    return MonitorEvaluation(
+        evaluation, outcomes, changes, failures + sent.failures, deliveries=sent
+    )
+
+
+def _deliver(
+    workspace: Workspace, monitor: str, at: float, allow_hosts: Sequence[str]
+) -> DeliveryReport:
+    """Send the monitor's due deliveries now; a store failure leaves them queued."""
+    try:
+        return deliver_alerts(
+            workspace, monitor=monitor, now=at, alert_allow_hosts=allow_hosts
+        )
+    except Exception:  # the evaluation is stored; the next drain sends them
+        _log.exception("Cannot send the alert deliveries of monitor %s", monitor)
+        return DeliveryReport()
 
 
 def load_sides(

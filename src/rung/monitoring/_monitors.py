@@ -37,7 +37,13 @@ _UNITS = {"s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800}
 def known_thresholds() -> tuple[str, ...]:
     """Every threshold name a monitor accepts."""
     drops = [f"{m}_drop" for m in (*_PERFORMANCE, *_REGRESSION)]
-    return ("drift_share", *DEFAULT_THRESHOLDS, *QUALITY_THRESHOLDS, *drops)
+    return (
+        "drift_share",
+        "drift_alert_share",
+        *DEFAULT_THRESHOLDS,
+        *QUALITY_THRESHOLDS,
+        *drops,
+    )
 
 
 def create_monitor(

@@ -1,11 +1,16 @@
-"""Monitoring tables: monitors, evaluations, their values, alerts.
+"""Monitoring tables: monitors, evaluations, their values, alerts, deliveries.
 
 They join the one ``MetaData`` of ``schema`` (which imports this module at its
-end). Created by migration ``0006_monitoring``. Evaluations, values and
-alerts go with their monitor (``ON DELETE CASCADE``). ``open_key`` is
-``project/monitor/check`` while an alert is open and NULL once resolved: the
-unique constraint on it keeps one open alert per monitor and check, even
-when two evaluations race.
+end). Created by migrations ``0006_monitoring`` and ``0009_alert_outbox``.
+Evaluations, values, alerts and deliveries go with their monitor (``ON
+DELETE CASCADE``). ``open_key`` is ``project/monitor/check`` while an alert
+is open and NULL once resolved: the unique constraint on it keeps one open
+alert per monitor and check, even when two evaluations race.
+
+``monitor_deliveries`` is the outbox. ``seq`` orders it (the order rows were
+enqueued); ``sender`` and ``lease_until`` are the claim: the sender that last
+took the row, and until when it holds it (released: ``lease_until`` is the
+time it finished).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import sqlalchemy as sa
 from rung.monitoring.records import (
     AlertRecord,
     CheckValueRecord,
+    DeliveryRecord,
     EvaluationRecord,
     MonitorRecord,
 )
@@ -27,9 +33,12 @@ from rung.store.sql import schema
 __all__ = [
     "alert_from_row",
     "alert_row",
+    "delivery_from_row",
+    "delivery_row",
     "evaluation_from_row",
     "evaluation_row",
     "monitor_alerts",
+    "monitor_deliveries",
     "monitor_evaluations",
     "monitor_from_row",
     "monitor_row",
@@ -137,6 +146,38 @@ monitor_alerts = sa.Table(
     sa.Index("ix_monitor_alerts_project_updated_at", "project", "updated_at"),
 )
 
+monitor_deliveries = sa.Table(
+    "monitor_deliveries",
+    schema,
+    sa.Column("seq", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String, nullable=False, unique=True),
+    sa.Column("project", sa.String, nullable=False),
+    sa.Column("monitor", sa.String, nullable=False),
+    sa.Column(
+        "alert_id",
+        sa.String,
+        sa.ForeignKey("monitor_alerts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("event", sa.String, nullable=False),
+    sa.Column("sink", sa.Text, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.Column("next_attempt_at", sa.Double),
+    sa.Column("delivered_at", sa.Double),
+    sa.Column("last_error", sa.Text),
+    sa.Column("sender", sa.String),
+    sa.Column("lease_until", sa.Double),
+    sa.ForeignKeyConstraint(["project", "monitor"], _MONITOR_KEY, ondelete="CASCADE"),
+    sa.Index(
+        "ix_monitor_deliveries_status_next_attempt_at", "status", "next_attempt_at"
+    ),
+)
+
 # Record field -> column, where they differ (SQL keywords are avoided).
 _MONITOR_COLUMNS = {
     "reference": "reference_spec",
@@ -222,3 +263,17 @@ def alert_from_row(row: sa.RowMapping) -> AlertRecord:
     values["check"] = values.pop("check_name")
     values["evidence"] = load_json(values["evidence"])
     return AlertRecord(**values)
+
+
+def delivery_row(record: DeliveryRecord) -> dict[str, Any]:
+    row = {name: getattr(record, name) for name in DeliveryRecord.__dataclass_fields__}
+    row["sink"] = dump_json(dict(record.sink), "alert sink")
+    row["payload"] = dump_json(dict(record.payload), "delivery payload")
+    return row
+
+
+def delivery_from_row(row: sa.RowMapping) -> DeliveryRecord:
+    values = {name: row[name] for name in DeliveryRecord.__dataclass_fields__}
+    values["sink"] = load_json(values["sink"])
+    values["payload"] = load_json(values["payload"])
+    return DeliveryRecord(**values)

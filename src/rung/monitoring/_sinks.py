@@ -2,7 +2,7 @@
 
 A sink is anything with ``send(event)``. Monitors store their sinks as JSON
 specs (``{"type": "webhook", "url": ...}``) and build them when an alert
-changes; ``add_alert_sink`` adds process-wide sinks in Python.
+changes; ``add_alert_sink`` adds sinks to one workspace in Python.
 
 Specs hold no secrets: header values, SMTP passwords and URLs that are
 secrets are references (``env:NAME``, ``file:/path``) read when sending
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from rung.monitoring.records import AlertRecord
 
 __all__ = [
+    "DELIVERY_HEADER",
     "AlertEvent",
     "AlertSink",
     "EmailAlertSink",
@@ -48,6 +49,8 @@ __all__ = [
 ]
 
 _log = logging.getLogger("rung.monitoring.alerts")
+DELIVERY_HEADER = "X-Rung-Delivery"
+"""The header carrying an event's delivery id (the same on every retry)."""
 SINK_TYPES = ("log", "webhook", "email")
 _OPTIONS: dict[str, tuple[str, ...]] = {
     "log": (),
@@ -72,10 +75,14 @@ class AlertEvent:
     Attributes:
         kind: ``opened`` or ``resolved``.
         alert: the alert as stored after the change.
+        delivery_id: the outbox delivery carrying it, if any: the same on
+            every retry, so a receiver can drop repeats (webhooks get it as
+            the ``X-Rung-Delivery`` header, e-mails as a header too).
     """
 
     kind: str
     alert: AlertRecord
+    delivery_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON a webhook receives."""
@@ -183,6 +190,8 @@ class WebhookAlertSink:
             name: resolve_secret(value, f"header {name!r} of the webhook {self.shown}")
             for name, value in self.headers.items()
         }
+        if event.delivery_id is not None:
+            headers[DELIVERY_HEADER] = event.delivery_id
         target = find_target(text, allow, shown=self.shown, error=AlertSinkError)
         try:
             status, body = post_json(
@@ -263,6 +272,8 @@ class EmailAlertSink:
         message["Subject"] = event.summary()
         message["From"] = self.sender
         message["To"] = ", ".join(self.recipients)
+        if event.delivery_id is not None:
+            message[DELIVERY_HEADER] = event.delivery_id
         message.set_content(json.dumps(event.to_dict(), indent=2, default=str))
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:

@@ -1,4 +1,4 @@
-"""Monitors, evaluations and alerts of ``SqlRunStore`` (a mixin)."""
+"""``SqlMonitorStore``: monitors, evaluations, alerts and the alert outbox on SQL."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from rung.errors import InvalidRecordError
 from rung.monitoring._schema import (
     alert_from_row,
     alert_row,
+    delivery_from_row,
+    delivery_row,
     evaluation_from_row,
     evaluation_row,
     monitor_alerts,
+    monitor_deliveries,
     monitor_evaluations,
     monitor_from_row,
     monitor_row,
@@ -23,12 +26,14 @@ from rung.monitoring._schema import (
     value_row,
 )
 from rung.monitoring.store import (
+    check_delivery_outcome,
     check_monitor_changes,
     clean_evaluation,
     clean_monitor,
     clean_value,
     monitor_not_found,
     plan_alerts,
+    plan_deliveries,
 )
 from rung.store import already_exists
 
@@ -39,6 +44,7 @@ if TYPE_CHECKING:
         AlertChanges,
         AlertRecord,
         CheckValueRecord,
+        DeliveryRecord,
         EvaluationRecord,
         MonitorRecord,
     )
@@ -127,7 +133,7 @@ class SqlMonitorStore:
                     monitor_values.c.evaluation_id.in_(evaluations)
                 )
             )
-            for table in (monitor_alerts, monitor_evaluations):
+            for table in (monitor_deliveries, monitor_alerts, monitor_evaluations):
                 conn.execute(
                     table.delete().where(
                         table.c.project == project, table.c.monitor == name
@@ -147,18 +153,27 @@ class SqlMonitorStore:
         values: Sequence[CheckValueRecord],
         breaches: Sequence[AlertRecord],
         passed: Sequence[str],
+        *,
+        extra_sinks: Sequence[Mapping[str, Any]] = (),
     ) -> AlertChanges:
-        """Store an evaluation, its values and alert changes atomically."""
+        """Store an evaluation, its values, alert changes and their deliveries
+        atomically."""
         clean, drafts = clean_evaluation(evaluation, breaches)
         rows = [value_row(clean_value(v, clean)) for v in values]
 
         def write(conn: sa.Connection) -> AlertChanges:
-            _require(conn, clean.project, clean.monitor, lock=True)
+            known = _require(conn, clean.project, clean.monitor, lock=True)
             changes = plan_alerts(_open_alerts(conn, clean), clean, drafts, passed)
             conn.execute(monitor_evaluations.insert(), evaluation_row(clean))
             if rows:
                 conn.execute(monitor_values.insert(), rows)
             _write_alerts(conn, changes)
+            sinks = [*known.sinks, *extra_sinks]
+            outbox = plan_deliveries(changes, sinks, clean.evaluated_at)
+            if outbox:
+                conn.execute(
+                    monitor_deliveries.insert(), [delivery_row(d) for d in outbox]
+                )
             conn.execute(
                 monitors.update()
                 .where(
@@ -254,6 +269,134 @@ class SqlMonitorStore:
         query = query.order_by(*order).limit(limit)
         rows = self._db.read(lambda conn: conn.execute(query).mappings().all())
         return [alert_from_row(row) for row in rows]
+
+    def claim_deliveries(
+        self,
+        project: str,
+        *,
+        sender: str,
+        now: float,
+        lease_s: float,
+        monitor: str | None = None,
+        include_waiting: bool = False,
+        limit: int | None = 100,
+    ) -> list[DeliveryRecord]:
+        """Claim pending deliveries for ``sender`` (see ``AlertDeliveries``)."""
+        claimable = _claimable(project, sender, now, monitor, include_waiting)
+        table = monitor_deliveries
+        until = now + lease_s
+
+        def write(conn: sa.Connection) -> list[DeliveryRecord]:
+            query = (
+                sa.select(table.c.seq)
+                .where(*claimable)
+                .order_by(table.c.next_attempt_at, table.c.seq)
+                .limit(limit)
+            )
+            if conn.dialect.name == "postgresql":
+                # Concurrent senders skip rows another one is claiming.
+                query = query.with_for_update(skip_locked=True)
+            seqs = list(conn.execute(query).scalars())
+            if not seqs:
+                return []
+            conn.execute(
+                table.update()
+                .where(table.c.seq.in_(seqs), *claimable)
+                .values(sender=sender, lease_until=until)
+            )
+            claimed = (
+                sa.select(table)
+                .where(
+                    table.c.seq.in_(seqs),
+                    table.c.sender == sender,
+                    table.c.lease_until == until,
+                )
+                .order_by(table.c.next_attempt_at, table.c.seq)
+            )
+            return [delivery_from_row(r) for r in conn.execute(claimed).mappings()]
+
+        return self._db.write(write)
+
+    def finish_delivery(self, delivery: DeliveryRecord, sender: str) -> bool:
+        """Store an attempt's outcome and release the lease, if still held."""
+        check_delivery_outcome(delivery)
+        table = monitor_deliveries
+        statement = (
+            table.update()
+            .where(
+                table.c.id == delivery.id,
+                table.c.sender == sender,
+                table.c.status == "pending",
+            )
+            .values(
+                status=delivery.status,
+                attempts=delivery.attempts,
+                next_attempt_at=delivery.next_attempt_at,
+                delivered_at=delivery.delivered_at,
+                last_error=delivery.last_error,
+                updated_at=delivery.updated_at,
+                lease_until=delivery.updated_at,
+            )
+        )
+        done = self._db.write(lambda conn: conn.execute(statement).rowcount)
+        return bool(done == 1)
+
+    def list_deliveries(
+        self,
+        project: str,
+        *,
+        monitor: str | None = None,
+        alert_ids: Sequence[str] | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+    ) -> list[DeliveryRecord]:
+        """Return deliveries in the order they were enqueued, filtered."""
+        table = monitor_deliveries
+        query = sa.select(table).where(table.c.project == project)
+        for column, value in ((table.c.monitor, monitor), (table.c.status, status)):
+            if value is not None:
+                query = query.where(column == value)
+        if alert_ids is not None:
+            query = query.where(table.c.alert_id.in_(list(alert_ids)))
+        query = query.order_by(table.c.seq).limit(limit)
+        rows = self._db.read(lambda conn: conn.execute(query).mappings().all())
+        return [delivery_from_row(row) for row in rows]
+
+
+def _claimable(
+    project: str,
+    sender: str,
+    now: float,
+    monitor: str | None,
+    include_waiting: bool,
+) -> list[sa.ColumnElement[bool]]:
+    """Who may claim which delivery (the rules of ``claim_deliveries``)."""
+    table = monitor_deliveries
+    opened = monitor_deliveries.alias("opened")
+    opened_pending = (
+        sa.select(opened.c.seq)
+        .where(
+            opened.c.alert_id == table.c.alert_id,
+            opened.c.sink == table.c.sink,
+            opened.c.event == "opened",
+            opened.c.status == "pending",
+        )
+        .exists()
+    )
+    conditions = [
+        table.c.project == project,
+        table.c.status == "pending",
+        sa.or_(
+            table.c.sender.is_(None),
+            sa.and_(table.c.sender != sender, table.c.lease_until <= now),
+        ),
+        sa.not_(sa.and_(table.c.event == "resolved", opened_pending)),
+    ]
+    if not include_waiting:
+        conditions.append(table.c.next_attempt_at <= now)
+    if monitor is not None:
+        conditions.append(table.c.monitor == monitor)
+    return conditions
 
 
 def _select_monitor(

@@ -10,15 +10,19 @@ from typing import TYPE_CHECKING, Any
 from rung.errors import MonitorDefinitionError
 
 if TYPE_CHECKING:
-    from rung.monitoring.records import AlertRecord, MonitorRecord
+    from rung.monitoring._outbox import DeliveryReport
+    from rung.monitoring.records import AlertRecord, DeliveryRecord, MonitorRecord
 
 __all__ = [
     "alert_line",
     "check_detail",
+    "delivery_line",
+    "delivery_state",
     "describe_monitor",
     "parse_feature_rules",
     "parse_number",
     "parse_pairs",
+    "report_line",
     "when",
 ]
 
@@ -57,6 +61,45 @@ def alert_line(alert: AlertRecord) -> str:
         f"{alert.check} since {when(alert.opened_at)} (x{alert.occurrences}): "
         f"{alert.message}"
     )
+
+
+def delivery_state(delivery: DeliveryRecord) -> str:
+    """``delivered at ...``, ``pending (next try at ...)`` or ``failed (why)``."""
+    if delivery.status == "delivered":
+        tries = f" after {delivery.attempts} attempts" if delivery.attempts > 1 else ""
+        return f"delivered at {when(delivery.delivered_at)}{tries}"
+    if delivery.status == "failed":
+        return f"failed ({delivery.last_error})"
+    if delivery.attempts == 0:
+        return f"pending (first try at {when(delivery.next_attempt_at)})"
+    return (
+        f"pending (next try at {when(delivery.next_attempt_at)}; attempt "
+        f"{delivery.attempts} failed: {delivery.last_error})"
+    )
+
+
+def delivery_line(delivery: DeliveryRecord) -> str:
+    """``opened -> webhook https://...: delivered at ...``."""
+    from rung.monitoring._outbox import describe_sink
+
+    return (
+        f"{delivery.event} -> {describe_sink(delivery.sink)}: "
+        f"{delivery_state(delivery)}"
+    )
+
+
+def report_line(report: DeliveryReport) -> str:
+    """What a drain of the outbox did, in one sentence."""
+    parts = [f"{len(report.delivered)} delivered"]
+    if report.retrying:
+        soonest = min(d.next_attempt_at or 0.0 for d in report.retrying)
+        parts.append(
+            f"{len(report.retrying)} failed and wait for a retry (the first at "
+            f"{when(soonest)})"
+        )
+    if report.failed:
+        parts.append(f"{len(report.failed)} given up")
+    return "Alert deliveries: " + ", ".join(parts) + "."
 
 
 def parse_pairs(items: list[str]) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Monitoring records: monitors, evaluations (a time series), check values, alerts.
+"""Monitoring records: monitors, evaluations (a time series), check values, alerts,
+and the alert deliveries of the outbox.
 
 Frozen dataclasses, taken and returned by every ``MonitorStore`` backend.
 """
@@ -13,11 +14,13 @@ __all__ = [
     "ALERT_SEVERITIES",
     "ALERT_STATUSES",
     "CHECK_STATUSES",
+    "DELIVERY_STATUSES",
     "EVALUATION_STATUSES",
     "MONITOR_CHECKS",
     "AlertChanges",
     "AlertRecord",
     "CheckValueRecord",
+    "DeliveryRecord",
     "EvaluationRecord",
     "MonitorRecord",
 ]
@@ -44,6 +47,11 @@ ALERT_STATUSES: tuple[str, ...] = ("open", "resolved")
 
 
 ALERT_SEVERITIES: tuple[str, ...] = ("warning", "critical")
+
+
+# ``pending``: waiting for its first or next attempt; ``delivered``: a sink
+# took it; ``failed``: given up (too many attempts or too old), kept to be seen.
+DELIVERY_STATUSES: tuple[str, ...] = ("pending", "delivered", "failed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,3 +202,44 @@ class AlertChanges:
     opened: list[AlertRecord] = field(default_factory=list)
     continued: list[AlertRecord] = field(default_factory=list)
     resolved: list[AlertRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """One alert event on its way to one sink: a row of the outbox.
+
+    Written in the transaction that opens or resolves the alert, then sent
+    (and retried) by whoever drains the outbox.
+
+    Attributes:
+        id: 32-hex id, sent to webhooks as the ``X-Rung-Delivery`` header so
+            a receiver can drop a repeat.
+        project / monitor / alert_id: the alert.
+        event: ``opened`` or ``resolved``.
+        sink: the sink's spec (``{"type": "webhook", "url": ...}``; secrets
+            are references), or ``{"type": "plugin", "entry": "module:attr"}``
+            for a sink of the ``rung.alert_sinks`` entry-point group.
+        payload: the alert as it was when it changed (an :class:`AlertRecord`
+            as a dict).
+        status: one of :data:`DELIVERY_STATUSES`.
+        attempts: attempts made so far.
+        created_at / updated_at: POSIX seconds (created: the alert change).
+        next_attempt_at: when it may be tried next (None once settled).
+        delivered_at: when a sink took it.
+        last_error: why the last attempt failed (or why it was given up).
+    """
+
+    id: str
+    project: str
+    monitor: str
+    alert_id: str
+    event: str
+    sink: Mapping[str, Any]
+    payload: Mapping[str, Any]
+    status: str = "pending"
+    attempts: int = 0
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    next_attempt_at: float | None = None
+    delivered_at: float | None = None
+    last_error: str | None = None

@@ -8,6 +8,11 @@ updated (one open alert per monitor and check), and the first evaluation in
 which the check passes again resolves it. The store applies these rules in
 the evaluation's transaction, so concurrent evaluations never open twice.
 
+Each alert opened or resolved also puts one :class:`DeliveryRecord` per sink
+into the outbox, in that same transaction, so an alert change is never lost
+between the database and its receivers; senders claim deliveries (a lease)
+before sending them, so two senders never send the same one.
+
 Example:
     >>> from rung.metadata import open_metadata_store
     >>> store = open_metadata_store("memory://")
@@ -18,33 +23,39 @@ from __future__ import annotations
 
 import math
 import re
+import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import fields, replace
+from dataclasses import asdict, fields, replace
 from typing import Any, Protocol, runtime_checkable
 
 from rung.errors import InvalidRecordError, MonitorNotFoundError
 from rung.monitoring.records import (
     ALERT_SEVERITIES,
+    DELIVERY_STATUSES,
     EVALUATION_STATUSES,
     MONITOR_CHECKS,
     AlertChanges,
     AlertRecord,
     CheckValueRecord,
+    DeliveryRecord,
     EvaluationRecord,
     MonitorRecord,
 )
 from rung.store import clean_mapping
 
 __all__ = [
+    "AlertDeliveries",
     "EvaluationRecords",
     "MonitorRecords",
     "MonitorStore",
+    "check_delivery_outcome",
     "check_monitor_changes",
     "clean_evaluation",
     "clean_monitor",
     "clean_value",
     "monitor_not_found",
     "plan_alerts",
+    "plan_deliveries",
 ]
 
 
@@ -91,11 +102,15 @@ class EvaluationRecords(Protocol):
         values: Sequence[CheckValueRecord],
         breaches: Sequence[AlertRecord],
         passed: Sequence[str],
+        *,
+        extra_sinks: Sequence[Mapping[str, Any]] = (),
     ) -> AlertChanges:
         """In one transaction: store the evaluation and its values, open or
         update an alert per breach (one open alert per monitor and check),
-        resolve the open alerts of the ``passed`` checks, and set the
-        monitor's ``last_evaluated_at``."""
+        resolve the open alerts of the ``passed`` checks, enqueue one pending
+        delivery per opened or resolved alert and per sink (the monitor's
+        stored sinks, then ``extra_sinks``; see :func:`plan_deliveries`),
+        and set the monitor's ``last_evaluated_at``."""
         ...
 
     def list_evaluations(
@@ -136,8 +151,60 @@ class EvaluationRecords(Protocol):
 
 
 @runtime_checkable
-class MonitorStore(MonitorRecords, EvaluationRecords, Protocol):
-    """Monitors, evaluations and alerts (the monitoring part of the store)."""
+class AlertDeliveries(Protocol):
+    """The outbox: alert events waiting for, or done with, their sinks."""
+
+    def claim_deliveries(
+        self,
+        project: str,
+        *,
+        sender: str,
+        now: float,
+        lease_s: float,
+        monitor: str | None = None,
+        include_waiting: bool = False,
+        limit: int | None = 100,
+    ) -> list[DeliveryRecord]:
+        """Claim pending deliveries for ``sender`` until ``now + lease_s``.
+
+        Claimable: ``pending``; due (``next_attempt_at <= now``, or any time
+        with ``include_waiting``); not held by another sender's unexpired
+        lease and not last claimed by ``sender`` itself (a sender tries a
+        delivery at most once); and not a ``resolved`` event whose
+        ``opened`` event to the same sink is still pending (receivers see
+        them in order). Oldest first (by due time, then the order they were
+        enqueued). Two senders never hold the same delivery at once.
+        """
+        ...
+
+    def finish_delivery(self, delivery: DeliveryRecord, sender: str) -> bool:
+        """Store an attempt's outcome (``status``, ``attempts``,
+        ``next_attempt_at``, ``delivered_at``, ``last_error``,
+        ``updated_at``) and release the lease.
+
+        Returns False, storing nothing, when ``sender`` no longer holds the
+        delivery (its lease expired and another sender claimed it) or it is
+        no longer pending. Raises InvalidRecordError for an outcome that
+        breaks :func:`check_delivery_outcome`.
+        """
+        ...
+
+    def list_deliveries(
+        self,
+        project: str,
+        *,
+        monitor: str | None = None,
+        alert_ids: Sequence[str] | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+    ) -> list[DeliveryRecord]:
+        """Return deliveries in the order they were enqueued, filtered."""
+        ...
+
+
+@runtime_checkable
+class MonitorStore(MonitorRecords, EvaluationRecords, AlertDeliveries, Protocol):
+    """Monitors, evaluations, alerts and their deliveries (the outbox)."""
 
 
 def clean_monitor(monitor: MonitorRecord) -> MonitorRecord:
@@ -303,3 +370,61 @@ def clean_value(
         value=None if number is None else float(number),
         threshold=None if value.threshold is None else float(value.threshold),
     )
+
+
+def plan_deliveries(
+    changes: AlertChanges, sinks: Sequence[Mapping[str, Any]], at: float
+) -> list[DeliveryRecord]:
+    """The outbox rows of an evaluation: one per opened or resolved alert and sink.
+
+    Each is ``pending`` and due at once (``next_attempt_at = at``), with the
+    alert as it is now as its payload; continued alerts send nothing.
+
+    Raises:
+        InvalidRecordError: a sink spec JSON cannot hold.
+    """
+    specs = [clean_mapping(s, "alert sink") for s in sinks]
+    events = [("opened", a) for a in changes.opened]
+    events += [("resolved", a) for a in changes.resolved]
+    return [
+        DeliveryRecord(
+            id=uuid.uuid4().hex,
+            project=alert.project,
+            monitor=alert.monitor,
+            alert_id=alert.id,
+            event=event,
+            sink=spec,
+            payload=clean_mapping(asdict(alert), f"alert {alert.id!r}"),
+            created_at=at,
+            updated_at=at,
+            next_attempt_at=at,
+        )
+        for event, alert in events
+        for spec in specs
+    ]
+
+
+def check_delivery_outcome(delivery: DeliveryRecord) -> None:
+    """Refuse an attempt's outcome that no backend may store.
+
+    A ``pending`` delivery has a next attempt time; a settled one has none;
+    a ``delivered`` one has its delivery time.
+
+    Raises:
+        InvalidRecordError: an unknown status, negative attempts, or times
+            that contradict the status.
+    """
+    problem = None
+    if delivery.status not in DELIVERY_STATUSES:
+        problem = f"its status must be one of {', '.join(DELIVERY_STATUSES)}"
+    elif delivery.attempts < 0:
+        problem = "its attempts cannot be negative"
+    elif (delivery.status == "pending") != (delivery.next_attempt_at is not None):
+        problem = "a pending delivery (and only one) needs next_attempt_at"
+    elif delivery.status == "delivered" and delivery.delivered_at is None:
+        problem = "a delivered one needs delivered_at"
+    if problem is not None:
+        raise InvalidRecordError(
+            f"Cannot store the outcome of delivery {delivery.id!r} "
+            f"(status {delivery.status!r}): {problem}."
+        )

@@ -49,6 +49,8 @@ class Bundle:
         rung_install: ``wheels/rung-….whl`` (bundled) or ``rung==x.y.z`` (pinned).
         unresolved_imports: imports found neither next to the pipeline nor
             installed; the bundle may fail to run when one is really needed.
+        runtime_parameters: required parameters left to run time: every run
+            gives them (``rung run BUNDLE -p NAME=VALUE``).
 
     Example:
         >>> from rung.packaging import open_bundle
@@ -67,6 +69,7 @@ class Bundle:
     created_at: str
     rung_install: str
     unresolved_imports: tuple[str, ...] = field(default=())
+    runtime_parameters: tuple[str, ...] = field(default=())
 
     @property
     def reference(self) -> str:
@@ -177,6 +180,7 @@ def bundle_from_manifest(folder: Path, manifest: Mapping[str, Any]) -> Bundle:
         created_at=str(manifest.get("created_at", "")),
         rung_install=str(manifest.get("rung_install", "")),
         unresolved_imports=tuple(manifest.get("unresolved_imports", ())),
+        runtime_parameters=tuple(manifest.get("runtime_parameters", ())),
     )
 
 

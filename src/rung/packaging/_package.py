@@ -32,10 +32,15 @@ from rung.packaging._docker import (
 from rung.packaging._lock import LOCK_NAME, lock_text, locked_versions
 from rung.packaging._sources import PipelineSources, find_sources
 from rung.packaging._wheel import add_rung_wheel, rung_source, wheel_requirements
-from rung.pipelines import load_pipeline, pipelines_in_file
+from rung.pipelines import (
+    load_pipeline,
+    load_run_config,
+    pipelines_in_file,
+    resolve_parameters,
+)
 
 if TYPE_CHECKING:
-    from rung.pipelines import ExecutionPlan, Pipeline
+    from rung.pipelines import Pipeline, RunConfig
 
 __all__ = ["PIPELINE_DIR", "package_pipeline"]
 
@@ -57,6 +62,9 @@ def package_pipeline(
 
     The bundle is built in a temporary folder next to ``output_dir`` and
     renamed into place at the end, so a failure never leaves half a bundle.
+    A required parameter given nowhere is left to run time (``rung run
+    BUNDLE -p NAME=VALUE``): it is not written into ``rung-run.yaml`` and the
+    manifest lists it under ``runtime_parameters``.
 
     Args:
         reference: the pipeline, ``path/to/file.py:name``.
@@ -75,7 +83,7 @@ def package_pipeline(
 
     Raises:
         PipelineNotFoundError: the file or the pipeline does not exist.
-        ParameterError: a parameter is unknown, missing or mistyped.
+        ParameterError: a parameter is unknown or mistyped.
         ConfigError: the configuration file is invalid.
         PackagingError: the output folder is taken, or a part of the bundle
             (wheel, lock) cannot be made.
@@ -91,14 +99,16 @@ def package_pipeline(
     output = Path(output_dir).resolve()
     _check_output(output, force)
     found, attr = _load(reference)
-    plan = found.plan(params=params, config=config, cli_params=cli_params)
+    run_config, runtime = _resolve(found, config, params, cli_params)
     file = Path(inspect.getsourcefile(found.func) or "").resolve()
     sources = find_sources(file)
     output.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
     try:
         scratch.chmod(0o755)  # mkdtemp makes it private; a bundle is for sharing
-        manifest = _write_bundle(scratch, found, plan, sources, entry=(file, attr))
+        manifest = _write_bundle(
+            scratch, found, run_config, runtime, sources, entry=(file, attr)
+        )
         manifest.update(
             _write_install_files(scratch, found.name, sources, rung_wheel, base_image)
         )
@@ -143,10 +153,37 @@ def _check_output(output: Path, force: bool) -> None:
         )
 
 
+def _resolve(
+    found: Pipeline,
+    config: str | Path | Mapping[str, Any] | None,
+    params: Mapping[str, Any] | None,
+    cli_params: Mapping[str, str] | None,
+) -> tuple[dict[str, Any], list[str]]:
+    """The run configuration to bundle, and the parameters left to run time."""
+    cfg = load_run_config(config)
+    resolved = resolve_parameters(
+        found.signature,
+        found.name,
+        params,
+        cfg.parameters,
+        cli_params,
+        allow_missing=True,
+    )
+    runtime = [
+        name
+        for name, p in found.signature.parameters.items()
+        if name not in resolved and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    if not runtime:
+        found.build(resolved)  # with every value known: it must trace as it will run
+    return _run_config(found, cfg, resolved), runtime
+
+
 def _write_bundle(
     root: Path,
     found: Pipeline,
-    plan: ExecutionPlan,
+    config: dict[str, Any],
+    runtime: list[str],
     sources: PipelineSources,
     *,
     entry: tuple[Path, str],
@@ -156,16 +193,17 @@ def _write_bundle(
         target = root / PIPELINE_DIR / source.relative_to(sources.folder)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
-    config = _run_config(plan)
-    _write_yaml(root / RUN_CONFIG_NAME, config, found.name)
+    _write_yaml(root / RUN_CONFIG_NAME, config, found.name, runtime)
     # The bundled config must resolve exactly as packaging resolved it.
-    found.plan(config=root / RUN_CONFIG_NAME)
+    written = load_run_config(root / RUN_CONFIG_NAME).parameters
+    resolve_parameters(found.signature, found.name, config=written, allow_missing=True)
     rel = (Path(PIPELINE_DIR) / file.relative_to(sources.folder)).as_posix()
     return {
         "format": FORMAT,
         "name": found.name,
         "pipeline": f"{rel}:{attr}",
         "parameters": config["parameters"],
+        "runtime_parameters": runtime,
     }
 
 
@@ -228,36 +266,43 @@ def _move_into_place(scratch: Path, output: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _run_config(plan: ExecutionPlan) -> dict[str, Any]:
+def _run_config(
+    found: Pipeline, cfg: RunConfig, resolved: Mapping[str, Any]
+) -> dict[str, Any]:
     from pydantic_core import to_jsonable_python
 
     try:
-        parameters = to_jsonable_python(dict(plan.params))
+        parameters = to_jsonable_python(dict(resolved))
     except Exception as exc:  # pydantic raises its own serialization errors
         raise PackagingError(
-            f"The parameters of pipeline {plan.pipeline!r} cannot be written to "
+            f"The parameters of pipeline {found.name!r} cannot be written to "
             f"{RUN_CONFIG_NAME}: {exc}. Use plain values (numbers, strings, "
             "lists, mappings)."
         ) from None
-    config: dict[str, Any] = {
-        "parameters": parameters,
-        "enable_cache": plan.enable_cache,
-    }
-    if plan.tags:
-        config["tags"] = dict(plan.tags)
-    if plan.run_name:
-        config["run_name"] = plan.run_name
-    if plan.step_cache:
-        config["steps"] = {k: {"cache": v} for k, v in plan.step_cache.items()}
+    enable_cache = found.enable_cache if cfg.enable_cache is None else cfg.enable_cache
+    config: dict[str, Any] = {"parameters": parameters, "enable_cache": enable_cache}
+    if cfg.tags:
+        config["tags"] = dict(cfg.tags)
+    if cfg.run_name:
+        config["run_name"] = cfg.run_name
+    if cfg.step_cache:
+        config["steps"] = {k: {"cache": v} for k, v in cfg.step_cache.items()}
     return config
 
 
-def _write_yaml(path: Path, config: Mapping[str, Any], name: str) -> None:
+def _write_yaml(
+    path: Path, config: Mapping[str, Any], name: str, runtime: list[str]
+) -> None:
     import yaml
 
     header = (
         f"# The resolved run configuration of pipeline {name!r}, written by\n"
         "# `rung package`. `rung run <bundle>` uses it; -p KEY=VALUE overrides.\n"
     )
+    if runtime:
+        header += (
+            f"# Left to run time: {', '.join(runtime)} (give each with "
+            "-p NAME=VALUE).\n"
+        )
     body = yaml.safe_dump(dict(config), sort_keys=False, allow_unicode=True)
     path.write_text(header + body, encoding="utf-8")

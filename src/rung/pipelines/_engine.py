@@ -209,6 +209,8 @@ class _Scheduler:
                 task = self._task(name)
                 self.emit("step_started", name)
                 try:
+                    # One key per task: fingerprints (datasets, files) cost I/O.
+                    task = replace(task, cache_key=task_cache_key(self.workspace, task))
                     hit = find_cache_hit(self.workspace, task)
                 except Exception as exc:
                     self._fail(name, exc)
@@ -236,7 +238,6 @@ class _Scheduler:
         )
 
     def _submit(self, name: str, task: NodeTask) -> Future[NodeResult]:
-        task = replace(task, cache_key=task_cache_key(self.workspace, task))
         return self.orchestrator.submit(
             execute_node, self.workspace, task, resources=task.node.step.resources
         )

@@ -14,7 +14,9 @@ from rung._internal.timeutil import now
 from rung.errors import PipelineDefinitionError, RungError, StepFailedError
 from rung.pipelines._capture import Captured, capture_step
 from rung.pipelines._hooks import StepContext, StepInputs, step_input_checks
+from rung.pipelines._paths import path_fingerprints
 from rung.tracking import RunScope, buffer_for, scoped
+from rung.workspace import ArtifactRead
 
 if TYPE_CHECKING:
     from rung.metadata import ArtifactRecord, StepRunRecord
@@ -70,7 +72,8 @@ def cache_key(
     """SHA-256 over the step's source, inputs, parameters and formats.
 
     ``resolved`` holds the fingerprints of inputs resolved at run time
-    (dataset versions...), so a new version of such an input misses the cache.
+    (dataset versions, the content of files named by path...), so a new
+    version of such an input misses the cache.
     """
     return hash_json(
         {
@@ -96,6 +99,8 @@ def task_cache_key(workspace: Workspace, task: NodeTask) -> str:
         arg: resolver.rung_fingerprint(context)
         for arg, resolver in task.node.resolvers.items()
     }
+    # Arguments naming local files or folders: their content, not just the name.
+    fingerprints.update(path_fingerprints(workspace, task.node.params))
     return cache_key(task.node, task.inputs, fingerprints)
 
 
@@ -200,10 +205,12 @@ def _from_cache(workspace: Workspace, task: NodeTask, key: str) -> NodeResult | 
 
 
 def _load_inputs(workspace: Workspace, task: NodeTask) -> dict[str, Any]:
+    # Judged as a whole by the step input checks, before the step's code runs.
+    read = ArtifactRead("step_input")
     values: dict[str, Any] = {}
     for name, record in task.inputs.items():
         trusted = task.node.step.allow_pickle or name in task.pickled_inputs
-        values[name] = workspace.load_artifact(record, allow_pickle=trusted)
+        values[name] = workspace.load_artifact(record, allow_pickle=trusted, read=read)
     return values
 
 

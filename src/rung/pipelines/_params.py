@@ -97,6 +97,8 @@ def resolve_parameters(
     code: Mapping[str, Any] | None = None,
     config: Mapping[str, Any] | None = None,
     cli: Mapping[str, str] | None = None,
+    *,
+    allow_missing: bool = False,
 ) -> dict[str, Any]:
     """Merge parameter sources (CLI wins) and validate every value's type.
 
@@ -106,12 +108,22 @@ def resolve_parameters(
         code: values given in Python.
         config: values from the YAML file.
         cli: raw strings from ``-p KEY=VALUE``.
+        allow_missing: leave required parameters nobody gave out of the
+            result instead of refusing (``rung package`` leaves them to run
+            time).
 
     Returns:
         Every parameter with its validated value.
 
     Raises:
         ParameterError: listing every unknown, missing or mistyped parameter.
+
+    Example:
+        >>> import inspect
+        >>> def training(path: str, C: float = 1.0): ...
+        >>> resolve_parameters(inspect.signature(training), "training", cli={"C": "2"},
+        ...                    allow_missing=True)
+        {'C': 2.0}
     """
     known = {
         name: p
@@ -128,7 +140,10 @@ def resolve_parameters(
                 problems.append(f"unknown parameter {name!r} (from {origin})")
                 continue
             merged[name] = (value, origin)
-    problems += [f"missing required parameter {n!r}" for n in known if n not in merged]
+    if not allow_missing:
+        problems += [
+            f"missing required parameter {n!r}" for n in known if n not in merged
+        ]
     resolved: dict[str, Any] = {}
     for name, (value, origin) in merged.items():
         try:

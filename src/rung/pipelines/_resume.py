@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from rung.errors import RunError
 from rung.pipelines._engine import execute_plan
+from rung.pipelines._hooks import notify_run_listeners
 from rung.pipelines._loader import load_pipeline
 from rung.tracking import reap_stale_runs
 
@@ -14,7 +15,22 @@ if TYPE_CHECKING:
     from rung.tracking import Run
     from rung.workspace import Workspace
 
-__all__ = ["resume_run"]
+__all__ = ["end_dead_runs", "resume_run"]
+
+
+def end_dead_runs(workspace: Workspace) -> list[str]:
+    """Mark ``running`` runs whose process died as failed; tell the run listeners.
+
+    A killed or crashed process never reports its run's end: the listeners
+    (e.g. OpenLineage, which then sends the FAIL event) hear of it here.
+
+    Returns:
+        The ids of the runs it ended.
+    """
+    ended = reap_stale_runs(workspace)
+    for run_id in ended:
+        notify_run_listeners(workspace, workspace.runs.get_run(run_id), "failed")
+    return ended
 
 
 def resume_run(
@@ -29,7 +45,7 @@ def resume_run(
     Raises:
         RunError: the run completed, is still running, or has no pipeline source.
     """
-    reap_stale_runs(workspace)
+    end_dead_runs(workspace)
     record = workspace.runs.get_run(run_id)
     if record.status == "completed":
         raise RunError(

@@ -12,7 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from rung.errors import ModelVersionNotFoundError, PromotionRefusedError
+from rung.errors import (
+    ApprovalRefusedError,
+    ModelVersionNotFoundError,
+    PromotionRefusedError,
+)
 from rung.registry._checks import GateCheck, evaluate_gates
 from rung.registry._gates import Gates, parse_gates
 from rung.registry._refs import check_alias, note
@@ -95,7 +99,9 @@ def promote_model(
 ) -> AliasRecord:
     """Point ``alias`` at ``version`` once every gate of the alias passes.
 
-    Promoting the version the alias already points to changes nothing.
+    Promoting the version the alias already points to changes nothing. A
+    promotion refused by its gates leaves the alias where it was and is
+    audited as a ``promote_refused`` event holding every gate's numbers.
 
     Raises:
         ModelNotFoundError / ModelVersionNotFoundError: unknown model or version.
@@ -116,6 +122,7 @@ def promote_model(
         )
     failed = [c for c in checks if not c.passed]
     if failed:
+        _audit_refusal(workspace, name, version, alias, checks, comment=comment)
         lines = "\n".join(f"  - {c.detail}" for c in failed)
         raise PromotionRefusedError(
             f"Cannot promote model {name!r} version {version} to {alias!r}: "
@@ -146,7 +153,16 @@ def approve_promotion(
 ) -> ApprovalRecord:
     """Record the workspace user's approval of moving ``alias`` to ``version``.
 
-    It counts toward an approvals gate while the user holds the gate's role.
+    It counts toward the alias' approvals gate while the user holds the gate's
+    role, so only a holder of that role may approve.
+
+    Raises:
+        ApprovalRefusedError: the alias has no approvals gate, or the user
+            does not hold its role (nothing is recorded).
+        PromotionRefusedError: the version is archived.
+
+    Example:
+        >>> approve_promotion(ws, "churn", 3, "production")  # doctest: +SKIP
     """
     return _decide(workspace, name, version, alias, "approve", comment=comment)
 
@@ -159,7 +175,14 @@ def reject_promotion(
     *,
     comment: str = "",
 ) -> ApprovalRecord:
-    """Record a rejection: it blocks the approvals gate until the user approves."""
+    """Record a rejection: it blocks the approvals gate until the user approves.
+
+    Like an approval, it needs the role of the alias' approvals gate.
+
+    Raises:
+        ApprovalRefusedError: the alias has no approvals gate, or the user
+            does not hold its role (nothing is recorded).
+    """
     return _decide(workspace, name, version, alias, "reject", comment=comment)
 
 
@@ -295,10 +318,66 @@ def _decide(
             version=version,
             reason="archived_decision",
         )
+    _check_approver(ws, name, version, alias, decision=decision)
     record = ApprovalRecord(
         name, version, alias, ws.project, ws.user, decision, now(), comment or ""
     )
     return ws.models.add_approval(record)
+
+
+def _audit_refusal(
+    ws: Workspace,
+    name: str,
+    version: int,
+    alias: str,
+    checks: list[GateCheck],
+    *,
+    comment: str,
+) -> None:
+    """Keep a refused promotion in the audit log, with every gate's numbers."""
+    gates = [{"gate": c.gate, "passed": c.passed, "detail": c.detail} for c in checks]
+    audit = note(ws, "promote_refused", comment, {"gates": gates})
+    ws.models.add_registry_event(ws.project, name, audit, version=version, alias=alias)
+
+
+def _check_approver(
+    ws: Workspace,
+    name: str,
+    version: int,
+    alias: str,
+    *,
+    decision: str,
+) -> None:
+    """Refuse a decision that would not count toward the approvals gate."""
+    rule = get_gates(ws, name).for_alias(alias).approvals
+    if rule is None:
+        raise ApprovalRefusedError(
+            f"Alias {alias!r} of model {name!r} has no approvals gate, so "
+            f"{ws.user!r}'s {decision} of version {version} would not count; "
+            "nothing was recorded. Add an approvals gate to the alias (e.g. "
+            f"'{alias}: {{approvals: {{role: reviewer, count: 1}}}}' in its "
+            "gates), or promote without approval.",
+            model=name,
+            version=version,
+            alias=alias,
+            reason="no_approvals_gate",
+        )
+    held = {r.role for r in ws.models.list_roles(ws.project, user=ws.user)}
+    if rule.role in held:
+        return
+    raise ApprovalRefusedError(
+        f"User {ws.user!r} cannot {decision} version {version} of model {name!r} "
+        f"for {alias!r}: the approvals gate counts only users holding role "
+        f"{rule.role!r}, and {ws.user!r} does not; nothing was recorded. Grant "
+        "it (rung.registry.grant_role), or act as a user who holds it "
+        "(RUNG_USER=NAME).",
+        model=name,
+        version=version,
+        alias=alias,
+        user=ws.user,
+        role=rule.role,
+        reason="approver_role",
+    )
 
 
 def _versions(stack: list[int]) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rung.errors import RungError
 from rung.registry._signature import feature_names
+from rung.workspace import ArtifactRead
 
 if TYPE_CHECKING:
     from rung.metadata import ArtifactRecord
@@ -42,7 +43,8 @@ def stored_feature_names(ws: Workspace, record: ArtifactRecord) -> list[str] | N
     if found is not None:
         return found
     try:
-        return feature_names(ws.load_artifact(record))
+        # Only the names leave this function, never the model.
+        return feature_names(ws.load_artifact(record, read=ArtifactRead("inspect")))
     except RungError:
         return None
 

@@ -7,6 +7,7 @@ files load only Rung's trusted types, and pickled versions need
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rung.errors import (
@@ -15,6 +16,7 @@ from rung.errors import (
     UnsafeArtifactError,
 )
 from rung.registry._refs import LATEST, ModelRef, parse_model_uri
+from rung.workspace import ArtifactRead
 
 if TYPE_CHECKING:
     from rung.registry.records import ModelVersionRecord
@@ -66,11 +68,17 @@ def resolve_model(workspace: Workspace, uri: str | ModelRef) -> ModelVersionReco
 
 
 def load_model(
-    workspace: Workspace, uri: str | ModelRef, *, allow_pickle: bool = False
+    workspace: Workspace,
+    uri: str | ModelRef,
+    *,
+    allow_pickle: bool = False,
+    read: ArtifactRead | None = None,
 ) -> Any:
     """Load the model a URI names.
 
-    ``rung.load_model(uri)`` does the same in the default workspace.
+    ``rung.load_model(uri)`` does the same in the default workspace. The load
+    passes the workspace's artifact read checks (residency policies judge the
+    data the model was trained on).
 
     Args:
         workspace: where the model is registered.
@@ -78,11 +86,14 @@ def load_model(
             ``NAME/VERSION`` (``churn/3``).
         allow_pickle: allow a pickled version to load (it runs code from the
             file: only for versions you trust).
+        read: the read path and reader, for the checks (default:
+            ``load_model`` by the current step or session).
 
     Raises:
         ArtifactNotFoundError: the version's artifact content is gone.
         UnsafeArtifactError: the version is pickled and ``allow_pickle`` is
             False, or its skops file holds untrusted types.
+        PolicyViolationError: a residency policy refuses the read.
 
     Example:
         >>> model = load_model(ws, "churn@production")  # doctest: +SKIP
@@ -106,7 +117,10 @@ def load_model(
             "whoever registered it, load it with "
             f"rung.load_model({str(uri)!r}, allow_pickle=True)."
         )
+    how = read or ArtifactRead("load_model")
+    if how.subject is None:
+        how = replace(how, subject=f"model {label}")
     try:
-        return workspace.load_artifact(record, allow_pickle=allow_pickle)
+        return workspace.load_artifact(record, allow_pickle=allow_pickle, read=how)
     except UnsafeArtifactError as exc:
         raise UnsafeArtifactError(f"Model {label}: {exc}") from exc

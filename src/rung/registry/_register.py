@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from rung.metadata import LineageEdge, RunRecord
+    from rung.tracking import RunScope
     from rung.workspace import Workspace
 
 __all__ = ["Extras", "Source", "record_version", "register_model", "trace"]
@@ -176,8 +177,26 @@ def _resolve(
     else:
         source = Source(ws.put_artifact(model, allow_pickle=pickle), live=model)
     scope = current_scope()
-    trace(ws, source, scope.run_id if scope is not None else None)
+    here = scope if scope is not None and scope.workspace is ws else None
+    trace(ws, source, here.run_id if here is not None else None)
+    if here is not None and _made_here(source, here):
+        source.run_id, source.step_run_id = here.run_id, here.step_run_id
+        source.data.clear()
+        if here.step_run_id is not None:
+            _add_step_inputs(ws, source, here.step_run_id)
     return source
+
+
+def _made_here(source: Source, scope: RunScope) -> bool:
+    """Whether the model comes from the run (or step) now running.
+
+    A model object registered inside a step was made by that step: its
+    artifact has no producer yet (the step has not returned), or an older run
+    made the same bytes. An artifact reference keeps the lineage it has.
+    """
+    if source.live is not None:
+        return source.run_id != scope.run_id
+    return source.run_id is None
 
 
 def _from_run(ws: Workspace, run: Run, step: str | None, output: str | None) -> Source:
@@ -214,7 +233,11 @@ def trace(ws: Workspace, source: Source, preferred_run: str | None) -> None:
         (e for e in made if e.run_id == preferred_run), made[0]
     )
     source.run_id, source.step_run_id = producer.run_id, producer.step_run_id
-    edges = ws.runs.step_run_edges(producer.step_run_id)
+    _add_step_inputs(ws, source, producer.step_run_id)
+
+
+def _add_step_inputs(ws: Workspace, source: Source, step_run_id: str) -> None:
+    edges = ws.runs.step_run_edges(step_run_id)
     _add_inputs(
         ws, source, {e.name: e.artifact_id for e in edges if e.direction == "input"}
     )

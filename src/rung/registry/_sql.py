@@ -245,6 +245,24 @@ class SqlModelStore:
         query = sa.select(t).where(*filters).order_by(t.c.user, t.c.role)
         return self._db.read(lambda conn: [RoleRecord(*x) for x in conn.execute(query)])
 
+    def add_registry_event(
+        self,
+        project: str,
+        name: str,
+        note: AuditNote,
+        *,
+        version: int | None = None,
+        alias: str | None = None,
+    ) -> None:
+        """Record an event that changes nothing else (e.g. a refused promotion)."""
+        audit = r._clean_note(note)
+
+        def write(conn: sa.Connection) -> None:
+            _model_id(conn, project, name)
+            _log(conn, project, name, audit, version=version, alias=alias)
+
+        self._db.write(write)
+
     def list_registry_events(
         self,
         project: str,

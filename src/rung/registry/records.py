@@ -33,6 +33,7 @@ APPROVAL_DECISIONS: tuple[str, ...] = ("approve", "reject")
 REGISTRY_ACTIONS: tuple[str, ...] = (
     "register",
     "promote",
+    "promote_refused",
     "rollback",
     "archive",
     "restore",

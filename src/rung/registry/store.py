@@ -160,6 +160,21 @@ class ReviewRecords(Protocol):
         """Return role grants ordered by user, then role."""
         ...
 
+    def add_registry_event(
+        self,
+        project: str,
+        name: str,
+        note: AuditNote,
+        *,
+        version: int | None = None,
+        alias: str | None = None,
+    ) -> None:
+        """Record an event that changes nothing else (e.g. a refused promotion).
+
+        Raises ModelNotFoundError for an unknown model.
+        """
+        ...
+
     def list_registry_events(
         self,
         project: str,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 import rung
@@ -71,9 +72,11 @@ def create_serving_app(
         try:
             yield
         finally:
-            service.close()
-            if on_close is not None:
-                on_close()
+            try:
+                service.close()
+            finally:
+                if on_close is not None:
+                    on_close()
 
     app = FastAPI(
         title="Rung model server",
@@ -128,11 +131,17 @@ class _Endpoints:
         try:
             self.auth.check(request.headers.get("authorization"))
             body = await _read_body(request, self.limit)
-            accepted = self.service.feedback(body, request.headers.get("content-type"))
+            # Checking ids may read the log (DuckDB): not on the event loop.
+            result = await run_in_threadpool(
+                self.service.feedback,
+                body,
+                request.headers.get("content-type"),
+                user=f"http:{request.client.host if request.client else 'unknown'}",
+            )
         except RungError as exc:
             return self._refuse("feedback", exc, start)
         self.stats.answered("feedback", 200, time.perf_counter() - start)
-        return _json({"accepted": accepted})
+        return _json(result.to_json())
 
     async def healthz(self, _request: Request) -> Response:
         return _json({"status": "ok"})

@@ -13,7 +13,8 @@ The prediction log, for monitoring and analysis:
 - :func:`read_predictions` returns a pandas DataFrame (DuckDB reads only the
   Parquet files of the asked model, version and window);
 - :func:`prediction_relation` returns a DuckDB relation for large windows;
-- :func:`log_predictions` / :func:`log_feedback` write rows directly.
+- :func:`log_predictions` / :func:`log_feedback` write rows directly;
+- :func:`score_frame` / :func:`predict_file` score tables in batch.
 
 Importing this package is cheap: pandas, pyarrow and DuckDB load on first use.
 It registers deployments and prediction batches as a lineage source.
@@ -31,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "NAN_POLICIES",
+    "ON_BAD_ROWS",
+    "BatchScores",
     "Endpoint",
     "InputSchema",
     "LoadFailure",
@@ -55,6 +58,7 @@ __all__ = [
     "query_predictions",
     "read_predictions",
     "reap_dead_deployments",
+    "score_frame",
     "serve_deployment",
     "start_deployment",
 ]
@@ -62,6 +66,8 @@ __all__ = [
 _LAZY = {
     "NAN_POLICIES": "rung.serving._inputs",
     "Endpoint": "rung.serving._endpoint",
+    "ON_BAD_ROWS": "rung.serving._batch",
+    "BatchScores": "rung.serving._batch",
     "InputSchema": "rung.serving._inputs",
     "LoadFailure": "rung.serving._retry",
     "ModelService": "rung.serving._service",
@@ -86,6 +92,7 @@ _LAZY = {
     "query_predictions": "rung.serving._query",
     "read_predictions": "rung.serving._query",
     "serve_deployment": "rung.serving._endpoint",
+    "score_frame": "rung.serving._batch",
     "start_deployment": "rung.serving._deploy",
 }
 
@@ -107,7 +114,14 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from rung.serving._api import log_feedback, log_predictions
-    from rung.serving._batch import batch_predict_step, predict_file, predict_frame
+    from rung.serving._batch import (
+        ON_BAD_ROWS,
+        BatchScores,
+        batch_predict_step,
+        predict_file,
+        predict_frame,
+        score_frame,
+    )
     from rung.serving._deploy import (
         check_bind,
         finish_deployment,

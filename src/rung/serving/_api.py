@@ -9,7 +9,7 @@ import numpy as np
 
 from rung._internal.timeutil import now
 from rung.errors import ServingError
-from rung.serving._feedback import feedback_table, new_feedback, parse_feedback
+from rung.serving._feedback import feedback_table, parse_feedback
 from rung.serving._ids import PredictionIds
 from rung.serving._model import Outputs
 from rung.serving._write import BatchOrigin, Entry, predictions_table, write_batch
@@ -86,14 +86,46 @@ def log_feedback(
     labels: Mapping[str, Any],
     *,
     received_at: float | None = None,
+    overwrite: bool = False,
+    user: str | None = None,
 ) -> PredictionBatchRecord:
     """Write ground-truth labels for prediction ids now (the newest one wins).
+
+    All or nothing: every label must be valid (a finite number in the
+    int64/float64 range, a string or a boolean; one type), for a prediction
+    of ``model`` in the log, and for an id without a label unless
+    ``overwrite`` (the replaced label is kept in the new row, with ``user``
+    and the time).
+
+    Args:
+        workspace: whose log to write.
+        model: the model that made the predictions.
+        labels: prediction id -> label.
+        received_at: when the labels arrived (default: now).
+        overwrite: replace labels the ids already have.
+        user: who gives them (default: the workspace's user).
+
+    Raises:
+        InvalidInputError: a label was refused (nothing is written; every
+            reason is listed, per id).
 
     Example:
         >>> log_feedback(ws, "churn", {ids[0]: 1, ids[1]: 0})  # doctest: +SKIP
     """
-    ids, values = parse_feedback({"labels": dict(labels)})
-    entry = new_feedback(model, ids, values, received_at=received_at)
+    from rung.serving._intake import FeedbackIntake
+
+    request = parse_feedback({"labels": dict(labels)})
+    result = FeedbackIntake(workspace, model).review(
+        request.ids,
+        request.labels,
+        overwrite=overwrite,
+        user=workspace.user if user is None else user,
+        received_at=received_at,
+    )
+    result.raise_rejections()
+    entry = result.entry
+    if entry is None:  # pragma: no cover - parse_feedback refuses no labels
+        raise ServingError("No labels to write.")
     return write_batch(
         workspace,
         feedback_table([entry]),

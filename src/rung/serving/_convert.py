@@ -2,6 +2,9 @@
 
 Each function checks one column against its :class:`ColumnSpec` and either
 returns an array the model can take or records problems (and returns None).
+Every input format gets the same checks: an integer column takes values in the
+range of its declared type (int64 unless the signature says otherwise) and
+hands the model, and the log, that one type, whatever integer type came in.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import numpy as np
 from rung.registry import type_kind
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pyarrow as pa
 
     from rung.serving._inputs import ColumnSpec, Problems
@@ -63,14 +68,10 @@ def convert_column(
         rows = [i for i, v in enumerate(values) if v is None]
         problems.add(spec.name, "null in a non-nullable column", rows)
         return None
-    if spec.kind == "float" or (spec.kind == "integer" and has_nulls):
-        return _floats(spec, values, problems, reject_nulls)
     if spec.kind == "integer":
-        try:
-            return np.array(values, dtype=np.int64)
-        except OverflowError:
-            problems.add(spec.name, "integer out of the int64 range")
-            return None
+        return _ints(spec, values, problems, reject_nulls, has_nulls)
+    if spec.kind == "float":
+        return _floats(spec, values, problems, reject_nulls)
     if spec.kind == "boolean" and not has_nulls:
         return np.array(values, dtype=bool)
     if spec.kind == "datetime":
@@ -97,6 +98,12 @@ def convert_arrow_column(
         return None
     if kind == "category":
         column = column.cast(pa.string())
+    if kind == "integer" and spec.kind == "integer":
+        mm = pc.min_max(column)
+        lowest, highest = mm["min"].as_py(), mm["max"].as_py()
+        if not _in_range(spec, lowest, highest, problems, column.to_pylist):
+            return None
+        column = column.cast(pa.from_numpy_dtype(_int_type(spec)))
     array: np.ndarray[Any, Any] = column.to_numpy(zero_copy_only=False)
     if kind == "float" and not np.isfinite(array).all():
         return _check_non_finite(spec, array, problems, reject_nulls)
@@ -129,7 +136,66 @@ def convert_pandas_column(
     out: np.ndarray[Any, Any] = (
         series.astype(object).to_numpy() if kind == "category" else series.to_numpy()
     )
+    if spec.kind == "integer" and out.dtype.kind in "iu" and len(out):
+        lowest, highest = int(out.min()), int(out.max())
+        if not _in_range(spec, lowest, highest, problems, out.tolist):
+            return None
+        out = out.astype(_int_type(spec), copy=False)
     return out
+
+
+def _int_type(spec: ColumnSpec) -> np.dtype[Any]:
+    """The NumPy type of an integer column: the declared one, else int64."""
+    try:
+        declared = np.dtype(spec.type.strip().lower())
+    except TypeError:
+        return np.dtype(np.int64)
+    return declared if declared.kind in "iu" else np.dtype(np.int64)
+
+
+def _ints(
+    spec: ColumnSpec,
+    values: list[Any],
+    problems: Problems,
+    reject_nulls: bool,
+    has_nulls: bool,
+) -> np.ndarray[Any, Any] | None:
+    if has_nulls:  # NaN stands for null: floats, once the range is checked
+        numbers = [v for v in values if v is not None]
+        if numbers and not _in_range(
+            spec, min(numbers), max(numbers), problems, lambda: values
+        ):
+            return None
+        return _floats(spec, values, problems, reject_nulls)
+    try:
+        return np.array(values, dtype=_int_type(spec))
+    except OverflowError:
+        _in_range(spec, min(values), max(values), problems, lambda: values)
+        return None
+
+
+def _in_range(
+    spec: ColumnSpec,
+    lowest: int | None,
+    highest: int | None,
+    problems: Problems,
+    values: Callable[[], list[Any]],
+) -> bool:
+    """True when ``lowest..highest`` fits the column's type (else a problem)."""
+    dtype = _int_type(spec)
+    info = np.iinfo(dtype)
+    low, high = int(info.min), int(info.max)
+    if lowest is None or highest is None or low <= lowest <= highest <= high:
+        return True
+    listed = values()  # only on this rare path: find the rows
+    rows = [i for i, v in enumerate(listed) if v is not None and not low <= v <= high]
+    problems.add(
+        spec.name,
+        f"integer out of the {dtype} range",
+        rows,
+        listed[rows[0]],
+    )
+    return False
 
 
 def _floats(

@@ -1,4 +1,4 @@
-"""Deployment records, bind safety and residency checks of an endpoint."""
+"""Deployment records, bind safety, and how an endpoint reads its model."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from rung._internal.ids import new_id
 from rung._internal.timeutil import now
 from rung.errors import ServerStartError
 from rung.serving.records import DeploymentRecord
+from rung.workspace import ArtifactRead
 
 if TYPE_CHECKING:
     from rung.serving._model import ServedModel
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "check_bind",
-    "check_residency",
+    "endpoint_name",
+    "endpoint_read",
     "finish_deployment",
     "is_loopback",
     "reap_dead_deployments",
@@ -58,23 +60,30 @@ def check_bind(options: ServeOptions) -> None:
         )
 
 
-def check_residency(
-    workspace: Workspace, served: ServedModel, options: ServeOptions
-) -> None:
-    """Ask the project's policies whether this version may be served here.
+def endpoint_read(
+    workspace: Workspace, options: ServeOptions, name: str
+) -> ArtifactRead:
+    """How an endpoint reads its model, for the artifact read checks.
 
-    Raises:
-        PolicyViolationError: a residency rule refuses it (audited).
+    The endpoint is in ``options.region``, else the workspace's region; with
+    neither, residency policies refuse region-bound data. The checks run (and
+    are audited, path ``serve``) on every load: at start and on each swap.
     """
-    if not workspace.policies.list_policy_sets(workspace.project, limit=1):
-        return
-    from rung.governance import check_flow, classifications_of
-
-    data = classifications_of(workspace, f"{served.name}/{served.version}")
-    region = options.region or workspace.options.region
-    check_flow(
-        workspace, data, region, "endpoint", _name(served, options), stage="deploy"
+    return ArtifactRead(
+        "serve",
+        region=options.region or workspace.options.region,
+        reader=f"endpoint {name!r}",
+        kind="endpoint",
     )
+
+
+def endpoint_name(
+    options: ServeOptions, model: str, alias: str | None, version: int | None
+) -> str:
+    """The deployment's name: ``options.name``, else ``model-alias`` / ``model-vN``."""
+    if options.name:
+        return options.name
+    return f"{model}-{alias or f'v{version}'}"
 
 
 def start_deployment(
@@ -138,6 +147,4 @@ def reap_dead_deployments(workspace: Workspace) -> list[str]:
 
 
 def _name(served: ServedModel, options: ServeOptions) -> str:
-    if options.name:
-        return options.name
-    return f"{served.name}-{served.alias or f'v{served.version}'}"
+    return endpoint_name(options, served.name, served.alias, served.version)

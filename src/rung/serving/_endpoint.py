@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from rung.errors import ServerStartError
+from rung.registry import parse_model_uri
 from rung.serving._deploy import (
     check_bind,
-    check_residency,
+    endpoint_name,
+    endpoint_read,
     finish_deployment,
     start_deployment,
 )
@@ -77,10 +79,11 @@ def serve_deployment(
 ) -> DeploymentRecord:
     """Serve the model ``uri`` names until the server stops; record it all.
 
-    Checks the bind (remote hosts need a token), loads the version, asks the
-    residency policies, binds the port (a taken port fails here, before
-    anything is recorded), records a running deployment, runs the server,
-    and marks the deployment ``stopped`` (or ``failed`` if the server raised).
+    Checks the bind (remote hosts need a token), loads the version (the
+    load passes the residency checks, path ``serve``), binds the port (a
+    taken port fails here, before anything is recorded), records a running
+    deployment, runs the server, and marks the deployment ``stopped`` (or
+    ``failed`` if the server raised).
 
     Args:
         workspace: where the model is registered and the deployment recorded.
@@ -104,10 +107,15 @@ def serve_deployment(
         ... # doctest: +SKIP
     """
     check_bind(options)
+    ref = parse_model_uri(uri)
+    name = endpoint_name(options, ref.name, ref.alias, ref.version)
     served = ServedModel.load(
-        workspace, uri, allow_pickle=options.allow_pickle, nan_policy=options.nan_policy
+        workspace,
+        ref,
+        allow_pickle=options.allow_pickle,
+        nan_policy=options.nan_policy,
+        read=endpoint_read(workspace, options, name),
     )
-    check_residency(workspace, served, options)
     sock = bind_socket(options.host, options.port)
     status = "failed"
     try:

@@ -1,9 +1,11 @@
 """Feedback: ground-truth labels attached to prediction ids, late and repeated.
 
 Labels are logged like predictions: buffered, then written as Parquet
-micro-batches (``kind="feedback"``) with the time they were received and a
-sequence number. Readers keep, per prediction id, the label received last
-(ties broken by the sequence), so a repeated label replaces the earlier one.
+micro-batches (``kind="feedback"``) with the time they were received, who
+sent them, the label they replaced (if any) and a sequence number. Readers
+keep, per prediction id, the label received last (ties broken by the
+sequence). Which labels are accepted is decided before they are buffered
+(see ``rung.serving._intake``).
 """
 
 from __future__ import annotations
@@ -11,17 +13,25 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rung._internal.timeutil import now
-from rung.errors import InvalidInputError
+from rung.errors import MalformedPayloadError
 from rung.serving._inputs import Problems
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["FeedbackEntry", "feedback_table", "new_feedback", "parse_feedback"]
+__all__ = [
+    "FeedbackEntry",
+    "FeedbackRequest",
+    "describe_feedback",
+    "feedback_table",
+    "new_feedback",
+    "parse_feedback",
+    "split_feedback",
+]
 
 _MAX_ID = 128
 _seq = itertools.count()
@@ -30,7 +40,12 @@ _seq_lock = threading.Lock()
 
 @dataclass(frozen=True, slots=True)
 class FeedbackEntry:
-    """Labels received in one call."""
+    """Labels accepted in one call.
+
+    Attributes:
+        previous: per row, the label it replaced as JSON text (None: none).
+        user: who sent them (``http:<address>`` for the server).
+    """
 
     model: str
     ids: list[str]
@@ -38,6 +53,22 @@ class FeedbackEntry:
     received_at: float
     first_seq: int
     deployment_id: str | None = None
+    user: str = ""
+    previous: list[str | None] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        """The Python type of the labels (one per entry): int, float, str, bool."""
+        return type(self.labels[0]).__name__ if self.labels else ""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackRequest:
+    """A parsed feedback body: ids and labels in order, and the overwrite flag."""
+
+    ids: list[str]
+    labels: list[Any]
+    overwrite: bool = False
 
 
 def new_feedback(
@@ -47,6 +78,8 @@ def new_feedback(
     *,
     received_at: float | None = None,
     deployment_id: str | None = None,
+    user: str = "",
+    previous: list[str | None] | None = None,
 ) -> FeedbackEntry:
     """A feedback entry stamped now, with sequence numbers reserved for its rows."""
     with _seq_lock:
@@ -60,15 +93,21 @@ def new_feedback(
         now() if received_at is None else received_at,
         first,
         deployment_id,
+        user,
+        list(previous) if previous is not None else [None] * len(ids),
     )
 
 
-def parse_feedback(payload: Any) -> tuple[list[str], list[Any]]:
+def parse_feedback(payload: Any) -> FeedbackRequest:
     """Read ``{"feedback": [{"prediction_id": ..., "label": ...}]}`` or
-    ``{"labels": {prediction_id: label}}``.
+    ``{"labels": {prediction_id: label}}``, with ``"overwrite": true`` to
+    replace labels already given.
+
+    Labels are checked later, one by one; here only the shape and the ids.
 
     Raises:
-        InvalidInputError: the shape, an id or a label is wrong (every problem).
+        InvalidInputError: the shape or an id is wrong (every problem).
+        MalformedPayloadError: ``overwrite`` is not a boolean.
     """
     problems = Problems()
     if isinstance(payload, Mapping) and isinstance(payload.get("labels"), Mapping):
@@ -87,20 +126,34 @@ def parse_feedback(payload: Any) -> tuple[list[str], list[Any]]:
             '{"labels": {"<prediction_id>": label}}',
         )
     problems.raise_if_any("feedback")
-    return _check_pairs(pairs, problems)
+    overwrite = payload.get("overwrite", False)
+    if not isinstance(overwrite, bool):
+        raise MalformedPayloadError(
+            f"'overwrite' must be true or false, got {overwrite!r}."
+        )
+    _check_ids(pairs, problems)
+    return FeedbackRequest(
+        [p for p, _ in pairs], [label for _, label in pairs], overwrite
+    )
 
 
 def feedback_table(entries: list[FeedbackEntry]) -> pa.Table:
-    """One Arrow table (prediction_id, label, received_at, seq) from entries."""
+    """One Arrow table from entries whose labels share one type.
+
+    Columns: prediction_id, label, received_at, seq, user, previous_label.
+
+    Raises:
+        pyarrow.ArrowInvalid / ArrowTypeError / OverflowError: a label the
+            table cannot hold (the log isolates such rows).
+    """
     import numpy as np
     import pyarrow as pa
 
     sizes = [len(e.ids) for e in entries]
-    labels = [label for e in entries for label in e.labels]
     return pa.table(
         {
             "prediction_id": pa.array([i for e in entries for i in e.ids], pa.string()),
-            "label": _label_array(labels),
+            "label": _label_array([label for e in entries for label in e.labels]),
             "received_at": np.repeat([e.received_at for e in entries], sizes),
             "seq": np.concatenate(
                 [
@@ -108,13 +161,50 @@ def feedback_table(entries: list[FeedbackEntry]) -> pa.Table:
                     for e, n in zip(entries, sizes, strict=True)
                 ]
             ).astype(np.int64),
+            "user": pa.array(
+                [e.user for e, n in zip(entries, sizes, strict=True) for _ in range(n)],
+                pa.string(),
+            ),
+            "previous_label": pa.array(
+                [p for e in entries for p in _previous(e)], pa.string()
+            ),
         }
     )
 
 
-def _check_pairs(
-    pairs: Sequence[tuple[Any, Any]], problems: Problems
-) -> tuple[list[str], list[Any]]:
+def split_feedback(entry: FeedbackEntry) -> list[FeedbackEntry]:
+    """One entry per row of ``entry`` (to find the row a table cannot hold)."""
+    previous = _previous(entry)
+    return [
+        FeedbackEntry(
+            entry.model,
+            [pid],
+            [label],
+            entry.received_at,
+            entry.first_seq + i,
+            entry.deployment_id,
+            entry.user,
+            [previous[i]],
+        )
+        for i, (pid, label) in enumerate(zip(entry.ids, entry.labels, strict=True))
+    ]
+
+
+def describe_feedback(entry: FeedbackEntry) -> dict[str, Any]:
+    """A one-row entry as a JSON-able mapping (for the quarantine)."""
+    return {
+        "prediction_id": entry.ids[0],
+        "label": entry.labels[0],
+        "received_at": entry.received_at,
+        "user": entry.user,
+    }
+
+
+def _previous(entry: FeedbackEntry) -> list[str | None]:
+    return entry.previous or [None] * len(entry.ids)
+
+
+def _check_ids(pairs: Sequence[tuple[Any, Any]], problems: Problems) -> None:
     if not pairs:
         problems.add(None, "no labels: send at least one")
     bad_ids = [
@@ -128,44 +218,13 @@ def _check_pairs(
             f"must be a non-empty string of at most {_MAX_ID} characters",
             bad_ids,
         )
-    kinds = {_label_kind(label) for _, label in pairs}
-    bad_labels = [i for i, (_, label) in enumerate(pairs) if _label_kind(label) is None]
-    if bad_labels:
-        problems.add("label", "must be a number, a string or a boolean", bad_labels)
-    elif len(kinds - {"int", "float"}) > 1 or (
-        kinds - {"int", "float"} and kinds & {"int", "float"}
-    ):
-        problems.add(
-            "label",
-            f"labels mix types ({', '.join(sorted(k for k in kinds if k))}): "
-            "send one type",
-        )
     problems.raise_if_any("feedback")
-    return [str(p) for p, _ in pairs], [label for _, label in pairs]
-
-
-def _label_kind(label: Any) -> str | None:
-    if isinstance(label, bool):
-        return "bool"
-    if isinstance(label, int):
-        return "int"
-    if isinstance(label, float):
-        return "float"
-    if isinstance(label, str):
-        return "str"
-    return None
 
 
 def _label_array(labels: list[Any]) -> pa.Array:
     import pyarrow as pa
 
-    kinds = {_label_kind(label) for label in labels}
-    if kinds == {"int", "float"}:
+    kinds = {type(label) for label in labels}
+    if kinds == {int, float}:
         return pa.array([float(label) for label in labels], pa.float64())
-    try:
-        return pa.array(labels)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise InvalidInputError(
-            f"Cannot store these labels together: {exc}",
-            [{"column": "label", "problem": "labels mix types"}],
-        ) from exc
+    return pa.array(labels)

@@ -6,19 +6,25 @@ row gets the next counter value: unique across processes and restarts (in
 practice), and a request's ids are one :class:`IdRange` that is turned into
 strings only where needed (vectorised by Arrow for the log and Arrow
 responses, a list for JSON).
+
+:class:`IssuedIds` remembers which ids a server handed out, as counter
+intervals (a few per second of traffic, merged when consecutive), so a label
+for one of them is recognised without reading the log.
 """
 
 from __future__ import annotations
 
+import bisect
 import os
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["IdRange", "PredictionIds", "ids_to_arrow"]
+__all__ = ["IdRange", "IssuedIds", "PredictionIds", "ids_to_arrow"]
 
 _DIGITS = 12
 
@@ -87,3 +93,59 @@ class PredictionIds:
             start = self._next
             self._next += count
         return IdRange(self._prefix, start, count)
+
+
+class IssuedIds:
+    """The ids recently handed out by one server: bounded, thread-safe.
+
+    Ids are kept as intervals of the counter, with the time the interval
+    began; consecutive ranges extend the last interval, so a steady stream of
+    requests costs one interval. Past ``max_intervals`` the oldest go: those
+    ids are then looked up in the prediction log instead.
+
+    Example:
+        >>> issued = IssuedIds()
+        >>> ids = PredictionIds().take(3)
+        >>> issued.add(ids)
+        >>> issued.issued_at(ids.tolist()[1]) is not None
+        True
+    """
+
+    def __init__(self, max_intervals: int = 100_000) -> None:
+        self.max_intervals = max_intervals
+        self._prefix: str | None = None
+        self._starts: list[int] = []
+        self._stops: list[int] = []
+        self._times: list[float] = []
+        self._lock = threading.Lock()
+
+    def add(self, ids: IdRange, at: float | None = None) -> None:
+        """Remember ``ids`` (one process's ranges; another prefix resets)."""
+        when = time.time() if at is None else at
+        stop = ids.start + ids.count
+        with self._lock:
+            if ids.prefix != self._prefix:
+                self._prefix = ids.prefix
+                self._starts, self._stops, self._times = [], [], []
+            if self._stops and self._stops[-1] == ids.start:
+                self._stops[-1] = stop
+                return
+            at_index = bisect.bisect_right(self._starts, ids.start)
+            self._starts.insert(at_index, ids.start)
+            self._stops.insert(at_index, stop)
+            self._times.insert(at_index, when)
+            if len(self._starts) > 2 * self.max_intervals:  # drop in bulk: amortised
+                cut = len(self._starts) - self.max_intervals
+                del self._starts[:cut], self._stops[:cut], self._times[:cut]
+
+    def issued_at(self, prediction_id: str) -> float | None:
+        """When the interval holding ``prediction_id`` began; None if unknown."""
+        prefix, digits = prediction_id[:-_DIGITS], prediction_id[-_DIGITS:]
+        if prefix != self._prefix or not (digits.isascii() and digits.isdigit()):
+            return None
+        number = int(digits)
+        with self._lock:
+            i = bisect.bisect_right(self._starts, number) - 1
+            if i >= 0 and number < self._stops[i]:
+                return self._times[i]
+        return None

@@ -48,10 +48,16 @@ class ColumnSpec:
 
 
 class Problems:
-    """Problems found in one input, to raise all at once."""
+    """Problems found in one input, to raise all at once.
+
+    Attributes:
+        items: one JSON-able dict per problem (at most 10 rows shown each).
+        row_sets: per problem, every row it concerns (empty: the whole input).
+    """
 
     def __init__(self) -> None:
         self.items: list[dict[str, Any]] = []
+        self.row_sets: list[list[int]] = []
 
     def add(
         self,
@@ -68,6 +74,7 @@ class Problems:
         if example is not None:
             item["example"] = repr(example)[:80]
         self.items.append(item)
+        self.row_sets.append(list(rows))
 
     def raise_if_any(self, what: str) -> None:
         """Raise InvalidInputError listing every problem, if there is one."""
@@ -210,19 +217,24 @@ class InputSchema:
     def from_frame(self, frame: Any) -> Columns:
         """Check and convert a pandas DataFrame (extra columns are ignored)."""
         problems = Problems()
+        out = self.check_frame(frame, problems)
+        problems.raise_if_any(self.label)
+        return out
+
+    def check_frame(self, frame: Any, problems: Problems) -> Columns:
+        """Convert the columns of a DataFrame that pass; record the problems."""
         for name in self.names:
             if name not in frame.columns:
                 problems.add(name, "missing column")
         if len(frame) == 0:
             problems.add(None, "no rows: send at least one")
-            problems.raise_if_any(self.label)
+            return {}
         out: Columns = {}
         reject = self.nan_policy == "reject"
         for spec in (s for s in self.specs if s.name in frame.columns):
             array = convert_pandas_column(spec, frame[spec.name], problems, reject)
             if array is not None:
                 out[spec.name] = array
-        problems.raise_if_any(self.label)
         return out
 
     def _check_names(self, given: Any, problems: Problems) -> None:
@@ -265,10 +277,11 @@ class InputSchema:
             ]
             found = Problems()
             convert_column(spec, [rows[i][spec.name] for i in where], found, reject)
-            for item in found.items:
+            for item, concerned in zip(found.items, found.row_sets, strict=True):
                 if "rows" in item:
                     item["rows"] = [where[i] for i in item["rows"]]
                 problems.items.append(item)
+                problems.row_sets.append([where[i] for i in concerned])
 
     def _convert(self, values: Mapping[str, list[Any]], problems: Problems) -> Columns:
         out: Columns = {}

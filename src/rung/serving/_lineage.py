@@ -1,16 +1,29 @@
-"""Deployments and prediction batches in the lineage graph.
+"""Deployments, prediction batches and predictions in the lineage graph.
 
-Edges: model version -> deployment (``deployed``) -> prediction batch
-(``logged``); batch scoring: model version -> prediction batch (``scored``),
-and the step run that scored -> prediction batch (``output``). References:
-``deployment:ID``, ``prediction_batch:ID`` or a full 32-character id.
+A deployment that hot-swapped served several versions, and each of its log
+batches was predicted by one of them. So that a version's lineage shows only
+what it predicted, a deployment appears once per version it served,
+``deployment:ID/vN``, between that version and the batches it logged:
+
+    model version N -> deployment:ID/vN (``deployed``) -> batch (``logged``)
+
+Batch scoring: model version -> batch (``scored``), and the step run that
+scored -> batch (``output``). A prediction hangs under its batch
+(``contains``). The whole deployment, ``deployment:ID``, is what its id
+names: all the versions it served upstream, all its batches downstream.
+
+References: ``deployment:ID`` (``/vN`` for one version), ``prediction_batch:ID``
+and ``prediction:ID``; bare, a deployment or batch id (or a prefix of at least
+4 characters) or a prediction id.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from rung.catalog import GraphEdge, GraphNode
+from rung.store import MIN_PREFIX
 
 if TYPE_CHECKING:
     from rung.catalog._lineage import Neighbour
@@ -20,60 +33,60 @@ if TYPE_CHECKING:
 __all__ = ["DEPLOYMENTS", "ServingLineage"]
 
 _MAX_BATCHES = 100  # per deployment or step: the newest ones
+_HEX = re.compile(r"[0-9a-f]+")
+_PREDICTION_ID = re.compile(r"[0-9a-f]{16}[0-9]{12}")  # see rung.serving._ids
+_SEGMENT = re.compile(r"(?P<id>[0-9a-f]+)/v(?P<version>[0-9]+)")
 
 
 class ServingLineage:
-    """A lineage source for deployments and prediction batches."""
+    """A lineage source for deployments, prediction batches and predictions."""
 
     def find(self, workspace: Workspace, reference: str) -> list[GraphNode]:
-        """``deployment:ID``, ``prediction_batch:ID`` or a full id of either."""
+        """The deployment, batch or prediction ``reference`` names."""
         kind, sep, rest = reference.partition(":")
         if sep and kind == "deployment":
             return self._deployment(workspace, rest)
         if sep and kind == "prediction_batch":
-            found = workspace.deployments.list_prediction_batches(
-                batch_id=rest, limit=2
-            )
-            return [_batch_node(b) for b in found] if len(found) == 1 else []
-        if sep or len(reference) != 32:
+            return self._batch(workspace, rest)
+        if sep and kind == "prediction":
+            return _prediction(workspace, rest)
+        if sep or len(reference) < MIN_PREFIX or not _HEX.fullmatch(reference):
             return []
-        batches = workspace.deployments.list_prediction_batches(
-            batch_id=reference, limit=1
-        )
-        return [_batch_node(b) for b in batches] or self._deployment(
+        if _PREDICTION_ID.fullmatch(reference):
+            found = _prediction(workspace, reference)
+            if found:
+                return found
+        return self._batch(workspace, reference) or self._deployment(
             workspace, reference
         )
 
     def upstream(self, workspace: Workspace, node: GraphNode) -> list[Neighbour]:
-        """A deployment's model versions; a batch's deployment or version, step."""
+        """A deployment's versions; a batch's deployment or version, step."""
         attrs = node.attributes
         if not _is_ours(node):
             return []
         if node.kind == "deployment":
+            versions = attrs["served_versions"]
+            if attrs["segment"] is not None:
+                versions = [attrs["segment"]]
             return [
                 (parent, GraphEdge(parent.id, node.id, "deployed"))
                 for parent in (
                     _version_node(workspace, attrs["project"], attrs["model"], v)
-                    for v in attrs["served_versions"]
+                    for v in versions
                 )
+            ]
+        if node.kind == "prediction":
+            batch = workspace.deployments.list_prediction_batches(
+                batch_id=attrs["batch_id"], limit=1
+            )
+            return [
+                (parent, GraphEdge(parent.id, node.id, "contains"))
+                for parent in map(_batch_node, batch)
             ]
         if node.kind != "prediction_batch":
             return []
-        out: list[Neighbour] = []
-        if attrs["deployment_id"]:
-            parent = _deployment_node(
-                workspace.deployments.get_deployment(attrs["deployment_id"])
-            )
-            out.append((parent, GraphEdge(parent.id, node.id, "logged")))
-        elif attrs["version"] is not None:
-            parent = _version_node(
-                workspace, attrs["project"], attrs["model"], attrs["version"]
-            )
-            out.append((parent, GraphEdge(parent.id, node.id, "scored")))
-        if attrs["step_run_id"]:
-            step = _step_node(attrs["step_run_id"], attrs["run_id"])
-            out.append((step, GraphEdge(step.id, node.id, "output")))
-        return out
+        return self._batch_parents(workspace, node)
 
     def downstream(self, workspace: Workspace, node: GraphNode) -> list[Neighbour]:
         """A version's deployments and scorings; a deployment's or step's batches."""
@@ -84,7 +97,9 @@ class ServingLineage:
             return []
         if node.kind == "deployment":
             batches = workspace.deployments.list_prediction_batches(
-                deployment_id=attrs["deployment_id"], limit=_MAX_BATCHES
+                deployment_id=attrs["deployment_id"],
+                version=attrs["segment"],
+                limit=_MAX_BATCHES,
             )
             return [
                 (b, GraphEdge(node.id, b.id, "logged"))
@@ -100,6 +115,23 @@ class ServingLineage:
             ]
         return []
 
+    def _batch_parents(self, workspace: Workspace, node: GraphNode) -> list[Neighbour]:
+        attrs = node.attributes
+        out: list[Neighbour] = []
+        if attrs["deployment_id"]:
+            record = workspace.deployments.get_deployment(attrs["deployment_id"])
+            parent = _deployment_node(record, attrs["version"])
+            out.append((parent, GraphEdge(parent.id, node.id, "logged")))
+        elif attrs["version"] is not None:
+            parent = _version_node(
+                workspace, attrs["project"], attrs["model"], attrs["version"]
+            )
+            out.append((parent, GraphEdge(parent.id, node.id, "scored")))
+        if attrs["step_run_id"]:
+            step = _step_node(attrs["step_run_id"], attrs["run_id"])
+            out.append((step, GraphEdge(step.id, node.id, "output")))
+        return out
+
     def _version_children(
         self, workspace: Workspace, node: GraphNode
     ) -> list[Neighbour]:
@@ -107,13 +139,13 @@ class ServingLineage:
         project, model, version = attrs["project"], attrs["model"], attrs["version"]
         out: list[Neighbour] = [
             (child, GraphEdge(node.id, child.id, "deployed"))
-            for child in map(
-                _deployment_node,
-                workspace.deployments.list_deployments(
+            for child in (
+                _deployment_node(record, version)
+                for record in workspace.deployments.list_deployments(
                     project=project, model=model, limit=None
-                ),
+                )
+                if version in record.served_versions
             )
-            if version in child.attributes["served_versions"]
         ]
         scored = workspace.deployments.list_prediction_batches(
             project=project, model=model, version=version, limit=_MAX_BATCHES * 10
@@ -126,30 +158,72 @@ class ServingLineage:
         return out
 
     def _deployment(self, workspace: Workspace, reference: str) -> list[GraphNode]:
+        found = _SEGMENT.fullmatch(reference)
+        given, version = (
+            (found["id"], int(found["version"])) if found else (reference, None)
+        )
         try:
-            return [_deployment_node(workspace.deployments.get_deployment(reference))]
+            record = workspace.deployments.get_deployment(given)
         except LookupError:
             return []
+        if version is not None and version not in record.served_versions:
+            return []
+        return [_deployment_node(record, version)]
+
+    def _batch(self, workspace: Workspace, reference: str) -> list[GraphNode]:
+        found = workspace.deployments.list_prediction_batches(
+            batch_id=reference, limit=2
+        )
+        return [_batch_node(b) for b in found] if len(found) == 1 else []
+
+
+def _prediction(workspace: Workspace, prediction_id: str) -> list[GraphNode]:
+    from rung.serving._lookup import find_predictions
+
+    batch = find_predictions(workspace, [prediction_id]).get(prediction_id)
+    if batch is None:
+        return []
+    return [
+        GraphNode(
+            f"prediction:{prediction_id}",
+            "prediction",
+            f"prediction {prediction_id}",
+            {
+                "prediction_id": prediction_id,
+                "batch_id": batch.id,
+                "project": batch.project,
+                "model": batch.model,
+                "version": batch.version,
+            },
+        )
+    ]
 
 
 def _is_ours(node: GraphNode) -> bool:
     # Other sources may name nodes "deployment" too: answer only for ours.
-    key = {"deployment": "deployment_id", "prediction_batch": "batch_id"}
+    key = {
+        "deployment": "deployment_id",
+        "prediction_batch": "batch_id",
+        "prediction": "prediction_id",
+    }
     return key.get(node.kind, "") in node.attributes
 
 
-def _deployment_node(record: DeploymentRecord) -> GraphNode:
+def _deployment_node(record: DeploymentRecord, version: int | None) -> GraphNode:
+    """The whole deployment (``version`` None), or its serving of one version."""
     target = record.alias or f"v{record.version}"
+    serving = "" if version is None else f", serving v{version}"
     return GraphNode(
-        f"deployment:{record.id}",
+        f"deployment:{record.id}" + ("" if version is None else f"/v{version}"),
         "deployment",
-        f"{record.name} ({record.model}@{target}, {record.status})",
+        f"{record.name} ({record.model}@{target}{serving}, {record.status})",
         {
             "deployment_id": record.id,
             "project": record.project,
             "model": record.model,
             "alias": record.alias,
             "version": record.version,
+            "segment": version,
             "served_versions": list(record.served_versions),
             "status": record.status,
             "endpoint": f"http://{record.host}:{record.port}",

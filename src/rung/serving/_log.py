@@ -6,7 +6,10 @@ a lock; a background thread writes a batch when the buffer holds
 :meth:`PredictionLog.close` writes whatever is left (the server calls it on
 shutdown, SIGTERM included), so a prediction that was answered is on disk
 once the process exits cleanly. A batch that fails to write goes back to the
-buffer and is retried at the next flush.
+buffer and is retried at the next flush. A batch whose table cannot be built
+(a value Parquet cannot hold) is written row by row instead: the rows that
+fail alone are quarantined (``kind="quarantine"``, with the reason) and the
+others are written, so one bad row never blocks the rest.
 """
 
 from __future__ import annotations
@@ -15,13 +18,31 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rung.serving._feedback import FeedbackEntry, feedback_table
-from rung.serving._write import BatchOrigin, Entry, predictions_table, write_batch
+from rung.errors import PredictionLogError
+from rung.serving._feedback import (
+    FeedbackEntry,
+    describe_feedback,
+    feedback_table,
+    split_feedback,
+)
+from rung.serving._write import (
+    BatchOrigin,
+    Entry,
+    describe_entry,
+    predictions_table,
+    split_entry,
+    write_batch,
+    write_quarantine,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
+
+    import pyarrow as pa
 
     from rung.serving.records import PredictionBatchRecord
     from rung.workspace import Workspace
@@ -30,6 +51,7 @@ __all__ = ["PredictionLog"]
 
 _log = logging.getLogger("rung.serving")
 _TICK_S = 0.25
+_CLOSE_TRIES = 3
 
 
 class PredictionLog:
@@ -63,6 +85,7 @@ class PredictionLog:
         self._thread: threading.Thread | None = None
         self.flushed_rows = 0
         self.failed_flushes = 0
+        self.quarantined_rows = 0
 
     @property
     def pending_rows(self) -> int:
@@ -86,24 +109,49 @@ class PredictionLog:
             self._thread.start()
 
     def flush(self) -> list[PredictionBatchRecord]:
-        """Write every buffered row now; return the batch records written."""
+        """Write every buffered row now; return the batch records written.
+
+        A row whose values cannot be stored is quarantined (written apart,
+        with the reason) and the others are written. Rows that failed to be
+        written (the store is down) go back to the buffer, and the first such
+        error is raised once everything else was tried.
+        """
         with self._flush_lock:
             with self._lock:
                 entries, self._entries = self._entries, []
                 feedback, self._feedback = self._feedback, []
                 self._rows, self._oldest = 0, None
-            written = self._write_predictions(entries)
-            written += self._write_feedback(feedback)
-            return written
+            written, error = self._write_predictions(entries)
+            labels, feedback_error = self._write_feedback(feedback)
+            error = error or feedback_error
+            if error is not None:
+                raise error
+            return written + labels
 
     def close(self) -> None:
-        """Stop the flusher and write what is left. Idempotent."""
+        """Stop the flusher and write what is left. Idempotent.
+
+        Raises:
+            PredictionLogError: rows could still not be written after a few
+                tries (the store is down); they are lost.
+        """
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-        self.flush()
+        for attempt in range(_CLOSE_TRIES):
+            try:
+                self.flush()
+                return
+            except Exception as exc:
+                if attempt + 1 == _CLOSE_TRIES:
+                    raise PredictionLogError(
+                        f"{self.pending_rows} row(s) of the prediction log could "
+                        f"not be written before closing: {exc}"
+                    ) from exc
+                _log.warning("Writing the prediction log failed; retrying: %s", exc)
+                time.sleep(0.2 * (attempt + 1))
 
     def __enter__(self) -> PredictionLog:
         return self
@@ -141,67 +189,151 @@ class PredictionLog:
             return False
         return rows >= self.max_rows or time.monotonic() - oldest >= self.max_age
 
-    def _write_predictions(self, entries: list[Entry]) -> list[PredictionBatchRecord]:
-        groups: dict[BatchOrigin, list[Entry]] = defaultdict(list)
+    def _write_predictions(
+        self, entries: list[Entry]
+    ) -> tuple[list[PredictionBatchRecord], Exception | None]:
+        groups: dict[Any, list[Entry]] = defaultdict(list)
         for entry in entries:
             groups[entry.origin].append(entry)
-        return self._write_groups(
-            groups.items(),
-            lambda origin, group: write_batch(
-                self.workspace,
-                predictions_table(group),
-                origin,
-                kind="predictions",
-                first_at=min(e.timestamp for e in group),
-                last_at=max(e.timestamp for e in group),
-            ),
-            lambda group: self._put_back(group, []),
-        )
+        return self._write_groups(groups.items(), _PREDICTIONS)
 
     def _write_feedback(
         self, entries: list[FeedbackEntry]
-    ) -> list[PredictionBatchRecord]:
-        groups: dict[BatchOrigin, list[FeedbackEntry]] = defaultdict(list)
+    ) -> tuple[list[PredictionBatchRecord], Exception | None]:
+        # One label type per file: a batch never mixes numbers and strings.
+        groups: dict[Any, list[FeedbackEntry]] = defaultdict(list)
         for entry in entries:
-            groups[BatchOrigin(entry.model, None, entry.deployment_id)].append(entry)
+            origin = BatchOrigin(entry.model, None, entry.deployment_id)
+            groups[origin, entry.kind].append(entry)
         return self._write_groups(
-            groups.items(),
-            lambda origin, group: write_batch(
-                self.workspace,
-                feedback_table(group),
-                origin,
-                kind="feedback",
-                first_at=min(e.received_at for e in group),
-                last_at=max(e.received_at for e in group),
-            ),
-            lambda group: self._put_back([], group),
+            ((key[0], group) for key, group in groups.items()), _FEEDBACK
         )
 
     def _write_groups(
-        self,
-        groups: Iterable[tuple[BatchOrigin, list[Any]]],
-        write: Callable[[BatchOrigin, list[Any]], PredictionBatchRecord],
-        put_back: Callable[[list[Any]], None],
-    ) -> list[PredictionBatchRecord]:
-        written, error = [], None
+        self, groups: Iterable[tuple[BatchOrigin, list[Any]]], rows: _Rows
+    ) -> tuple[list[PredictionBatchRecord], Exception | None]:
+        written: list[PredictionBatchRecord] = []
+        error: Exception | None = None
         for origin, group in groups:
             try:
-                written.append(write(origin, group))
+                written += self._write_group(origin, group, rows)
+            except _PutBackError as exc:  # part of the group went back already
+                error = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
             except Exception as exc:  # the others still get written
-                put_back(group)
+                self._put_back(rows, group)
                 error = exc
-                continue
-            self.flushed_rows += sum(len(e.ids) for e in group)
-        if error is not None:
-            raise error
+        return written, error
+
+    def _write_group(
+        self, origin: BatchOrigin, group: list[Any], rows: _Rows
+    ) -> list[PredictionBatchRecord]:
+        try:
+            table = rows.table(group)
+        except Exception as exc:  # a value the table cannot hold: find its row
+            _log.warning("Isolating a bad row of the %s log: %s", rows.kind, exc)
+            return self._write_isolated(origin, group, rows)
+        written = [self._write_table(origin, table, group, rows)]
+        self.flushed_rows += table.num_rows
         return written
 
-    def _put_back(self, entries: list[Entry], feedback: list[FeedbackEntry]) -> None:
+    def _write_isolated(
+        self, origin: BatchOrigin, group: list[Any], rows: _Rows
+    ) -> list[PredictionBatchRecord]:
+        """Write the rows that can be written; quarantine the others, with why."""
+        good: list[Any] = []
+        bad: list[dict[str, Any]] = []
+        for one in (row for entry in group for row in rows.split(entry)):
+            try:
+                rows.table([one])
+            except Exception as exc:
+                bad.append(
+                    {
+                        **rows.describe(one),
+                        "log": rows.kind,
+                        "reason": f"{type(exc).__name__}: {exc}",
+                    }
+                )
+            else:
+                good.append(one)
+        written = []
+        if bad:  # first: if it fails, nothing of the group is written yet
+            written.append(write_quarantine(self.workspace, origin, bad))
+            self.quarantined_rows += len(bad)
+            _log.error(
+                "Quarantined %d row(s) of the %s log that cannot be stored "
+                "(`rung predictions batches --quarantine`): %s",
+                len(bad),
+                rows.kind,
+                bad[0]["reason"],
+            )
+        parts = _tables(good, rows)
+        for k, (table, part) in enumerate(parts):
+            try:
+                written.append(self._write_table(origin, table, part, rows))
+            except Exception as exc:
+                self._put_back(rows, [one for _, rest in parts[k:] for one in rest])
+                raise _PutBackError from exc
+            self.flushed_rows += len(part)
+        return written
+
+    def _write_table(
+        self, origin: BatchOrigin, table: pa.Table, group: list[Any], rows: _Rows
+    ) -> PredictionBatchRecord:
+        times = [rows.time(entry) for entry in group]
+        return write_batch(
+            self.workspace,
+            table,
+            origin,
+            kind=rows.kind,
+            first_at=min(times),
+            last_at=max(times),
+        )
+
+    def _put_back(self, rows: _Rows, group: list[Any]) -> None:
         self.failed_flushes += 1
         with self._lock:
-            self._entries[:0] = entries
-            self._feedback[:0] = feedback
-            self._rows += sum(len(e.ids) for e in entries)
-            self._rows += sum(len(e.ids) for e in feedback)
+            target = self._entries if rows.kind == "predictions" else self._feedback
+            target[:0] = group
+            self._rows += sum(len(e.ids) for e in group)
             if self._oldest is None:
                 self._oldest = time.monotonic()
+
+
+def _tables(good: list[Any], rows: _Rows) -> list[tuple[pa.Table, list[Any]]]:
+    if not good:
+        return []
+    try:
+        return [(rows.table(good), good)]
+    except Exception:  # rows that cannot share a file: one file each
+        return [(rows.table([one]), [one]) for one in good]
+
+
+class _PutBackError(Exception):
+    """The rows of a group that were not written are back in the buffer."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """How one log's entries become a table, rows, and quarantine records."""
+
+    kind: str
+    table: Callable[[list[Any]], pa.Table]
+    split: Callable[[Any], list[Any]]
+    describe: Callable[[Any], dict[str, Any]]
+    time: Callable[[Any], float]
+
+
+_PREDICTIONS = _Rows(
+    "predictions",
+    predictions_table,
+    split_entry,
+    describe_entry,
+    lambda entry: entry.timestamp,
+)
+_FEEDBACK = _Rows(
+    "feedback",
+    feedback_table,
+    split_feedback,
+    describe_feedback,
+    lambda entry: entry.received_at,
+)

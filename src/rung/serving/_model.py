@@ -12,6 +12,7 @@ from rung.registry import load_model, parse_model_uri, resolve_model
 from rung.registry.records import SignatureColumn
 from rung.serving._fastpath import plan_calls
 from rung.serving._inputs import InputSchema
+from rung.serving._labels import label_kind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from rung.registry import ModelRef
     from rung.registry.records import ModelVersionRecord
     from rung.serving._inputs import Columns
-    from rung.workspace import Workspace
+    from rung.workspace import ArtifactRead, Workspace
 
 __all__ = ["Outputs", "ServedModel", "concat_columns"]
 
@@ -84,6 +85,7 @@ class ServedModel:
             None if classes is None else tuple(np.asarray(classes).tolist())
         )
         self._class_array = None if classes is None else np.asarray(classes)
+        self.label_kind = label_kind(model)  # what /feedback labels must be
         self.plan = plan_calls(model, self.schema, self.has_proba)
 
     @classmethod
@@ -94,13 +96,23 @@ class ServedModel:
         *,
         allow_pickle: bool = False,
         nan_policy: str = "reject",
+        read: ArtifactRead | None = None,
     ) -> ServedModel:
         """Resolve ``uri`` now and load that version.
+
+        Args:
+            workspace: where the model is registered.
+            uri: ``NAME@ALIAS`` or ``NAME/VERSION``.
+            allow_pickle: allow a pickled version (it runs code from the file).
+            nan_policy: see :class:`InputSchema`.
+            read: the read path and reader for the artifact read checks
+                (default: ``load_model`` by the current step or session).
 
         Raises:
             InvalidModelReferenceError / ModelNotFoundError /
             ModelVersionNotFoundError: the URI names nothing.
             UnsafeArtifactError: a pickled version without ``allow_pickle``.
+            PolicyViolationError: a residency policy refuses the read.
         """
         ref = parse_model_uri(uri) if isinstance(uri, str) else uri
         record = resolve_model(workspace, ref)
@@ -110,6 +122,7 @@ class ServedModel:
             alias=ref.alias,
             allow_pickle=allow_pickle,
             nan_policy=nan_policy,
+            read=read,
         )
 
     @classmethod
@@ -121,10 +134,14 @@ class ServedModel:
         alias: str | None = None,
         allow_pickle: bool = False,
         nan_policy: str = "reject",
+        read: ArtifactRead | None = None,
     ) -> ServedModel:
-        """Load the model of a version record."""
+        """Load the model of a version record (``read``: see :meth:`load`)."""
         model = load_model(
-            workspace, f"{record.model}/{record.version}", allow_pickle=allow_pickle
+            workspace,
+            f"{record.model}/{record.version}",
+            allow_pickle=allow_pickle,
+            read=read,
         )
         return cls(record, model, alias=alias, nan_policy=nan_policy)
 

@@ -23,9 +23,16 @@ if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
+    from rung.serving.records import PredictionBatchRecord
     from rung.workspace import Workspace
 
-__all__ = ["prediction_relation", "query_predictions", "read_predictions"]
+__all__ = [
+    "batch_files",
+    "prediction_relation",
+    "query_predictions",
+    "read_predictions",
+    "sql_list",
+]
 
 _log = logging.getLogger("rung.serving")
 _EMPTY = (
@@ -132,7 +139,9 @@ def read_predictions(  # noqa: PLR0917 - the signature monitoring reads
 def query_predictions(
     workspace: Workspace, sql: str, *, model: str | None = None
 ) -> pd.DataFrame:
-    """Run SQL over views ``predictions`` (with labels) and ``feedback``.
+    """Run SQL over views ``predictions`` (with labels), ``feedback`` (the
+    newest label per id) and ``feedback_history`` (every label received:
+    ``user``, ``previous_label`` for the ones that replaced another).
 
     Example:
         >>> query_predictions(ws, "SELECT version, count(*) FROM predictions "
@@ -145,13 +154,16 @@ def query_predictions(
         con.execute(
             f"CREATE TEMP VIEW feedback AS {_feedback_sql(workspace, model, None)}"
         )
+        history = _feedback_sql(workspace, model, None, history=True)
+        con.execute(f"CREATE TEMP VIEW feedback_history AS {history}")
         try:
             return con.execute(sql).df()
         except duckdb.Error as exc:
             raise PredictionLogError(
                 f"The query failed: {exc}. Tables: predictions (prediction_id, "
-                "timestamp, model, version, inputs..., prediction, proba_*, label) "
-                "and feedback (prediction_id, label, received_at)."
+                "timestamp, model, version, inputs..., prediction, proba_*, label), "
+                "feedback (prediction_id, label, received_at) and "
+                "feedback_history (... user, previous_label)."
             ) from exc
 
 
@@ -175,19 +187,28 @@ def _predictions_sql(
     if until is not None:
         where.append(f"timestamp < {float(until)!r}")
     clause = f" WHERE {' AND '.join(where)}" if where else ""
-    scan = f"read_parquet({_list(files)}, union_by_name=true)"
+    scan = f"read_parquet({sql_list(files)}, union_by_name=true)"
     return f"SELECT * FROM {scan}{clause}"  # noqa: S608
 
 
-def _feedback_sql(workspace: Workspace, model: str | None, since: float | None) -> str:
+def _feedback_sql(
+    workspace: Workspace,
+    model: str | None,
+    since: float | None,
+    *,
+    history: bool = False,
+) -> str:
     # Labels for predictions made after ``since`` arrived after it too.
     files = _files(workspace, "feedback", model, None, since, None)
     if not files:
+        extra = ", NULL::VARCHAR AS user, NULL::VARCHAR AS previous_label"
         return (
             "SELECT NULL::VARCHAR AS prediction_id, NULL AS label, "
-            "NULL::DOUBLE AS received_at WHERE false"
+            f"NULL::DOUBLE AS received_at{extra if history else ''} WHERE false"
         )
-    scan = f"read_parquet({_list(files)}, union_by_name=true)"
+    scan = f"read_parquet({sql_list(files)}, union_by_name=true)"
+    if history:
+        return f"SELECT * FROM {scan}"  # noqa: S608
     newest = "PARTITION BY prediction_id ORDER BY received_at DESC, seq DESC"
     return (
         f"SELECT prediction_id, label, received_at FROM {scan} "  # noqa: S608
@@ -211,6 +232,24 @@ def _files(  # noqa: PLR0917
     since: float | None,
     until: float | None,
 ) -> list[str]:
+    return [
+        path
+        for _, path in batch_files(
+            workspace, kind, model=model, version=version, since=since, until=until
+        )
+    ]
+
+
+def batch_files(
+    workspace: Workspace,
+    kind: str,
+    *,
+    model: str | None = None,
+    version: int | None = None,
+    since: float | None = None,
+    until: float | None = None,
+) -> list[tuple[PredictionBatchRecord, str]]:
+    """The indexed batches of the log and the local paths of their files."""
     batches = workspace.deployments.list_prediction_batches(
         project=workspace.project,
         kind=kind,
@@ -219,17 +258,19 @@ def _files(  # noqa: PLR0917
         since=since,
         until=until,
     )
-    paths = []
+    found = []
     for batch in batches:
         try:
-            paths.append(str(workspace.artifacts.open_folder(batch.uri) / DATA_FILE))
+            path = workspace.artifacts.open_folder(batch.uri) / DATA_FILE
         except LookupError:
             _log.warning(
                 "Prediction log batch %s is indexed but its file is gone (%s).",
                 batch.id,
                 batch.uri,
             )
-    return paths
+            continue
+        found.append((batch, str(path)))
+    return found
 
 
 def _column_order(columns: list[str]) -> list[str]:
@@ -248,5 +289,6 @@ def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _list(paths: list[str]) -> str:
+def sql_list(paths: list[str]) -> str:
+    """A DuckDB list literal of quoted strings (file paths)."""
     return "[" + ", ".join(_text(p) for p in paths) + "]"

@@ -26,8 +26,10 @@ from rung.errors import ModelNotReadyError, RungError, UnsupportedMediaTypeError
 from rung.registry import parse_model_uri, resolve_model
 from rung.serving._batcher import Batcher
 from rung.serving._decode import JSON_TYPE, decode_inputs, media_type, parse_json
-from rung.serving._deploy import check_residency
-from rung.serving._feedback import new_feedback, parse_feedback
+from rung.serving._deploy import endpoint_name, endpoint_read
+from rung.serving._feedback import parse_feedback
+from rung.serving._ids import IssuedIds
+from rung.serving._intake import FeedbackIntake
 from rung.serving._log import PredictionLog
 from rung.serving._model import ServedModel
 from rung.serving._retry import LoadFailure, LoadRetries
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from rung.registry.records import ModelVersionRecord
     from rung.serving._ids import IdRange
     from rung.serving._inputs import Columns
+    from rung.serving._intake import FeedbackResult
     from rung.serving._model import Outputs
     from rung.serving._options import ServeOptions
     from rung.workspace import Workspace
@@ -91,11 +94,12 @@ class ModelService:
             workspace, max_rows=options.flush_rows, max_age=options.flush_seconds
         )
         self.swaps = 0
-        self._current = served
-        self._batcher = Batcher(
-            options.max_batch_rows,
-            self._log_batch if options.log_predictions else None,
+        self.issued = IssuedIds()
+        self.intake = FeedbackIntake(
+            workspace, self.ref.name, issued=self.issued, deployment_id=deployment_id
         )
+        self._current = served
+        self._batcher = Batcher(options.max_batch_rows, self._on_batch)
         self._listeners: list[Callable[[ServedModel | None, ServedModel], None]] = []
         self._retries = LoadRetries(base=options.poll_interval)
         self._lock = threading.Lock()
@@ -155,27 +159,53 @@ class ModelService:
         outputs, ids = await self._batcher.predict(served, columns, rows)
         return Prediction(served, ids, outputs)
 
-    def _log_batch(
+    def _on_batch(
         self, served: ServedModel, columns: Columns, outputs: Outputs, ids: IdRange
     ) -> None:
         # One log entry per model call (not per request): the flusher's work
         # grows with model calls, which batching keeps few under load.
-        origin = BatchOrigin(served.name, served.version, self.deployment_id)
-        self.log.append(Entry(origin, time.time(), ids, columns, outputs))
+        at = time.time()
+        self.issued.add(ids, at)  # labels for these ids are then recognised
+        if self.options.log_predictions:
+            origin = BatchOrigin(served.name, served.version, self.deployment_id)
+            self.log.append(Entry(origin, at, ids, columns, outputs))
 
-    def feedback(self, body: bytes, content_type: str | None) -> int:
-        """Buffer labels for prediction ids; return how many were accepted."""
+    def feedback(
+        self, body: bytes, content_type: str | None, *, user: str = ""
+    ) -> FeedbackResult:
+        """Check labels for prediction ids and buffer the accepted ones.
+
+        Each label is accepted or rejected on its own (see
+        ``rung.serving._intake``): invalid, for an unknown id, or for an id
+        already labelled without ``"overwrite": true``.
+
+        Args:
+            body / content_type: the request.
+            user: who sent it (recorded with the labels).
+
+        Raises:
+            UnsupportedMediaTypeError / MalformedPayloadError /
+            InvalidInputError: the body is refused, or no label was accepted
+                (the error lists why, per id).
+        """
         if media_type(content_type) != JSON_TYPE:
             raise UnsupportedMediaTypeError(
                 f"Send feedback as {JSON_TYPE}: "
                 '{"feedback": [{"prediction_id": "...", "label": 1}]}.'
             )
-        ids, labels = parse_feedback(parse_json(body))
-        entry = new_feedback(
-            self.ref.name, ids, labels, deployment_id=self.deployment_id
+        request = parse_feedback(parse_json(body))
+        served = self._current
+        result = self.intake.review(
+            request.ids,
+            request.labels,
+            overwrite=request.overwrite,
+            kind=None if served is None else served.label_kind,
+            user=user,
         )
-        self.log.append_feedback(entry)
-        return len(ids)
+        if result.entry is not None:
+            self.log.append_feedback(result.entry)
+        result.raise_if_none_accepted()
+        return result
 
     def check_alias(self) -> bool:
         """Swap to the version the alias points to now, if it moved.
@@ -234,15 +264,15 @@ class ModelService:
             return True
 
     def _load(self, record: ModelVersionRecord) -> ServedModel:
-        new = ServedModel.from_record(
+        name = endpoint_name(self.options, record.model, self.ref.alias, record.version)
+        return ServedModel.from_record(
             self.workspace,
             record,
             alias=self.ref.alias,
             allow_pickle=self.options.allow_pickle,
             nan_policy=self.options.nan_policy,
+            read=endpoint_read(self.workspace, self.options, name),
         )
-        check_residency(self.workspace, new, self.options)
-        return new
 
     def _publish(self, old: ServedModel | None, new: ServedModel) -> None:
         self._current = new  # one reference assignment: atomic for readers

@@ -1,8 +1,9 @@
 """Writing one Parquet micro-batch of the log and indexing it.
 
 A batch is a folder holding ``data.parquet`` under
-``predictions/<model>/v<version>/<batch id>`` (or ``feedback/<model>/<id>``)
-in the artifact store, put there atomically by the store; then one
+``predictions/<model>/v<version>/<batch id>`` (or ``feedback/<model>/<id>``,
+``quarantine/<model>/<id>`` for rows that could not be stored) in the
+artifact store, put there atomically by the store; then one
 :class:`~rung.metadata.PredictionBatchRecord` indexes it. A reader that finds
 the record always finds the whole file.
 """
@@ -35,9 +36,12 @@ __all__ = [
     "DATA_FILE",
     "BatchOrigin",
     "Entry",
+    "describe_entry",
     "feature_column",
     "predictions_table",
+    "split_entry",
     "write_batch",
+    "write_quarantine",
 ]
 
 DATA_FILE = "data.parquet"
@@ -123,9 +127,9 @@ def write_batch(
     batch_id = new_id()
     model = _KEY_PART.sub("-", origin.model) or "model"
     key = (
-        f"feedback/{model}/{batch_id}"
-        if kind == "feedback"
-        else f"predictions/{model}/v{origin.version}/{batch_id}"
+        f"predictions/{model}/v{origin.version}/{batch_id}"
+        if kind == "predictions"
+        else f"{kind}/{model}/{batch_id}"
     )
     with tempfile.TemporaryDirectory(prefix="rung-log-") as tmp:
         path = Path(tmp) / DATA_FILE
@@ -150,6 +154,77 @@ def write_batch(
     )
     workspace.deployments.add_prediction_batches([record])
     return record
+
+
+def split_entry(entry: Entry) -> list[Entry]:
+    """One entry per row of ``entry`` (to find the row a table cannot hold)."""
+    out = entry.outputs
+    return [
+        Entry(
+            entry.origin,
+            entry.timestamp,
+            entry.ids.part(i, 1),
+            {name: values[i : i + 1] for name, values in entry.columns.items()},
+            out.slice(i, i + 1),
+        )
+        for i in range(len(entry.ids))
+    ]
+
+
+def describe_entry(entry: Entry) -> dict[str, Any]:
+    """A one-row entry as a JSON-able mapping (for the quarantine)."""
+    return {
+        "prediction_id": entry.ids.tolist()[0],
+        "timestamp": entry.timestamp,
+        "version": entry.origin.version,
+        **{name: _plain(values[0]) for name, values in entry.columns.items()},
+        "prediction": _plain(entry.outputs.predictions[0]),
+    }
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def write_quarantine(
+    workspace: Workspace, origin: BatchOrigin, rows: list[dict[str, Any]]
+) -> PredictionBatchRecord:
+    """Write rows that could not be stored, as text, with why (``reason``).
+
+    Columns: ``prediction_id``, ``log`` (predictions or feedback), ``reason``,
+    ``row`` (the row's values as JSON) and ``quarantined_at``.
+    """
+    import json
+
+    import pyarrow as pa
+
+    at = now()
+    table = pa.table(
+        {
+            "prediction_id": pa.array([str(r["prediction_id"]) for r in rows]),
+            "log": pa.array([r["log"] for r in rows], pa.string()),
+            "reason": pa.array([r["reason"] for r in rows], pa.string()),
+            "row": pa.array(
+                [
+                    json.dumps(
+                        {k: v for k, v in r.items() if k not in ("log", "reason")},
+                        default=repr,
+                    )
+                    for r in rows
+                ],
+                pa.string(),
+            ),
+            "quarantined_at": np.full(len(rows), at),
+        }
+    )
+    return write_batch(
+        workspace,
+        table,
+        BatchOrigin(origin.model, None, origin.deployment_id),
+        kind="quarantine",
+        first_at=at,
+        last_at=at,
+    )
 
 
 def _arrow(values: np.ndarray[Any, Any]) -> pa.Array:

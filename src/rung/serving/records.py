@@ -20,7 +20,7 @@ __all__ = [
 DEPLOYMENT_STATUSES: tuple[str, ...] = ("running", "stopped", "failed")
 
 
-BATCH_KINDS: tuple[str, ...] = ("predictions", "feedback")
+BATCH_KINDS: tuple[str, ...] = ("predictions", "feedback", "quarantine")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,8 @@ class PredictionBatchRecord:
     """One Parquet file of the prediction log (or of the feedback log).
 
     Attributes:
-        id / project / kind: 32-hex id, project, ``predictions`` or ``feedback``.
+        id / project / kind: 32-hex id, project, ``predictions``, ``feedback``
+            or ``quarantine`` (rows the log could not store, with why).
         model / version: who predicted (``version`` is None for feedback).
         uri: the key of the batch folder in the artifact store.
         row_count / size_bytes: rows in the file, and its size.

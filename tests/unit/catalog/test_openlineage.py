@@ -6,6 +6,10 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
+import os
+import subprocess
+import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +24,7 @@ from rung.catalog._openlineage import PRODUCER
 from rung.pipelines import _hooks
 from rung.pipelines._hooks import add_run_listener, remove_run_listener
 from rung.workspace import Workspace, WorkspaceOptions
+from tests.unit.catalog.openlineage_schema import schema_errors
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -107,10 +112,12 @@ def _dataset_facets(facets: dict[str, Any]) -> dict[str, Any]:
 
 
 def validate(event: dict[str, Any]) -> Any:
-    """Build the event with the OpenLineage models (their validators run)."""
+    """Check the event with JSON Schema (formats included), then build it with
+    the OpenLineage models (their validators run)."""
     from openlineage.client.generated import error_message_run, job_type_job
     from openlineage.client.serde import Serde
 
+    assert schema_errors(event) == []
     assert event["producer"] == PRODUCER
     assert event["schemaURL"].endswith("OpenLineage.json#/$defs/RunEvent")
     run_facets = {
@@ -187,6 +194,7 @@ def test_file_sink_gets_start_and_complete_with_datasets_and_schemas(
         "tags"
     ]["tags"]
     assert claims["facets"]["version"]["datasetVersion"] == "1"
+    assert claims["facets"]["dataSource"]["uri"] == csv_file.as_uri()
     assert len(complete["outputs"]) == 2
     frame_output = next(o for o in complete["outputs"] if "schema" in o["facets"])
     assert [f["name"] for f in frame_output["facets"]["schema"]["fields"]] == [
@@ -319,3 +327,77 @@ def test_setting_configures_the_workspace_and_the_listener(tmp_path: Path) -> No
         assert LISTENER in _hooks._listeners
     finally:
         _hooks._listeners.replace(before)
+
+
+CRASHING = textwrap.dedent(
+    """
+    import os
+    import signal
+    from pathlib import Path
+
+    from rung import pipeline, step
+
+
+    @step
+    def make(n: int = 3) -> list[int]:
+        return list(range(n))
+
+
+    @step
+    def total(values: list[int]) -> int:
+        if Path("crash").exists():
+            os.kill(os.getpid(), signal.SIGKILL)
+        return sum(values)
+
+
+    @pipeline
+    def flow(n: int = 3) -> None:
+        total(make(n))
+    """
+)
+
+
+def test_a_killed_run_gets_its_fail_and_a_resumed_attempt_is_a_new_run(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "flow.py").write_text(CRASHING)
+    (tmp_path / "crash").touch()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNG_")}
+    env["RUNG_OPENLINEAGE_URL"] = "events.jsonl"
+
+    def rung(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "rung", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    def events() -> list[dict[str, Any]]:
+        lines = (tmp_path / "events.jsonl").read_text().splitlines()
+        return [json.loads(line) for line in lines]
+
+    assert rung("init").returncode == 0
+    killed = rung("run", "flow.py:flow")
+    assert killed.returncode != 0
+    assert [e["eventType"] for e in events()] == ["START"]
+    listed = rung("runs", "list", "--json")  # finds the dead run and ends it
+    assert listed.returncode == 0, listed.stderr
+    [run] = json.loads(listed.stdout)
+    assert run["status"] == "failed"
+    (tmp_path / "crash").unlink()
+    resumed = rung("run", "--resume", run["id"])
+    assert resumed.returncode == 0, resumed.stderr
+
+    sent = events()
+    assert [e["eventType"] for e in sent] == ["START", "FAIL", "START", "COMPLETE"]
+    first, second = sent[0]["run"]["runId"], sent[2]["run"]["runId"]
+    assert first.replace("-", "") == run["id"]
+    assert [e["run"]["runId"] for e in sent] == [first, first, second, second]
+    assert second != first
+    assert "killed or crashed" in sent[1]["run"]["facets"]["errorMessage"]["message"]
+    for event in sent:
+        assert schema_errors(event) == []

@@ -14,6 +14,7 @@ from rung.catalog import (
     DatasetVersionRecord,
     add_read_check,
     dataset,
+    read_table,
     refresh_dataset,
     register_dataset,
     remove_read_check,
@@ -181,3 +182,49 @@ def test_a_failing_read_fails_the_step_not_the_store(
 
     with pytest.raises((StepFailedError, LookupError), match="'missing'"):
         broken()
+
+
+@step
+def load_snapshot(snapshot: str) -> int:
+    return int(rung.load_artifact(snapshot).num_rows)
+
+
+@pipeline
+def loading_snapshot(snapshot: str) -> None:
+    load_snapshot(snapshot)
+
+
+def test_loading_a_snapshot_inside_a_step_records_a_read_of_its_version(
+    workspace: Workspace, csv_file: Path
+) -> None:
+    register_dataset(workspace, "claims", str(csv_file))
+    snapshot = workspace.datasets.get_dataset_version("claims").snapshot_artifact_id
+    assert snapshot is not None
+    run = loading_snapshot(snapshot)
+    assert run.output("load_snapshot") == 3
+    reads = workspace.datasets.list_dataset_reads(run_id=run.id)
+    assert [(r.dataset, r.version, r.step_name) for r in reads] == [
+        ("claims", 1, "load_snapshot")
+    ]
+    assert len(rung.load_artifact(snapshot)) == 3  # outside a run: nothing recorded
+    assert len(workspace.datasets.list_dataset_reads()) == 1
+
+
+def test_read_table_is_checked_and_recorded_like_load_dataset(
+    workspace: Workspace, csv_file: Path
+) -> None:
+    register_dataset(workspace, "claims", str(csv_file), tags=["pii"])
+    add_read_check(_refuse_pii)
+
+    @step
+    def table_in_a_step() -> int:
+        record = workspace.datasets.get_dataset("claims")
+        version = workspace.datasets.get_dataset_version("claims")
+        return int(read_table(workspace, record, version).num_rows)
+
+    @pipeline
+    def reading_table() -> None:
+        table_in_a_step()
+
+    with pytest.raises(PolicyViolationError, match="claims holds PII"):
+        reading_table()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -15,7 +13,6 @@ from rung.catalog import dataset, register_dataset
 from rung.client import Client, InheritedClassification, classify_model_version
 from rung.governance import Classification, DataSource
 from rung.registry import register_model
-from rung.registry.records import AuditNote
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -76,34 +73,30 @@ def test_a_version_registered_from_a_run_inherits_the_dataset_classes(
     )
 
 
-def test_a_version_registered_inside_a_step_has_no_lineage_yet(
-    catalog: Workspace,
-) -> None:
-    # rung.register_model(model, name=...) in a step body records no run or step
-    # run today: nothing links the version to the data the step read.
-    assert training_in_step().status == "completed"
-    (version,) = catalog.models.list_model_versions(catalog.project, "inside")
-    assert (version.run_id, version.step_run_id) == (None, None)
-    found = classify_model_version(catalog, version)
-    assert not found.is_known
-    assert found.summary() == "unknown (no lineage recorded)"
-
-
-def test_a_version_linked_to_the_step_it_was_registered_in_inherits(
+def test_a_version_registered_inside_a_step_inherits_from_its_data(
     catalog: Workspace,
 ) -> None:
     run = training_in_step()
     (version,) = catalog.models.list_model_versions(catalog.project, "inside")
-    linked = replace(
-        version, run_id=run.id, step_run_id=run.steps["fit_and_register"].id
+    assert (version.run_id, version.step_run_id) == (
+        run.id,
+        run.steps["fit_and_register"].id,
     )
-    note = AuditNote(action="register", user="tester", at=time.time())
-    added = catalog.models.add_model_version(linked, note)
-    found = classify_model_version(catalog, added)
+    found = classify_model_version(catalog, version)
     assert found.summary() == "health, pii (region CA, from dataset claims v1)"
     assert found.classification.paths("CA") == [
-        "claims@v1 [health, pii, CA] -> fit_and_register -> inside v2"
+        "claims@v1 [health, pii, CA] -> fit_and_register -> inside v1"
     ]
+
+
+def test_a_version_registered_outside_any_run_has_no_lineage(
+    catalog: Workspace,
+) -> None:
+    version = register_model(catalog, {"mean": 2.0}, "outside")
+    assert (version.run_id, version.step_run_id) == (None, None)
+    found = classify_model_version(catalog, version)
+    assert not found.is_known
+    assert found.summary() == "unknown (no lineage recorded)"
 
 
 @pytest.mark.parametrize(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from rung.monitoring import AlertEvent, _alerts
+from rung.monitoring import AlertEvent
 from rung.monitoring.records import AlertRecord
 from rung.registry import promote_model, register_model
 from tests.unit.registry.flows import training
@@ -43,14 +42,6 @@ def production(
     if labels:
         frame["label"] = (frame["visits"] < 4).astype(int)
     return frame
-
-
-@pytest.fixture(autouse=True)
-def _no_global_sinks() -> Iterator[None]:
-    """Process-wide sinks and subscribers never leak between tests."""
-    yield
-    _alerts._sinks.clear()
-    _alerts._subscribers.clear()
 
 
 def alert_event(kind: str = "opened") -> AlertEvent:

@@ -25,6 +25,7 @@ def test_every_file_block_names_its_file() -> None:
         "train.py",
         "traffic.py",
         "api.py",
+        "estimate.py",
     }
 
 
@@ -52,6 +53,8 @@ def test_the_documented_session_runs(tmp_path: Path) -> None:
     assert "churn: breached (600 rows vs 2000 reference rows" in text
     assert "drift: breached - drift share 33% tenure" in text
     assert "alert opened:" in text and "open alerts:" in text
+    assert "opened -> log: delivered at " in text
+    assert "No alert delivery is due." in text
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["monitor"]["name"] == "churn"
     assert 'data-rendered="false"' in (tmp_path / "report.html").read_text()

@@ -95,7 +95,7 @@ def test_alerts_open_once_continue_and_resolve(
 ) -> None:
     create_monitor(workspace, "churn", model="churn@production", checks=["drift"])
     events: list[AlertEvent] = []
-    stop = subscribe(events.append)
+    stop = subscribe(workspace, events.append)
     first = run_monitor(workspace, "churn", current=production(shift=1.5), now=10.0)
     second = run_monitor(workspace, "churn", current=production(shift=1.5), now=20.0)
     assert [a.check for a in first.alerts.opened] == ["drift"]
@@ -127,7 +127,7 @@ def test_a_failing_subscriber_never_fails_the_evaluation(
     def broken(event: AlertEvent) -> None:
         raise RuntimeError("retraining service down")
 
-    subscribe(broken)
+    subscribe(workspace, broken)
     result = run_monitor(workspace, "churn", current=production(shift=1.5))
     assert result.status == "breached"
     assert "retraining service down" in result.delivery_failures[0]

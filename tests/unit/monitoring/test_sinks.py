@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from email import message_from_bytes
@@ -23,15 +24,17 @@ from rung.monitoring import (
     WebhookAlertSink,
     add_alert_sink,
     create_monitor,
+    deliver_alerts,
     remove_alert_sink,
     run_monitor,
+    subscribe,
 )
+from rung.workspace import Workspace
 from tests.unit.monitoring.conftest import alert_event, production
 from tests.unit.monitoring.receivers import Receiver, serving
 
 if TYPE_CHECKING:
     from rung.registry.records import ModelVersionRecord
-    from rung.workspace import Workspace
 
 
 @pytest.fixture
@@ -117,7 +120,7 @@ def test_alerts_are_mailed_over_smtp(
     assert json.loads(mail.get_payload())["alert"]["check"] == "drift"
 
 
-def test_process_wide_sinks_and_the_log_sink(
+def test_workspace_sinks_and_the_log_sink(
     workspace: Workspace,
     churn: ModelVersionRecord,
     caplog: pytest.LogCaptureFixture,
@@ -129,15 +132,41 @@ def test_process_wide_sinks_and_the_log_sink(
             received.append(event)
 
     sink = Collect()
-    add_alert_sink(sink)
+    add_alert_sink(workspace, sink)
     create_monitor(workspace, "churn", model="churn@production", checks=["drift"])
     with caplog.at_level(logging.WARNING, logger="rung.monitoring.alerts"):
         run_monitor(workspace, "churn", current=production(shift=1.5))
     assert [e.kind for e in received] == ["opened"]
     assert "alert opened: monitor 'churn', check 'drift'" in caplog.text
-    remove_alert_sink(sink)
+    remove_alert_sink(workspace, sink)
     run_monitor(workspace, "churn", current=production(seed=4))
     assert len(received) == 1
+
+
+def test_sinks_and_subscribers_belong_to_their_workspace(
+    workspace: Workspace,
+) -> None:
+    received: list[AlertEvent] = []
+
+    class Collect:
+        def send(self, event: AlertEvent) -> None:
+            received.append(event)
+
+    add_alert_sink(workspace, Collect())
+    subscribe(workspace, received.append)
+    reference = production()
+    with Workspace.from_urls("memory://", "memory://", project="other") as other:
+        create_monitor(
+            other, "base", reference=reference, current=reference, checks=["drift"]
+        )
+        result = run_monitor(other, "base", current=production(shift=1.5))
+        assert result.status == "breached" and result.delivery_failures == []
+    assert received == []
+    create_monitor(
+        workspace, "base", reference=reference, current=reference, checks=["drift"]
+    )
+    run_monitor(workspace, "base", current=production(shift=1.5))
+    assert [e.kind for e in received] == ["opened", "opened"]
 
 
 def test_delivery_failures_are_reported_not_raised(
@@ -212,8 +241,11 @@ def test_a_stored_webhook_to_loopback_is_refused_when_sending(
     allowed = run_monitor(
         workspace, "old", current=production(seed=4), alert_allow_hosts=[receiver.allow]
     )
-    assert allowed.delivery_failures == []
-    assert [b["event"] for b in receiver.bodies] == ["alert.resolved"]
+    # The opening waits for its retry, and the resolution waits behind it.
+    assert allowed.delivery_failures == [] and receiver.bodies == []
+    later = time.time() + 60
+    deliver_alerts(workspace, now=later, alert_allow_hosts=[receiver.allow])
+    assert [b["event"] for b in receiver.bodies] == ["alert.opened", "alert.resolved"]
 
 
 def test_a_redirect_to_a_disallowed_receiver_is_not_followed(

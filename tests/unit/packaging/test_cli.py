@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from rung.cli import app
@@ -132,3 +133,65 @@ def test_cli_prints_packaging_errors_without_traceback(
     assert expected in done.stderr
     assert "Traceback" not in done.stderr
     assert not (project / "out").exists()
+
+
+LINES = """
+from pathlib import Path
+
+from rung import pipeline, step
+
+
+@step
+def count(path: str) -> int:
+    return len(Path(path).read_text().splitlines())
+
+
+@pipeline
+def lines(path: str, header: bool = True) -> None:
+    count(path)
+"""
+
+
+def test_a_required_parameter_can_be_left_to_run_time(
+    project: Path, rung_wheel: Path
+) -> None:
+    (project / "lines.py").write_text(LINES)
+    code, out = _rung(
+        "package", "lines.py:lines", "-o", "dist", "--rung-wheel", str(rung_wheel)
+    )
+    assert code == 0, out
+    assert "Left to run time: path." in _words(out)
+    assert "docker run lines run /opt/bundle -p path=VALUE" in _words(out)
+    manifest = json.loads((project / "dist/rung-bundle.json").read_text())
+    assert manifest["runtime_parameters"] == ["path"]
+    assert manifest["parameters"] == {"header": True}
+    bundled = (project / "dist/rung-run.yaml").read_text()
+    assert yaml.safe_load(bundled)["parameters"] == {"header": True}
+    assert "# Left to run time: path" in bundled
+
+    with pytest.raises(ParameterError, match=r"leaves parameter\(s\) 'path' to run"):
+        _rung("run", "dist")
+    done = subprocess.run(
+        [sys.executable, "-m", "rung", "run", "dist"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "docker run lines run /opt/bundle -p path=VALUE" in _words(done.stderr)
+    code, out = _rung("run", "dist", "-p", "path=data.csv", "--json")
+    assert code == 0, out
+    result = json.loads(out)
+    assert result["run"]["params"] == {"path": "data.csv", "header": True}
+    assert result["run"]["tags"]["rung.bundle"] == manifest["content_hash"]
+
+
+def test_packaging_warns_about_a_path_of_this_machine(
+    project: Path, rung_wheel: Path
+) -> None:
+    (project / "lines.py").write_text(LINES)
+    data = project / "data.csv"
+    args = ["lines.py:lines", "-o", "dist", "--rung-wheel", str(rung_wheel)]
+    result = CliRunner().invoke(app, ["package", *args, "-p", f"path={data}"])
+    assert result.exit_code == 0, result.output
+    assert f"path={data}: a path on this machine" in _words(result.stderr)

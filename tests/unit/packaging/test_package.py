@@ -134,6 +134,33 @@ def test_package_rejects_a_bad_parameter_and_writes_nothing(
     assert _leftovers(project) == []
 
 
+def test_package_leaves_required_parameters_nobody_gave_to_run_time(
+    project: Path, rung_wheel: Path
+) -> None:
+    (project / "needs.py").write_text(
+        "from rung import pipeline, step\n\n\n@step\ndef echo(path: str) -> str:\n"
+        "    return path\n\n\n@pipeline\ndef needs(path: str, C: float = 1.0)"
+        " -> None:\n    echo(path)\n"
+    )
+    bundle = package_pipeline("needs.py:needs", "dist", rung_wheel=rung_wheel)
+    assert bundle.runtime_parameters == ("path",)
+    assert bundle.parameters == {"C": 1.0}
+    assert open_bundle("dist").runtime_parameters == ("path",)
+    given = package_pipeline(
+        "needs.py:needs",
+        "dist",
+        cli_params={"path": "x.csv"},
+        rung_wheel=rung_wheel,
+        force=True,
+    )
+    assert given.runtime_parameters == ()
+    assert given.parameters == {"path": "x.csv", "C": 1.0}
+    with pytest.raises(ParameterError, match=r"parameter 'C' \(from cli\)"):
+        package_pipeline(
+            "needs.py:needs", "out", cli_params={"C": "high"}, rung_wheel=rung_wheel
+        )
+
+
 def test_package_rejects_an_invalid_config_file(
     project: Path, rung_wheel: Path
 ) -> None:

@@ -61,3 +61,19 @@ def training_with_registration(C: float = 1.0) -> None:
     data = make_data()
     model = train(data, C=C)
     register_model_step(model, name="churn", metrics=evaluate(model, data))
+
+
+@step
+def train_and_register(data: pd.DataFrame, C: float = 1.0) -> LogisticRegression:
+    """Train, then register the model from inside the step (as the docs show)."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=C, max_iter=500)
+    model.fit(data[FEATURES], data["churned"])
+    rung.register_model(model, name="churn")
+    return model
+
+
+@pipeline
+def training_registered_in_step(C: float = 1.0) -> None:
+    train_and_register(make_data(), C=C)

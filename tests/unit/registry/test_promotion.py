@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from rung.cli._hints import with_hint
 from rung.errors import (
+    ApprovalRefusedError,
     GateDefinitionError,
     InvalidModelReferenceError,
     ModelNotFoundError,
@@ -89,7 +91,7 @@ def test_failing_gates_are_each_named_with_numbers_and_nothing_changes(
     approve_promotion(as_user(workspace, "bob"), "churn", 1, "production")
     before = model_history(workspace, "churn")
     with pytest.raises(PromotionRefusedError, match="2 gate") as refused:
-        promote_model(workspace, "churn", 1, "production")
+        promote_model(workspace, "churn", 1, "production", comment="release 1")
     message = str(refused.value)
     assert "accuracy 0.8 < 0.90" in message
     assert "needs 2 approvals from role 'reviewer', has 1" in message
@@ -101,7 +103,40 @@ def test_failing_gates_are_each_named_with_numbers_and_nothing_changes(
         "reason": "gates_failed",
     }
     assert get_model(workspace, "churn").aliases == {}
-    assert model_history(workspace, "churn") == before
+    assert model_history(workspace, "churn")[:-1] == before
+
+
+def test_a_refused_promotion_is_audited_with_the_failing_numbers(
+    workspace: Workspace, versions: list[ModelVersionRecord]
+) -> None:
+    set_gates(workspace, "churn", {"production": {"metrics": ["accuracy >= 0.90"]}})
+    with pytest.raises(PromotionRefusedError, match=r"accuracy 0\.8 < 0\.90"):
+        promote_model(workspace, "churn", 1, "production", comment="release 1")
+    event = model_history(workspace, "churn")[-1]
+    assert (event.action, event.version, event.alias, event.user) == (
+        "promote_refused",
+        1,
+        "production",
+        "tester",
+    )
+    assert (event.from_version, event.to_version, event.comment) == (
+        None,
+        None,
+        "release 1",
+    )
+    assert event.details == {
+        "gates": [
+            {
+                "gate": "accuracy >= 0.90",
+                "passed": False,
+                "detail": "accuracy 0.8 < 0.90",
+            }
+        ]
+    }
+    check_promotion(workspace, "churn", 1, "production")
+    assert model_history(workspace, "churn")[-1] == event  # a dry run is not audited
+    assert promote_model(workspace, "churn", 2, "production").version == 2
+    assert [a for a, *_ in actions(workspace)][-2:] == ["promote_refused", "promote"]
 
 
 def test_approvals_from_role_holders_let_the_promotion_through(
@@ -110,7 +145,6 @@ def test_approvals_from_role_holders_let_the_promotion_through(
     set_gates(workspace, "churn", GATES)
     grant_role(workspace, "bob", "reviewer")
     grant_role(workspace, "eve", "reviewer")
-    approve_promotion(as_user(workspace, "mallory"), "churn", 2, "production")
     approve_promotion(as_user(workspace, "bob"), "churn", 2, "production")
     checks = check_promotion(workspace, "churn", 2, "production")
     assert [c.passed for c in checks] == [True, True, True, False]
@@ -125,6 +159,44 @@ def test_approvals_from_role_holders_let_the_promotion_through(
         "signature",
         "approvals (2 x reviewer)",
     ]
+
+
+def test_approval_without_the_gate_role_is_refused_and_not_recorded(
+    workspace: Workspace, versions: list[ModelVersionRecord]
+) -> None:
+    set_gates(workspace, "churn", GATES)
+    grant_role(workspace, "mallory", "auditor")
+    mallory = as_user(workspace, "mallory")
+    before = model_history(workspace, "churn")
+    for decide in (approve_promotion, reject_promotion):
+        with pytest.raises(
+            ApprovalRefusedError,
+            match=r"'mallory' does not; nothing was recorded\. Grant it "
+            r"\(rung\.registry\.grant_role\)",
+        ) as refused:
+            decide(mallory, "churn", 2, "production")
+        assert with_hint(refused.value).endswith(
+            "Grant it with `rung models roles grant mallory reviewer`."
+        )
+    assert model_history(workspace, "churn") == before
+    grant_role(workspace, "mallory", "reviewer")
+    approve_promotion(mallory, "churn", 2, "production")
+    assert model_history(workspace, "churn")[-1].action == "approve"
+
+
+def test_approval_of_an_alias_without_approvals_gate_is_refused(
+    workspace: Workspace, versions: list[ModelVersionRecord]
+) -> None:
+    grant_role(workspace, "bob", "reviewer")
+    with pytest.raises(
+        ApprovalRefusedError,
+        match=r"Alias 'staging' of model 'churn' has no approvals gate",
+    ) as refused:
+        approve_promotion(as_user(workspace, "bob"), "churn", 1, "staging")
+    assert with_hint(refused.value).endswith(
+        "Add one with `rung models gates churn --file FILE`, or promote without "
+        "approval: `rung models promote churn 1 --alias staging`."
+    )
 
 
 def test_revoked_roles_and_rejections_block_approvals(

@@ -135,6 +135,29 @@ def test_register_model_step_registers_inside_the_pipeline(
     assert [v.version for v in list_versions(workspace, "churn")] == [1, 2]
 
 
+def test_register_inside_a_step_links_the_step_run_and_its_inputs(
+    workspace: Workspace,
+) -> None:
+    from tests.unit.registry.flows import training_registered_in_step
+
+    run = training_registered_in_step()
+    [version] = list_versions(workspace, "churn")
+    train = run.steps["train_and_register"]
+    assert (version.run_id, version.step_run_id) == (run.id, train.id)
+    assert version.artifact_id == train.outputs["output"]
+    assert version.training_data == {"data": train.inputs["data"]}
+    assert [c.name for c in version.signature or ()] == FEATURES
+    assert version.git_commit == run.record.git_commit
+    # The same model bytes again, from a new run: the version names the new run.
+    again = training_registered_in_step.run(enable_cache=False)
+    latest = list_versions(workspace, "churn")[-1]
+    assert latest.artifact_id == version.artifact_id
+    assert (latest.run_id, latest.step_run_id) == (
+        again.id,
+        again.steps["train_and_register"].id,
+    )
+
+
 def test_register_inside_a_pipeline_body_points_to_the_step(
     workspace: Workspace,
 ) -> None:

@@ -12,7 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rung.server import create_serving_app, hash_token
-from rung.serving import ModelService, ServeOptions, read_predictions
+from rung.serving import (
+    ModelService,
+    ServeOptions,
+    query_predictions,
+    read_predictions,
+)
 from tests.unit.serving.models import row
 
 if TYPE_CHECKING:
@@ -126,6 +131,28 @@ def test_arrow_input_is_checked_too(client: TestClient) -> None:
     assert columns == {"tenure", "spend"}
 
 
+def test_arrow_unsigned_integers_beyond_int64_are_refused_like_json(
+    client: TestClient, service: ModelService, workspace: Workspace
+) -> None:
+    def send(calls: pa.Array) -> Any:
+        table = pa.table({"tenure": [0.5, 0.1], "spend": [1.0, 2.0], "calls": calls})
+        return client.post(
+            "/predict", content=arrow_body(table), headers={"Content-Type": ARROW}
+        )
+
+    refused = send(pa.array([1, 2**63 + 5], pa.uint64()))
+    assert refused.status_code == 422
+    [problem] = refused.json()["problems"]
+    assert (problem["column"], problem["rows"]) == ("calls", [1])
+    assert "out of the int64 range" in problem["problem"]
+    assert send(pa.array([1, 3], pa.uint64())).status_code == 200
+    client.post("/predict", json={"inputs": [row(calls=4)]})
+    service.log.flush()
+    frame = read_predictions(workspace, "churn", with_labels=False)
+    assert frame["calls"].dtype.kind == "i"  # not float: one integer type logged
+    assert frame["calls"].tolist() == [1, 3, 4]
+
+
 @pytest.mark.parametrize(
     ("content", "content_type", "status", "words"),
     [
@@ -170,9 +197,13 @@ def test_feedback_is_accepted_and_joined_last_one_wins(
         "prediction_ids"
     ]
     first = [{"prediction_id": ids[0], "label": 0}]
-    assert client.post("/feedback", json={"feedback": first}).json() == {"accepted": 1}
-    again = {"labels": {ids[0]: 1}}
-    assert client.post("/feedback", json=again).json() == {"accepted": 1}
+    assert client.post("/feedback", json={"feedback": first}).json() == {
+        "accepted": 1,
+        "rejected": 0,
+        "rejections": [],
+    }
+    again = {"labels": {ids[0]: 1}, "overwrite": True}
+    assert client.post("/feedback", json=again).json()["accepted"] == 1
     service.log.flush()
     frame = read_predictions(workspace, "churn")
     labels = dict(zip(frame["prediction_id"], frame["label"], strict=True))
@@ -185,7 +216,7 @@ def test_feedback_is_accepted_and_joined_last_one_wins(
     [
         ({"feedback": [{"label": 1}]}, "need 'prediction_id' and 'label'"),
         ({"labels": {"a": [1]}}, "must be a number, a string or a boolean"),
-        ({"labels": {"a": 1, "b": "x"}}, "labels mix types"),
+        ({"labels": {"a": 1, "b": "x"}}, "the model's labels are integers, got str"),
         ({"labels": {}}, "no labels"),
         ([], "send {"),
     ],
@@ -194,6 +225,112 @@ def test_bad_feedback_gets_422(client: TestClient, payload: Any, words: str) -> 
     response = client.post("/feedback", json=payload)
     assert response.status_code == 422
     assert words in response.json()["message"]
+
+
+def predict_ids(client: TestClient, rows: int) -> list[str]:
+    body = {"inputs": [row() for _ in range(rows)]}
+    ids: list[str] = client.post("/predict", json=body).json()["prediction_ids"]
+    return ids
+
+
+def send_feedback(client: TestClient, text: str) -> Any:
+    # Raw text: Python's json accepts NaN, Infinity and huge integers.
+    return client.post(
+        "/feedback", content=text, headers={"Content-Type": "application/json"}
+    )
+
+
+def labels_of(workspace: Workspace) -> dict[str, Any]:
+    frame = read_predictions(workspace, "churn")
+    return {
+        pid: None if str(label) == "<NA>" else label
+        for pid, label in zip(frame["prediction_id"], frame["label"], strict=True)
+    }
+
+
+def test_a_label_beyond_int64_is_refused_and_later_labels_still_land(
+    service: ModelService, workspace: Workspace
+) -> None:
+    with TestClient(create_serving_app(service)) as c:
+        ids = predict_ids(c, 2)
+        big = send_feedback(c, f'{{"labels": {{"{ids[0]}": 1180591620717411303424}}}}')
+        assert big.status_code == 422
+        [problem] = big.json()["problems"]
+        assert problem["prediction_id"] == ids[0]
+        assert "out of the int64 range" in problem["problem"]
+        good = c.post("/feedback", json={"labels": {ids[1]: 1}})
+        assert good.json() == {"accepted": 1, "rejected": 0, "rejections": []}
+    # Closing the app wrote the buffered label (nothing was stuck behind it).
+    assert service.log.pending_rows == 0
+    assert labels_of(workspace) == {ids[0]: None, ids[1]: 1}
+
+
+def test_feedback_reports_unknown_ids_and_refuses_non_finite_labels(
+    client: TestClient, service: ModelService, workspace: Workspace
+) -> None:
+    ids = predict_ids(client, 3)
+    body = (
+        f'{{"labels": {{"{ids[0]}": NaN, "{ids[1]}": Infinity, "{ids[2]}": 1, '
+        '"never-issued": 0}}'
+    )
+    answer = send_feedback(client, body)
+    assert answer.status_code == 200
+    assert (answer.json()["accepted"], answer.json()["rejected"]) == (1, 3)
+    reasons = {r["prediction_id"]: r["reason"] for r in answer.json()["rejections"]}
+    assert "finite number, got nan" in reasons[ids[0]]
+    assert "finite number, got inf" in reasons[ids[1]]
+    assert reasons["never-issued"].startswith("unknown prediction id")
+    only_unknown = client.post("/feedback", json={"labels": {"never-issued": 1}})
+    assert only_unknown.status_code == 422
+    assert "unknown prediction id" in only_unknown.json()["message"]
+    service.log.flush()
+    assert labels_of(workspace) == {ids[0]: None, ids[1]: None, ids[2]: 1}
+
+
+def test_overwriting_a_label_is_explicit_and_recorded(
+    client: TestClient, service: ModelService, workspace: Workspace
+) -> None:
+    [pid] = predict_ids(client, 1)
+    assert client.post("/feedback", json={"labels": {pid: 0}}).status_code == 200
+    service.log.flush()  # the first label is in the log, no longer buffered
+    again = client.post("/feedback", json={"labels": {pid: 1}})
+    assert again.status_code == 422
+    assert "already labelled (0)" in again.json()["message"]
+    forced = client.post("/feedback", json={"labels": {pid: 1}, "overwrite": True})
+    assert forced.json()["accepted"] == 1
+    service.log.flush()
+    assert labels_of(workspace) == {pid: 1}
+    history = query_predictions(
+        workspace,
+        "SELECT label, user, coalesce(previous_label, '-') FROM feedback_history "
+        "ORDER BY received_at",
+    )
+    assert history.values.tolist() == [
+        [0, "http:testclient", "-"],
+        [1, "http:testclient", "0"],
+    ]
+
+
+def test_feedback_finds_ids_and_labels_of_other_processes_in_the_log(
+    client: TestClient, workspace: Workspace
+) -> None:
+    from rung.serving import log_feedback, log_predictions
+    from tests.unit.serving.models import FEATURES, churn_frame
+
+    old = log_predictions(workspace, "churn/1", churn_frame(3)[FEATURES], [0, 1, 0])
+    answer = client.post("/feedback", json={"labels": {old[0]: 1, old[1]: 1.0}})
+    assert answer.json() == {"accepted": 2, "rejected": 0, "rejections": []}
+    log_feedback(workspace, "churn", {old[2]: 1})  # labelled by another process
+    again = client.post("/feedback", json={"labels": {old[2]: 0}})
+    assert again.status_code == 422
+    assert "already labelled (1)" in again.json()["message"]
+
+
+def test_overwrite_must_be_a_boolean(client: TestClient) -> None:
+    [pid] = predict_ids(client, 1)
+    answer = client.post("/feedback", json={"labels": {pid: 1}, "overwrite": "yes"})
+    assert answer.status_code == 400
+    assert "'overwrite' must be true or false" in answer.json()["message"]
 
 
 def test_feedback_needs_json(client: TestClient) -> None:

@@ -78,7 +78,9 @@ def test_the_documented_session_runs(tmp_path: Path) -> None:
     assert "rung_predicted_rows_total" in text
     assert re.search(r"1\s+4\s+1", text), text  # 4 rows logged, 1 labelled
     assert "Scored 50 rows" in text
-    assert re.search(r"\b54\b", text)
+    assert "unknown prediction id" in text
+    assert "Scored 2 rows" in text and "Routed 1 bad row(s)" in text
+    assert re.search(r"\b56\b", text)  # 4 served, 50 + 2 scored
 
 
 def _wait_ready(port: str) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from rung.errors import PredictionLogError, ServingError
+from rung.errors import InvalidInputError, PredictionLogError, ServingError
 from rung.serving import (
     PredictionLog,
     log_feedback,
@@ -19,12 +20,14 @@ from rung.serving import (
     read_predictions,
 )
 from rung.serving._api import IDS
+from rung.serving._feedback import FeedbackEntry, new_feedback
 from rung.serving._model import Outputs
 from rung.serving._write import BatchOrigin, Entry
 from tests.unit.serving.models import FEATURES, churn_frame
 
 if TYPE_CHECKING:
     from rung.registry.records import ModelVersionRecord
+    from rung.serving.records import PredictionBatchRecord
     from rung.workspace import Workspace
 
 
@@ -92,7 +95,7 @@ def test_read_predictions_filters_and_joins_the_newest_label(
     old = log_predictions(workspace, "churn/1", X, np.zeros(6), timestamp=100.0)
     new = log_predictions(workspace, churn[1], X, np.ones(6), timestamp=200.0)
     log_feedback(workspace, "churn", {old[0]: 1, new[0]: 0}, received_at=300.0)
-    log_feedback(workspace, "churn", {old[0]: 0}, received_at=400.0)
+    log_feedback(workspace, "churn", {old[0]: 0}, received_at=400.0, overwrite=True)
     frame = read_predictions(workspace, "churn")
     assert len(frame) == 12
     assert list(frame.columns[:4]) == ["prediction_id", "timestamp", "model", "version"]
@@ -139,3 +142,115 @@ def test_feature_names_that_clash_with_log_columns_get_a_prefix(
     log_predictions(workspace, "churn/1", frame, [1])
     row = read_predictions(workspace, "churn").iloc[0]
     assert (row["version"], row["input_version"], row["input_proba_x"]) == (1, 7.0, 1.0)
+
+
+def labels(pairs: dict[str, Any], at: float = 1.0) -> FeedbackEntry:
+    return new_feedback("m", list(pairs), list(pairs.values()), received_at=at)
+
+
+def test_a_row_the_log_cannot_store_is_quarantined_and_the_rest_written(
+    workspace: Workspace,
+) -> None:
+    log = PredictionLog(workspace)
+    log.append(entry(1, 2, 1.0))
+    log.append_feedback(labels({"a": 1, "huge": 1180591620717411303424, "b": 0}))
+    log.append_feedback(labels({"c": 1}, at=2.0))
+    log.flush()  # no error: the bad row does not block the others
+    assert (log.pending_rows, log.quarantined_rows, log.flushed_rows) == (0, 1, 5)
+    stored = query_predictions(
+        workspace, "SELECT prediction_id, label FROM feedback ORDER BY prediction_id"
+    )
+    assert stored.values.tolist() == [["a", 1], ["b", 0], ["c", 1]]
+    [batch] = workspace.deployments.list_prediction_batches(kind="quarantine")
+    path = workspace.artifacts.open_folder(batch.uri) / "data.parquet"
+    [row] = pd.read_parquet(path).to_dict("records")
+    assert (row["prediction_id"], row["log"]) == ("huge", "feedback")
+    assert "too large" in row["reason"] and "1180591620717411303424" in row["row"]
+    log.append_feedback(labels({"d": 0}, at=3.0))
+    log.close()  # shutdown writes what is buffered
+    assert len(query_predictions(workspace, "SELECT * FROM feedback")) == 4
+
+
+def test_a_prediction_row_the_log_cannot_store_is_quarantined_too(
+    workspace: Workspace,
+) -> None:
+    log = PredictionLog(workspace)
+    good = entry(1, 2, 1.0)
+    columns = {"x": np.array([1.0, 2.0])}
+    outputs = Outputs(np.array([0, 2**70], dtype=object))  # no Arrow type holds both
+    bad = Entry(BatchOrigin("m", 1), 2.0, IDS.take(2), columns, outputs)
+    log.append(good)
+    log.append(bad)
+    log.close()
+    assert (log.quarantined_rows, log.flushed_rows) == (1, 3)
+    assert len(read_predictions(workspace, "m", with_labels=False)) == 3
+
+
+def test_a_failing_prediction_write_does_not_drop_buffered_labels(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = PredictionLog(workspace)
+    log.append(entry(1, 3, 1.0))
+    log.append_feedback(labels({"a": 1}))
+    original = workspace.deployments.add_prediction_batches
+
+    def predictions_down(batches: Sequence[PredictionBatchRecord]) -> None:
+        if batches[0].kind == "predictions":
+            raise OSError("disk full")
+        original(batches)
+
+    monkeypatch.setattr(
+        workspace.deployments, "add_prediction_batches", predictions_down
+    )
+    with pytest.raises(OSError, match="disk full"):
+        log.flush()
+    assert log.pending_rows == 3  # the predictions wait; the label was written
+    assert len(query_predictions(workspace, "SELECT * FROM feedback")) == 1
+    monkeypatch.setattr(workspace.deployments, "add_prediction_batches", original)
+    log.close()
+    assert len(read_predictions(workspace, "m")) == 3
+
+
+def test_log_feedback_is_all_or_nothing_and_overwrites_only_when_asked(
+    workspace: Workspace, churn: list[ModelVersionRecord]
+) -> None:
+    ids = log_predictions(workspace, "churn/1", churn_frame(3)[FEATURES], [0, 1, 0])
+    with pytest.raises(InvalidInputError, match="2 label") as info:
+        log_feedback(workspace, "churn", {ids[0]: 1, ids[1]: float("nan"), "x": 1})
+    reasons = {p["prediction_id"]: str(p["problem"]) for p in info.value.problems}
+    assert "finite number" in reasons[ids[1]]
+    assert reasons["x"].startswith("unknown prediction id")
+    assert query_predictions(workspace, "SELECT * FROM feedback").empty
+    log_feedback(workspace, "churn", {ids[0]: 1, ids[1]: 0})
+    with pytest.raises(InvalidInputError, match=r"already labelled \(1\)"):
+        log_feedback(workspace, "churn", {ids[0]: 0})
+    log_feedback(workspace, "churn", {ids[0]: 0}, overwrite=True, user="ana")
+    history = query_predictions(
+        workspace,
+        "SELECT prediction_id, label, user, coalesce(previous_label, '-') AS previous "
+        "FROM feedback_history ORDER BY received_at, seq",
+    )
+    rows = history[history["prediction_id"] == ids[0]]
+    assert rows[["label", "user", "previous"]].values.tolist() == [
+        [1, "tester", "-"],
+        [0, "ana", "1"],
+    ]
+
+
+def test_labels_of_one_model_keep_one_type(
+    workspace: Workspace, churn: list[ModelVersionRecord]
+) -> None:
+    ids = log_predictions(workspace, "churn/1", churn_frame(2)[FEATURES], [0, 1])
+    with pytest.raises(InvalidInputError, match="send one type"):
+        log_feedback(workspace, "churn", {ids[0]: 1, ids[1]: "yes"})
+
+
+def test_a_backdated_label_still_counts_as_given(
+    workspace: Workspace, churn: list[ModelVersionRecord]
+) -> None:
+    ids = log_predictions(
+        workspace, "churn/1", churn_frame(1)[FEATURES], [1], timestamp=5000.0
+    )
+    log_feedback(workspace, "churn", {ids[0]: 1}, received_at=10.0)  # a backfill
+    with pytest.raises(InvalidInputError, match="already labelled"):
+        log_feedback(workspace, "churn", {ids[0]: 0})

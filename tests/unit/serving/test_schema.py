@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -96,3 +101,54 @@ def test_arrow_types_and_nulls_are_checked() -> None:
         "NaN in a non-nullable column",
         "expected string",
     }
+
+
+BIG = 2**63 + 5  # above int64, within uint64
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        pytest.param(
+            lambda: pa.table({"n": pa.array([1, BIG], pa.uint64())}), id="arrow"
+        ),
+        pytest.param(
+            lambda: pd.DataFrame({"n": np.array([1, BIG], dtype=np.uint64)}),
+            id="pandas",
+        ),
+        pytest.param(lambda: {"n": [1, BIG]}, id="json"),
+    ],
+)
+def test_every_format_refuses_an_integer_beyond_int64(
+    given: Callable[[], Any],
+) -> None:
+    schema = InputSchema([SignatureColumn("n", "int64")])
+    data = given()
+    read = (
+        schema.from_arrow
+        if isinstance(data, pa.Table)
+        else schema.from_frame
+        if isinstance(data, pd.DataFrame)
+        else schema.from_columns
+    )
+    with pytest.raises(InvalidInputError, match="out of the int64 range") as info:
+        read(data)
+    assert info.value.problems[0]["rows"] == [1]
+
+
+def test_a_nullable_integer_column_checks_the_range_too() -> None:
+    schema = InputSchema([SignatureColumn("n", "int64", nullable=True)])
+    with pytest.raises(InvalidInputError, match="out of the int64 range"):
+        schema.from_columns({"n": [None, BIG]})
+    assert np.isnan(schema.from_columns({"n": [None, 3]})["n"][0])
+
+
+def test_integer_columns_reach_the_model_as_the_declared_type() -> None:
+    schema = InputSchema([SignatureColumn("n", "int64")])
+    for array in (pa.array([1, 2], pa.uint8()), pa.array([1, 2], pa.int32())):
+        assert schema.from_arrow(pa.table({"n": array}))["n"].dtype == np.int64
+    frame = pd.DataFrame({"n": np.array([1, 2], dtype=np.uint32)})
+    assert schema.from_frame(frame)["n"].dtype == np.int64
+    narrow = InputSchema([SignatureColumn("n", "int8")])
+    with pytest.raises(InvalidInputError, match="out of the int8 range"):
+        narrow.from_arrow(pa.table({"n": pa.array([1, 300], pa.int64())}))

@@ -1,0 +1,33 @@
+"""Prediction ids, and the ids a server remembers issuing."""
+
+from __future__ import annotations
+
+from rung.serving._ids import IssuedIds, PredictionIds
+
+
+def test_issued_ids_know_their_ranges_and_when_they_began() -> None:
+    ids, issued = PredictionIds(), IssuedIds()
+    first = ids.take(3)
+    issued.add(first, at=10.0)
+    issued.add(ids.take(2), at=11.0)  # consecutive: extends the interval
+    skipped = ids.take(4)  # e.g. batch scoring in the same process
+    last = ids.take(1)
+    issued.add(last, at=12.0)
+    assert [issued.issued_at(i) for i in first.tolist()] == [10.0, 10.0, 10.0]
+    assert issued.issued_at(last.tolist()[0]) == 12.0
+    assert {issued.issued_at(i) for i in skipped.tolist()} == {None}
+    assert issued.issued_at("0" * 28) is None
+    assert issued.issued_at("short") is None
+    assert issued.issued_at(first.prefix + "x" * 12) is None
+
+
+def test_issued_ids_forget_the_oldest_intervals_past_the_bound() -> None:
+    ids, issued = PredictionIds(), IssuedIds(max_intervals=2)
+    ranges = []
+    for n in range(6):
+        ranges.append(ids.take(1))
+        ids.take(1)  # a gap: one interval each
+        issued.add(ranges[-1], at=float(n))
+    known = [issued.issued_at(r.tolist()[0]) for r in ranges]
+    assert known[-2:] == [4.0, 5.0]
+    assert known[0] is None
