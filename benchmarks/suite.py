@@ -273,4 +273,5 @@ WORKLOADS: list[Callable[[Context], list[Result]]] = [
     __import__("serving_suite").serving,  # benchmarks/serving_suite.py
     __import__("estimate_suite").estimate,  # benchmarks/estimate_suite.py
     agent_tick,
+    __import__("cli_suite").cli_commands,  # benchmarks/cli_suite.py
 ]

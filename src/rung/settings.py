@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import getpass
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,6 +177,8 @@ def _resolve_root(start: Path | None, env: Mapping[str, str], create: bool) -> P
 def _read_toml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
+    import tomllib  # only when there is a file to read
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

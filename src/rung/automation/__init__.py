@@ -7,6 +7,12 @@ refreshes) in one loop, one leader per workspace; every evaluation goes into a
 ledger that says why it fired or why it did not. :func:`retune` re-tunes a
 model's hyperparameters in an Optuna study warm-started from its champion.
 
+Champion and challenger: :func:`compare_challenger` scores a new version and
+the champion on the same frozen window of labelled production rows,
+:func:`promote_if_better` promotes through the registry's gates when it won,
+and :func:`watch_promotion` has the agent roll the alias back when the live
+metric, error rate or latency breaches during the bake period.
+
 Example:
     >>> from rung.automation import Agent, create_trigger
     >>> create_trigger(ws, "retrain-on-drift", "train.py:training", "monitor",
@@ -19,6 +25,7 @@ Example:
 from __future__ import annotations
 
 from rung.automation._agent import Agent, TickReport, describe
+from rung.automation._challenger import compare_challenger
 from rung.automation._dispatch import (
     approve_dispatch,
     fire_trigger,
@@ -27,8 +34,17 @@ from rung.automation._dispatch import (
     retry_dispatch,
     sign_webhook,
 )
+from rung.automation._ledger import (
+    challenger_ledger,
+    find_comparison,
+    get_comparison,
+    list_comparisons,
+    list_watches,
+)
 from rung.automation._outcome import RetuneOrigin, RetuneResult
+from rung.automation._promote import PromotionResult, promote_if_better
 from rung.automation._retune import reset_study, retune
+from rung.automation._scoring import holdout_mask
 from rung.automation._space import ParamRange, parse_space
 from rung.automation._studies import RoundStatus, StudyStatus, study_status
 from rung.automation._triggers import (
@@ -40,37 +56,57 @@ from rung.automation._triggers import (
     pause_trigger,
     resume_trigger,
 )
+from rung.automation._watch import WatchCheck, check_watches, watch_promotion
 from rung.automation.errors import (
     AutomationError,
+    ChallengerDataError,
+    ChallengerError,
+    ComparisonNotFoundError,
     DispatchNotFoundError,
     RetuneBusyError,
     RetuneError,
     SearchSpaceError,
     TriggerDefinitionError,
     TriggerNotFoundError,
+    WatchNotFoundError,
     WebhookSignatureError,
 )
 from rung.automation.records import (
+    CHALLENGER_ACTIONS,
+    COMPARISON_VERDICTS,
     DISPATCH_OUTCOMES,
     TRIGGER_KINDS,
     TRIGGER_STATES,
+    WATCH_STATES,
+    ChallengerComparison,
+    ChallengerEventRecord,
     DispatchRecord,
     LeaseRecord,
     TriggerRecord,
+    WatchRecord,
 )
 from rung.automation.store import TriggerStore
 
 __all__ = [
+    "CHALLENGER_ACTIONS",
+    "COMPARISON_VERDICTS",
     "DISPATCH_OUTCOMES",
     "EVENT_FIELDS",
     "TRIGGER_KINDS",
     "TRIGGER_STATES",
+    "WATCH_STATES",
     "Agent",
     "AutomationError",
+    "ChallengerComparison",
+    "ChallengerDataError",
+    "ChallengerError",
+    "ChallengerEventRecord",
+    "ComparisonNotFoundError",
     "DispatchNotFoundError",
     "DispatchRecord",
     "LeaseRecord",
     "ParamRange",
+    "PromotionResult",
     "RetuneBusyError",
     "RetuneError",
     "RetuneOrigin",
@@ -83,17 +119,29 @@ __all__ = [
     "TriggerNotFoundError",
     "TriggerRecord",
     "TriggerStore",
+    "WatchCheck",
+    "WatchNotFoundError",
+    "WatchRecord",
     "WebhookSignatureError",
     "approve_dispatch",
+    "challenger_ledger",
+    "check_watches",
+    "compare_challenger",
     "create_trigger",
     "delete_trigger",
     "describe",
+    "find_comparison",
     "fire_trigger",
+    "get_comparison",
     "get_trigger",
+    "holdout_mask",
     "ledger",
+    "list_comparisons",
     "list_triggers",
+    "list_watches",
     "parse_space",
     "pause_trigger",
+    "promote_if_better",
     "receive_webhook",
     "reset_study",
     "resume_trigger",
@@ -101,4 +149,5 @@ __all__ = [
     "retune",
     "sign_webhook",
     "study_status",
+    "watch_promotion",
 ]

@@ -3,8 +3,9 @@
 Each tick the agent (1) takes or renews the workspace's lease — only the
 leader acts, and if it dies another agent takes over once the lease expires;
 (2) refreshes due datasets and runs due monitors, so that their new versions
-and alerts are seen in the same tick; (3) restarts firings a killed agent left
-half-done; (4) starts queued firings; (5) evaluates every active trigger. An
+and alerts are seen in the same tick; (3) checks the post-promotion watches,
+rolling back an alias that breached; (4) restarts firings a killed agent left
+half-done; (5) starts queued firings; (6) evaluates every active trigger. An
 error in one trigger is recorded in the ledger and the others go on.
 """
 
@@ -50,6 +51,8 @@ class TickReport:
         datasets: names of the datasets it refreshed.
         failures: ``what -> reason`` for monitors and datasets that failed.
         duration_s: wall-clock seconds.
+        watches: ``model@alias vN -> outcome`` of the promotion watches checked
+            (``ok``, ``passed``, ``rolled_back``, ``superseded``, ``error``).
     """
 
     holder: str
@@ -60,6 +63,7 @@ class TickReport:
     datasets: list[str] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
     duration_s: float = 0.0
+    watches: dict[str, str] = field(default_factory=dict)
 
     def count(self, outcome: str) -> int:
         """How many entries of this tick had ``outcome``."""
@@ -78,6 +82,7 @@ class Agent:
         refresh_datasets: refresh due datasets every tick.
         executor: where runs start (None: inside the tick, one after another).
         alert_allow_hosts: internal webhook receivers monitor alerts may reach.
+        watch_promotions: check post-promotion watches every tick.
 
     Example:
         >>> report = Agent(ws).tick()  # doctest: +SKIP
@@ -95,6 +100,7 @@ class Agent:
         refresh_datasets: bool = True,
         executor: Executor | None = None,
         alert_allow_hosts: Sequence[str] = (),
+        watch_promotions: bool = True,
     ) -> None:
         self.workspace = workspace
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{new_id()[:6]}"
@@ -103,6 +109,7 @@ class Agent:
         self.refresh_datasets = refresh_datasets
         self.executor = executor
         self.alert_allow_hosts = tuple(alert_allow_hosts)
+        self.watch_promotions = watch_promotions
 
     @property
     def lease_name(self) -> str:
@@ -120,6 +127,7 @@ class Agent:
             return TickReport(self.holder, leader=False)
         written: list[DispatchRecord] = []
         monitors, datasets, failures = self._scheduled_work(at)
+        watches = self._check_promotions(at, failures)
         self._recover(at)
         written += self._start_queued(at)
         triggers = [
@@ -139,6 +147,7 @@ class Agent:
             datasets,
             failures,
             time.perf_counter() - started,
+            watches,
         )
 
     def run_forever(
@@ -191,6 +200,23 @@ class Agent:
                 if getattr(result, "error", None):
                     failures[f"monitor {name}"] = str(result.error)
         return monitors, datasets, failures
+
+    def _check_promotions(self, at: float, failures: dict[str, str]) -> dict[str, str]:
+        """Post-promotion watches (``rung.automation._watch``): a breach rolls back."""
+        if not self.watch_promotions:
+            return {}
+        from rung.automation._watch import check_watches
+
+        try:
+            checks = check_watches(self.workspace, now=at)
+        except Exception as exc:  # the rest of the tick goes on
+            _log.warning("Checking promotion watches failed", exc_info=True)
+            failures["watches"] = f"{type(exc).__name__}: {exc}"
+            return {}
+        return {
+            f"{c.watch.model}@{c.watch.alias} v{c.watch.version}": c.outcome
+            for c in checks
+        }
 
     def _recover(self, at: float) -> None:
         from rung.automation._runner import recover_dispatch
@@ -295,5 +321,6 @@ def describe(report: TickReport) -> dict[str, Any]:
         "monitors": report.monitors,
         "datasets": report.datasets,
         "failures": report.failures,
+        "watches": report.watches,
         "duration_s": round(report.duration_s, 4),
     }

@@ -6,12 +6,16 @@ from rung.errors import RungError
 
 __all__ = [
     "AutomationError",
+    "ChallengerDataError",
+    "ChallengerError",
+    "ComparisonNotFoundError",
     "DispatchNotFoundError",
     "RetuneBusyError",
     "RetuneError",
     "SearchSpaceError",
     "TriggerDefinitionError",
     "TriggerNotFoundError",
+    "WatchNotFoundError",
     "WebhookSignatureError",
 ]
 
@@ -62,3 +66,27 @@ class SearchSpaceError(RetuneError, ValueError):
     """A re-tuning search space is invalid (ranges, choices, parameter names)."""
 
     headline = "Invalid search space"
+
+
+class ChallengerError(AutomationError):
+    """A challenger cannot be compared with its champion, promoted or watched."""
+
+    headline = "Challenger error"
+
+
+class ChallengerDataError(ChallengerError, ValueError):
+    """The comparison window has no (or too few) labelled rows, or bad inputs."""
+
+    headline = "Not enough data to compare"
+
+
+class ComparisonNotFoundError(ChallengerError, LookupError):
+    """No stored champion/challenger comparison with that id."""
+
+    headline = "Comparison not found"
+
+
+class WatchNotFoundError(ChallengerError, LookupError):
+    """No post-promotion watch with that id."""
+
+    headline = "Watch not found"

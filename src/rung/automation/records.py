@@ -1,4 +1,5 @@
-"""Automation records: triggers, the dispatch ledger, and the agent's lease.
+"""Automation records: triggers, the dispatch ledger, the agent's lease, and the
+champion/challenger records (comparisons, post-promotion watches, their ledger).
 
 Frozen dataclasses, taken and returned by every ``TriggerStore`` backend.
 """
@@ -10,12 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "CHALLENGER_ACTIONS",
+    "COMPARISON_VERDICTS",
     "DISPATCH_OUTCOMES",
     "TRIGGER_KINDS",
     "TRIGGER_STATES",
+    "WATCH_STATES",
+    "ChallengerComparison",
+    "ChallengerEventRecord",
     "DispatchRecord",
     "LeaseRecord",
     "TriggerRecord",
+    "WatchRecord",
 ]
 
 TRIGGER_KINDS: tuple[str, ...] = (
@@ -127,3 +134,148 @@ class LeaseRecord:
     holder: str
     expires_at: float
     acquired_at: float
+
+
+COMPARISON_VERDICTS: tuple[str, ...] = ("promote", "keep")
+WATCH_STATES: tuple[str, ...] = ("watching", "passed", "rolled_back", "superseded")
+"""``watching``: checked every agent tick; ``passed``: the bake period ended
+without a breach; ``rolled_back``: a breach moved the alias back;
+``superseded``: the alias moved elsewhere, or a newer watch replaced it."""
+CHALLENGER_ACTIONS: tuple[str, ...] = (
+    "compared",
+    "promoted",
+    "kept",
+    "refused",
+    "watch_started",
+    "watch_passed",
+    "watch_superseded",
+    "rolled_back",
+    "watch_error",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengerComparison:
+    """A challenger and its champion scored on the same frozen window.
+
+    Attributes:
+        id: 32-hex id.
+        project / model / alias: whose champion is challenged.
+        champion_version / challenger_version: the two versions.
+        created_at / user: when and by whom.
+        metric: the primary metric; ``verdict``: ``promote`` or ``keep``.
+        window: the frozen window: ``since``/``until`` (POSIX s), ``deployment``,
+            ``rows`` (logged), ``labelled_rows`` (used), ``content_hash`` (SHA-256
+            of the joined prediction ids and labels, in id order), first and
+            last prediction ids.
+        champion_metrics / challenger_metrics: every metric on the window.
+        slices: per slice (``column=value``): rows, both values of the metric,
+            the change, the tolerance and whether it passed.
+        latency: milliseconds per 1,000 rows (median) of each model, the
+            ceiling, the rows timed.
+        holdout: the held-out slice of the training data: source, rows, both
+            models' metrics (empty when there was none).
+        checks: ``{"check", "passed", "detail"}`` per condition of the verdict.
+        gates: the registry's gate results at comparison time (promotion
+            checks them again).
+        settings: what was asked (margin, tolerances, ceilings, minimum rows).
+        notes: what was not checked, and why.
+    """
+
+    id: str
+    project: str
+    model: str
+    alias: str
+    champion_version: int
+    challenger_version: int
+    created_at: float
+    user: str
+    metric: str
+    verdict: str
+    window: Mapping[str, Any] = field(default_factory=dict)
+    champion_metrics: Mapping[str, Any] = field(default_factory=dict)
+    challenger_metrics: Mapping[str, Any] = field(default_factory=dict)
+    slices: tuple[Mapping[str, Any], ...] = ()
+    latency: Mapping[str, Any] = field(default_factory=dict)
+    holdout: Mapping[str, Any] = field(default_factory=dict)
+    checks: tuple[Mapping[str, Any], ...] = ()
+    gates: tuple[Mapping[str, Any], ...] = ()
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def reasons(self) -> list[str]:
+        """Every check as one line, failed ones first."""
+        ordered = sorted(self.checks, key=lambda c: bool(c.get("passed")))
+        return [
+            f"{'ok' if c.get('passed') else 'FAILED'}: {c.get('detail', '')}"
+            for c in ordered
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class WatchRecord:
+    """An alias watched after a promotion; a breach rolls it back.
+
+    Attributes:
+        id: 32-hex id.
+        project / model / alias: what is watched.
+        version: the promoted version; ``previous_version``: where a rollback
+            goes.
+        started_at: when the alias moved to ``version``; ``ends_at``: the end
+            of the bake period.
+        created_at / user: when and by whom the watch was set.
+        thresholds: ``metric``, ``metric_floor``, ``error_rate_ceiling``,
+            ``latency_ceiling_ms``, ``min_rows``.
+        comparison_id: the comparison that promoted it, if any.
+        state: one of :data:`WATCH_STATES`.
+        checked_at: the last check; ``evidence``: what it measured.
+        ended_at / reason: when and why it stopped watching.
+    """
+
+    id: str
+    project: str
+    model: str
+    alias: str
+    version: int
+    previous_version: int
+    started_at: float
+    ends_at: float
+    created_at: float
+    user: str
+    thresholds: Mapping[str, Any] = field(default_factory=dict)
+    comparison_id: str | None = None
+    state: str = "watching"
+    checked_at: float | None = None
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    ended_at: float | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengerEventRecord:
+    """One entry of the champion/challenger ledger.
+
+    Attributes:
+        id: increasing with time (assigned by the store).
+        project / model / alias: whose champion.
+        action: one of :data:`CHALLENGER_ACTIONS`.
+        at / user: when and by whom (the agent's user for automatic actions).
+        version: the version acted on.
+        comparison_id / watch_id: the records behind it.
+        reason: one line.
+        evidence: the numbers (metrics, thresholds, the registry event id).
+    """
+
+    id: int
+    project: str
+    model: str
+    alias: str
+    action: str
+    at: float
+    user: str
+    version: int | None = None
+    comparison_id: str | None = None
+    watch_id: str | None = None
+    reason: str = ""
+    evidence: Mapping[str, Any] = field(default_factory=dict)

@@ -1,8 +1,11 @@
 """The ``TriggerStore`` protocol and the rules every backend keeps.
 
-Three small protocols: triggers (:class:`TriggerRecords`), the dispatch
-ledger with its once-per-event guarantee (:class:`DispatchRecords`), and the
-leader lease (:class:`LeaseRecords`). ``ws.triggers`` of a workspace.
+Small protocols: triggers (:class:`TriggerRecords`), the dispatch ledger with
+its once-per-event guarantee (:class:`DispatchRecords`), the leader lease
+(:class:`LeaseRecords`), and champion/challenger records: comparisons
+(:class:`ComparisonRecords`), post-promotion watches (:class:`WatchRecords`)
+and their ledger (:class:`ChallengerEventRecords`). ``ws.triggers`` of a
+workspace.
 """
 
 from __future__ import annotations
@@ -12,28 +15,48 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol, runtime_checkable
 
-from rung.automation.errors import DispatchNotFoundError, TriggerNotFoundError
+from rung.automation.errors import (
+    ComparisonNotFoundError,
+    DispatchNotFoundError,
+    TriggerNotFoundError,
+    WatchNotFoundError,
+)
 from rung.automation.records import (
+    CHALLENGER_ACTIONS,
+    COMPARISON_VERDICTS,
     DISPATCH_OUTCOMES,
     TRIGGER_KINDS,
     TRIGGER_STATES,
+    WATCH_STATES,
+    ChallengerComparison,
+    ChallengerEventRecord,
     DispatchRecord,
     LeaseRecord,
     TriggerRecord,
+    WatchRecord,
 )
 from rung.errors import InvalidRecordError
 from rung.store import check_choice, clean_mapping
 
 __all__ = [
+    "ChallengerEventRecords",
+    "ComparisonRecords",
     "DispatchRecords",
     "LeaseRecords",
     "TriggerRecords",
     "TriggerStore",
+    "WatchRecords",
+    "clean_challenger_event",
+    "clean_comparison",
     "clean_dispatch",
     "clean_trigger",
     "clean_trigger_changes",
+    "clean_watch",
+    "clean_watch_changes",
+    "comparison_not_found",
     "dispatch_not_found",
     "trigger_not_found",
+    "watch_not_found",
 ]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
@@ -41,6 +64,16 @@ _CHANGEABLE = frozenset(
     {"pipeline", "spec", "params", "policy", "state", "cursor", "description"}
 )
 _MAPPINGS = ("spec", "params", "policy", "cursor")
+_COMPARISON_MAPPINGS = (
+    "window",
+    "champion_metrics",
+    "challenger_metrics",
+    "latency",
+    "holdout",
+    "settings",
+)
+_COMPARISON_LISTS = ("slices", "checks", "gates")
+_WATCH_CHANGEABLE = frozenset({"state", "checked_at", "evidence", "ended_at", "reason"})
 
 
 @runtime_checkable
@@ -123,7 +156,100 @@ class LeaseRecords(Protocol):
 
 
 @runtime_checkable
-class TriggerStore(TriggerRecords, DispatchRecords, LeaseRecords, Protocol):
+class ComparisonRecords(Protocol):
+    """Champion/challenger comparisons: written once, never changed."""
+
+    def add_comparison(self, comparison: ChallengerComparison) -> None:
+        """Insert a comparison; InvalidRecordError when its id is taken."""
+        ...
+
+    def get_comparison(self, project: str, comparison_id: str) -> ChallengerComparison:
+        """Return one by id or unique prefix; ComparisonNotFoundError if none."""
+        ...
+
+    def list_comparisons(
+        self,
+        project: str,
+        *,
+        model: str | None = None,
+        version: int | None = None,
+        limit: int | None = 100,
+    ) -> list[ChallengerComparison]:
+        """Return comparisons newest first; ``version`` in either role."""
+        ...
+
+
+@runtime_checkable
+class WatchRecords(Protocol):
+    """Aliases watched after a promotion."""
+
+    def add_watch(self, watch: WatchRecord) -> None:
+        """Insert a watch; InvalidRecordError when its id is taken."""
+        ...
+
+    def get_watch(self, project: str, watch_id: str) -> WatchRecord:
+        """Return one by id or unique prefix; WatchNotFoundError if none."""
+        ...
+
+    def list_watches(
+        self,
+        project: str,
+        *,
+        model: str | None = None,
+        alias: str | None = None,
+        states: Sequence[str] | None = None,
+        limit: int | None = 100,
+    ) -> list[WatchRecord]:
+        """Return watches newest first, filtered."""
+        ...
+
+    def update_watch(
+        self, project: str, watch_id: str, changes: Mapping[str, Any]
+    ) -> WatchRecord:
+        """Change ``state``, ``checked_at``, ``evidence``, ``ended_at``, ``reason``."""
+        ...
+
+
+@runtime_checkable
+class ChallengerEventRecords(Protocol):
+    """The champion/challenger ledger: append only."""
+
+    def add_challenger_event(
+        self, event: ChallengerEventRecord
+    ) -> ChallengerEventRecord:
+        """Append an entry; return it with its ``id``."""
+        ...
+
+    def get_challenger_event(
+        self, project: str, event_id: int
+    ) -> ChallengerEventRecord | None:
+        """Return one entry, or None."""
+        ...
+
+    def list_challenger_events(
+        self,
+        project: str,
+        *,
+        model: str | None = None,
+        comparison_id: str | None = None,
+        watch_id: str | None = None,
+        actions: Sequence[str] | None = None,
+        limit: int | None = 100,
+    ) -> list[ChallengerEventRecord]:
+        """Return entries newest first, filtered."""
+        ...
+
+
+@runtime_checkable
+class TriggerStore(
+    TriggerRecords,
+    DispatchRecords,
+    LeaseRecords,
+    ComparisonRecords,
+    WatchRecords,
+    ChallengerEventRecords,
+    Protocol,
+):
     """Everything automation stores."""
 
 
@@ -186,4 +312,76 @@ def trigger_not_found(project: str, name: str) -> TriggerNotFoundError:
     return TriggerNotFoundError(
         f"Project {project!r} has no trigger {name!r}. Check the name, or list "
         "the project's triggers."
+    )
+
+
+def clean_comparison(comparison: ChallengerComparison) -> ChallengerComparison:
+    """Check a comparison; return it as every backend stores it."""
+    check_choice(comparison.verdict, COMPARISON_VERDICTS, "comparison verdict")
+    for what in ("champion_version", "challenger_version"):
+        value = getattr(comparison, what)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidRecordError(f"{what} must be a version >= 1, got {value!r}.")
+    changes: dict[str, Any] = {
+        key: clean_mapping(getattr(comparison, key), key)
+        for key in _COMPARISON_MAPPINGS
+    }
+    for key in _COMPARISON_LISTS:
+        changes[key] = tuple(
+            clean_mapping(item, f"{key}[{i}]")
+            for i, item in enumerate(getattr(comparison, key))
+        )
+    changes["notes"] = tuple(str(n) for n in comparison.notes)
+    return replace(comparison, **changes)
+
+
+def clean_watch(watch: WatchRecord) -> WatchRecord:
+    """Check a watch; return it as every backend stores it."""
+    check_choice(watch.state, WATCH_STATES, "watch state")
+    return replace(
+        watch,
+        thresholds=clean_mapping(watch.thresholds, "thresholds"),
+        evidence=clean_mapping(watch.evidence, "evidence"),
+    )
+
+
+def clean_watch_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the fields a watch update may change."""
+    unknown = sorted(set(changes) - _WATCH_CHANGEABLE)
+    if unknown:
+        raise InvalidRecordError(
+            f"Cannot change {', '.join(map(repr, unknown))} of a watch. "
+            f"Changeable: {', '.join(sorted(_WATCH_CHANGEABLE))}."
+        )
+    out = dict(changes)
+    if "state" in out:
+        check_choice(out["state"], WATCH_STATES, "watch state")
+    if "evidence" in out:
+        out["evidence"] = clean_mapping(out["evidence"], "evidence")
+    return out
+
+
+def clean_challenger_event(event: ChallengerEventRecord) -> ChallengerEventRecord:
+    """Check a ledger entry of the champion/challenger ledger."""
+    check_choice(event.action, CHALLENGER_ACTIONS, "challenger action")
+    return replace(
+        event,
+        evidence=clean_mapping(event.evidence, "evidence"),
+        reason=str(event.reason)[:2000],
+    )
+
+
+def comparison_not_found(project: str, comparison_id: str) -> ComparisonNotFoundError:
+    """Return the error for an unknown comparison."""
+    return ComparisonNotFoundError(
+        f"Project {project!r} has no challenger comparison {comparison_id!r}. "
+        "List them with `rung challenger list`."
+    )
+
+
+def watch_not_found(project: str, watch_id: str) -> WatchNotFoundError:
+    """Return the error for an unknown watch."""
+    return WatchNotFoundError(
+        f"Project {project!r} has no promotion watch {watch_id!r}. "
+        "List them with `rung challenger watches --all`."
     )

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import typer
 from typer.core import TyperGroup
 
+from rung.cli._coerce import defer_coercion
+
 if TYPE_CHECKING:
     from typer._click import Command, Context, HelpFormatter
 
@@ -112,6 +114,12 @@ COMMANDS: dict[str, LazyCommand] = {
         "Re-tune a model's hyperparameters: an Optuna study warm-started from "
         "its champion.",
     ),
+    "challenger": LazyCommand(
+        "rung.cli.challenger",
+        "app",
+        True,
+        "Champion and challenger: compare on production data, promote, roll back.",
+    ),
     "agent": LazyCommand(
         "rung.cli.agent",
         "app",
@@ -176,6 +184,10 @@ def _escape_markup(command: Command) -> None:
 
 class LazyGroup(TyperGroup):
     """The root group: commands from :data:`COMMANDS`, imported when invoked."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        defer_coercion()  # pydantic only for values that need converting
 
     def list_commands(self, ctx: Context) -> list[str]:
         return [*super().list_commands(ctx), *COMMANDS]

@@ -82,7 +82,9 @@ def start(
 def _print_quietly(report: TickReport) -> None:
     if not report.leader:
         return
-    if report.dispatches or report.failures or report.monitors:
+    quiet = {"ok"}
+    watches = any(o not in quiet for o in report.watches.values())
+    if report.dispatches or report.failures or report.monitors or watches:
         _print(report)
 
 
@@ -102,6 +104,8 @@ def _print(report: TickReport) -> None:
         run = f" -> run {entry.run_id[:8]}" if entry.run_id else ""
         why = f": {entry.reason}" if entry.reason else ""
         console.print(f"  {entry.trigger}: {entry.outcome}{why}{run}")
+    for watched, outcome in report.watches.items():
+        console.print(f"  watch {watched}: {outcome}")
     for what, reason in report.failures.items():
         console.print(f"  [red]{what}[/]: {reason}")
 

@@ -23,7 +23,8 @@ def lineage(
         ...,
         help="Dataset name (claims, claims@2), dataset version, artifact, run, "
         "deployment or prediction batch id (prefix ok), model version (name/3), "
-        "or prediction id.",
+        "prediction id, comparison:ID, promotion:N, rollback:N, dispatch:N or "
+        "alert:ID.",
     ),
     upstream: bool = typer.Option(False, "--upstream", help="Only where it came from."),
     downstream: bool = typer.Option(False, "--downstream", help="Only what it fed."),

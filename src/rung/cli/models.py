@@ -101,15 +101,21 @@ def compare(
     numbers: list[int] = typer.Argument(..., help="Two or more version numbers."),
     as_json: bool = _JSON,
 ) -> None:
-    """Compare versions: metrics side by side, signature changes."""
+    """Compare versions: metrics side by side, signature changes, and the stored
+    champion/challenger comparison of the two (``rung challenger evaluate``)."""
     from rung.errors import ParameterError
 
     if len(numbers) < 2:
         raise ParameterError("Give at least two version numbers to compare.")
     with open_client() as client:
         result = client.compare_versions(name, numbers)
+        stored = (
+            client.find_comparison(name, numbers[0], numbers[1])
+            if len(numbers) == 2
+            else None
+        )
         if as_json:
-            print_json(result)
+            print_json({**to_jsonable(result), "challenger_comparison": stored})
             return
         table = _table(f"{name}: versions compared", "", *[f"v{n}" for n in numbers])
         for v_field in ("run_id", "framework_version", "state"):
@@ -123,6 +129,11 @@ def compare(
         console.print(table)
         for change in result.signature_changes:
             console.print(f"[yellow]signature[/] {change}")
+        if stored is not None:
+            from rung.cli.challenger import print_comparison
+
+            console.print()
+            print_comparison(stored)
 
 
 @app.command("register")

@@ -2,8 +2,9 @@
 
 Runs, artifacts and pipelines are here; each domain's methods live in their
 own module (``_models``, ``_datasets``, ``_policies``, ``_deployments``,
-``_monitors``) and delegate to that domain's functions with the client's
-workspace. A remote client (a Rung server) implements the same methods.
+``_monitors``, ``_automation``, ``_challenger``) and delegate to that
+domain's functions with the client's workspace. A remote client (a Rung
+server) implements the same methods.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rung.client._automation import _Automation
+from rung.client._challenger import _Challenger
 from rung.client._datasets import _Datasets
 from rung.client._deployments import _Deployments
 from rung.client._models import _Models
@@ -55,7 +58,15 @@ class ArtifactLineage:
     consumers: list[LineageEdge]
 
 
-class Client(_Models, _Datasets, _Policies, _Deployments, _Monitors):
+class Client(
+    _Models,
+    _Datasets,
+    _Policies,
+    _Deployments,
+    _Monitors,
+    _Automation,
+    _Challenger,
+):
     """Read and act on one workspace: runs, artifacts, models, datasets, ...
 
     Every method works on the client's workspace; the domain packages'
@@ -98,6 +109,8 @@ class Client(_Models, _Datasets, _Policies, _Deployments, _Monitors):
 
     def run(self, run_id: str) -> Run:
         """A :class:`Run` handle (outputs, metrics, steps)."""
+        from rung.tracking import Run
+
         return Run(self.workspace, self.get_run(run_id).id)
 
     def step_runs(self, run_id: str) -> list[StepRunRecord]:
@@ -146,6 +159,7 @@ class Client(_Models, _Datasets, _Policies, _Deployments, _Monitors):
         tags: Mapping[str, str] | None = None,
     ) -> Run:
         """Load ``file.py:name`` and run it (see ``Pipeline.run``)."""
+
         found = load_pipeline(reference)
         return found.run(
             config=config,

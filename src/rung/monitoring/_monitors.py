@@ -9,9 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from rung._internal.timeutil import now as _now
 from rung.errors import MonitorDefinitionError
-from rung.monitoring._quality import QUALITY_THRESHOLDS
 from rung.monitoring._sinks import check_sink, redact_sink
-from rung.monitoring._sources import parse_source, pin_source, training_table
 from rung.monitoring._verdicts import DEFAULT_THRESHOLDS, METHODS, FeatureRule
 from rung.monitoring.records import MONITOR_CHECKS, MonitorRecord
 
@@ -36,6 +34,8 @@ _UNITS = {"s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800}
 
 def known_thresholds() -> tuple[str, ...]:
     """Every threshold name a monitor accepts."""
+    from rung.monitoring._quality import QUALITY_THRESHOLDS  # NumPy: only here
+
     drops = [f"{m}_drop" for m in (*_PERFORMANCE, *_REGRESSION)]
     return (
         "drift_share",
@@ -98,6 +98,8 @@ def create_monitor(
         >>> create_monitor(ws, "churn", model="churn@production",
         ...                thresholds={"drift_share": 0.3})  # doctest: +SKIP
     """
+    from rung.monitoring._sources import training_table  # NumPy: only here
+
     version = None
     if model is not None:
         from rung.registry import resolve_model
@@ -213,6 +215,8 @@ def _redacted(monitor: MonitorRecord) -> MonitorRecord:
 def _source(
     workspace: Workspace, given: Any, default: str | None, role: str
 ) -> dict[str, Any]:
+    from rung.monitoring._sources import parse_source, pin_source
+
     if given is None:
         if default is None:
             raise MonitorDefinitionError(

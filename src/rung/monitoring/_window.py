@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rung.errors import MonitorDataError
-from rung.monitoring._columns import Columns, row_count, to_columns
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from rung.monitoring._columns import Columns
     from rung.workspace import Workspace
 
 __all__ = ["Window", "read_window", "window_text"]
@@ -42,6 +42,8 @@ class Window:
     @property
     def rows(self) -> int:
         """Rows in the window."""
+        from rung.monitoring._columns import row_count
+
         return row_count(self.columns)
 
 
@@ -61,6 +63,8 @@ def read_window(
         MonitorDataError: no prediction log reader is available, or it failed.
     """
     import duckdb
+
+    from rung.monitoring._columns import to_columns
 
     reader = _reader()
     seconds, rows = window.get("seconds"), window.get("rows")
@@ -114,6 +118,8 @@ def _reader() -> Any:
 def _info(
     columns: Columns, since: float | None, until: float, rows: Any
 ) -> dict[str, Any]:
+    from rung.monitoring._columns import row_count
+
     info: dict[str, Any] = {"rows": row_count(columns), "since": since, "until": until}
     if rows:
         info["limit"] = int(rows)

@@ -96,12 +96,15 @@ def promote_model(
     alias: str,
     *,
     comment: str = "",
+    details: Mapping[str, Any] | None = None,
 ) -> AliasRecord:
     """Point ``alias`` at ``version`` once every gate of the alias passes.
 
     Promoting the version the alias already points to changes nothing. A
     promotion refused by its gates leaves the alias where it was and is
     audited as a ``promote_refused`` event holding every gate's numbers.
+    ``details`` (JSON-able) are added to the audit event's details, beside
+    the gate results: automation records why it promoted (a comparison id).
 
     Raises:
         ModelNotFoundError / ModelVersionNotFoundError: unknown model or version.
@@ -122,7 +125,9 @@ def promote_model(
         )
     failed = [c for c in checks if not c.passed]
     if failed:
-        _audit_refusal(workspace, name, version, alias, checks, comment=comment)
+        _audit_refusal(
+            workspace, name, version, alias, checks, comment=comment, details=details
+        )
         lines = "\n".join(f"  - {c.detail}" for c in failed)
         raise PromotionRefusedError(
             f"Cannot promote model {name!r} version {version} to {alias!r}: "
@@ -132,14 +137,17 @@ def promote_model(
             alias=alias,
             reason="gates_failed",
         )
-    details = {"gates": [{"gate": c.gate, "detail": c.detail} for c in checks]}
+    audit = {
+        **dict(details or {}),
+        "gates": [{"gate": c.gate, "detail": c.detail} for c in checks],
+    }
     return workspace.models.move_alias(
         workspace.project,
         name,
         alias,
         candidate.version,
         expected=current,
-        note=note(workspace, "promote", comment, details),
+        note=note(workspace, "promote", comment, audit),
     )
 
 
@@ -193,12 +201,15 @@ def rollback_model(
     *,
     to: int | None = None,
     comment: str = "",
+    details: Mapping[str, Any] | None = None,
 ) -> AliasRecord:
     """Move ``alias`` back to the version it pointed to before.
 
     Repeated rollbacks walk further back through the alias' history; ``to``
     reinstates a chosen version instead. Gates are not checked (a rollback
     restores a version that was trusted before), archived versions are refused.
+    ``details`` (JSON-able) are added to the audit event's details (the
+    evidence behind an automatic rollback).
 
     Raises:
         ModelVersionNotFoundError: the alias is unset, has no earlier version,
@@ -230,14 +241,14 @@ def rollback_model(
             f"nothing to roll back. Its history: {_versions(stack)}."
         )
     workspace.models.get_model_version(workspace.project, name, target)
-    details = {"stack": stack}
+    audit = {**dict(details or {}), "stack": stack}
     return workspace.models.move_alias(
         workspace.project,
         name,
         alias,
         target,
         expected=current,
-        note=note(workspace, "rollback", comment, details),
+        note=note(workspace, "rollback", comment, audit),
     )
 
 
@@ -333,10 +344,13 @@ def _audit_refusal(
     checks: list[GateCheck],
     *,
     comment: str,
+    details: Mapping[str, Any] | None = None,
 ) -> None:
     """Keep a refused promotion in the audit log, with every gate's numbers."""
     gates = [{"gate": c.gate, "passed": c.passed, "detail": c.detail} for c in checks]
-    audit = note(ws, "promote_refused", comment, {"gates": gates})
+    audit = note(
+        ws, "promote_refused", comment, {**dict(details or {}), "gates": gates}
+    )
     ws.models.add_registry_event(ws.project, name, audit, version=version, alias=alias)
 
 

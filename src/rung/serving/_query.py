@@ -52,6 +52,7 @@ def prediction_relation(
     with_labels: bool = True,
     connection: duckdb.DuckDBPyConnection | None = None,
     name: str = "predictions",
+    deployment_id: str | None = None,
 ) -> duckdb.DuckDBPyRelation:
     """The prediction log as a DuckDB relation (and a view named ``name``).
 
@@ -65,6 +66,7 @@ def prediction_relation(
         connection: the DuckDB connection to create the view on (default: a
             new in-memory one, kept alive by the relation).
         name: the view's name.
+        deployment_id: keep the rows one deployment logged.
 
     Returns:
         A relation with ``prediction_id, timestamp, model, version``, the input
@@ -77,7 +79,7 @@ def prediction_relation(
     import duckdb
 
     con = connection if connection is not None else duckdb.connect()
-    sql = _predictions_sql(workspace, model, version, since, until)
+    sql = _predictions_sql(workspace, model, version, since, until, deployment_id)
     if with_labels:
         sql = _with_labels(workspace, sql, model, since)
     try:
@@ -95,6 +97,8 @@ def read_predictions(  # noqa: PLR0917 - the signature monitoring reads
     until: float | None = None,
     last_n: int | None = None,
     with_labels: bool = True,
+    *,
+    deployment_id: str | None = None,
 ) -> pd.DataFrame:
     """Logged predictions as a DataFrame, oldest first.
 
@@ -104,6 +108,7 @@ def read_predictions(  # noqa: PLR0917 - the signature monitoring reads
         since / until: keep rows with ``since <= timestamp < until`` (POSIX s).
         last_n: keep only the newest ``n`` rows (after the other filters).
         with_labels: add a ``label`` column (None where no feedback came).
+        deployment_id: keep the rows one deployment logged.
 
     Returns:
         Columns ``prediction_id, timestamp, model, version``, one per input
@@ -124,6 +129,7 @@ def read_predictions(  # noqa: PLR0917 - the signature monitoring reads
             until,
             with_labels=with_labels,
             connection=con,
+            deployment_id=deployment_id,
         )
         order = _column_order(rel.columns)
         select = ", ".join(_ident(c) for c in order)
@@ -167,14 +173,17 @@ def query_predictions(
             ) from exc
 
 
-def _predictions_sql(
+def _predictions_sql(  # noqa: PLR0917
     workspace: Workspace,
     model: str | None,
     version: int | None,
     since: float | None,
     until: float | None,
+    deployment_id: str | None = None,
 ) -> str:
-    files = _files(workspace, "predictions", model, version, since, until)
+    files = _files(
+        workspace, "predictions", model, version, since, until, deployment_id
+    )
     if not files:
         return _EMPTY
     where = []
@@ -231,11 +240,18 @@ def _files(  # noqa: PLR0917
     version: int | None,
     since: float | None,
     until: float | None,
+    deployment_id: str | None = None,
 ) -> list[str]:
     return [
         path
         for _, path in batch_files(
-            workspace, kind, model=model, version=version, since=since, until=until
+            workspace,
+            kind,
+            model=model,
+            version=version,
+            since=since,
+            until=until,
+            deployment_id=deployment_id,
         )
     ]
 
@@ -248,6 +264,7 @@ def batch_files(
     version: int | None = None,
     since: float | None = None,
     until: float | None = None,
+    deployment_id: str | None = None,
 ) -> list[tuple[PredictionBatchRecord, str]]:
     """The indexed batches of the log and the local paths of their files."""
     batches = workspace.deployments.list_prediction_batches(
@@ -255,6 +272,7 @@ def batch_files(
         kind=kind,
         model=model,
         version=version,
+        deployment_id=deployment_id,
         since=since,
         until=until,
     )

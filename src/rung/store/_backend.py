@@ -3,17 +3,19 @@
 A backend hands out one typed store per domain (``open_store("models")``).
 Backends register in the ``rung.backends`` entry-point group as
 ``scheme = "module:Class"``; the built-in SQL backend is also listed here, so
-it wins over an entry point of the same name. Which class implements which
-domain's store is the backend's business: the SQL backend reads the
-``rung.sql_stores`` group, which ``pyproject.toml`` fills (the composition
-root), so no lower layer names a domain.
+it wins over an entry point of the same name (and opening it scans no
+entry points). Which class implements which domain's store is the backend's
+business: the SQL backend reads the ``rung.sql_stores`` group, which
+``pyproject.toml`` fills (the composition root), so no lower layer names a
+domain. :func:`lookup` reads Rung's own entry points first and scans the other
+installed distributions only for a name Rung does not register: a scan reads
+every distribution's metadata, which costs more than a CLI command's query.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from rung.errors import ConfigError
@@ -21,7 +23,14 @@ from rung.errors import ConfigError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["BACKEND_GROUP", "StoreBackend", "load_entry_point", "open_backend"]
+__all__ = [
+    "BACKEND_GROUP",
+    "StoreBackend",
+    "load_entry_point",
+    "lookup",
+    "open_backend",
+    "registered",
+]
 
 BACKEND_GROUP = "rung.backends"
 BUILTIN_BACKENDS: dict[str, str] = {
@@ -72,9 +81,9 @@ def open_backend(url: str) -> StoreBackend:
         'Database'
     """
     scheme = _scheme(url)
-    backends = _backends()
-    target = backends.get(scheme)
+    target = BUILTIN_BACKENDS.get(scheme) or lookup(BACKEND_GROUP, scheme)
     if target is None:
+        backends = {**registered(BACKEND_GROUP), **BUILTIN_BACKENDS}
         raise ConfigError(
             f"Unknown metadata store scheme {scheme!r} in URL {url!r}. Known schemes: "
             f"{', '.join(sorted(backends))}. Install the plugin that provides it, "
@@ -110,13 +119,42 @@ def _scheme(url: str) -> str:
     return scheme.split("+", 1)[0].lower()
 
 
-@functools.cache
-def _backends() -> dict[str, str]:
-    found = {ep.name: ep.value for ep in entry_points(group=BACKEND_GROUP)}
-    return {**found, **BUILTIN_BACKENDS}
+def lookup(group: str, name: str) -> str | None:
+    """Return the ``"module:attribute"`` registered as ``name`` in ``group``.
+
+    Rung's own entry points answer first, without scanning the other
+    installed distributions; the scan (cached) runs only for a name Rung does
+    not register, so plugins that add names are still found.
+    """
+    own = _own_entry_points().get(group, {})
+    return own.get(name) or registered(group).get(name)
 
 
 @functools.cache
 def registered(group: str) -> dict[str, str]:
-    """Return ``name -> "module:attribute"`` of an entry-point group (cached)."""
+    """Return ``name -> "module:attribute"`` of an entry-point group (cached).
+
+    Every installed distribution is read; for a name registered both by Rung
+    and by another distribution, Rung's own entry point wins.
+    """
+    return {**_scan(group), **_own_entry_points().get(group, {})}
+
+
+@functools.cache
+def _own_entry_points() -> dict[str, dict[str, str]]:
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        points = distribution("rung").entry_points
+    except PackageNotFoundError:  # a source tree on sys.path, not installed
+        return {}
+    groups: dict[str, dict[str, str]] = {}
+    for point in points:
+        groups.setdefault(point.group, {})[point.name] = point.value
+    return groups
+
+
+def _scan(group: str) -> dict[str, str]:
+    from importlib.metadata import entry_points
+
     return {ep.name: ep.value for ep in entry_points(group=group)}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import os
 import socket
 import subprocess
@@ -43,6 +42,8 @@ def code_version(folder: Path) -> CodeVersion:
 @functools.cache
 def installed_packages() -> tuple[str, dict[str, str]]:
     """Return (hash, {distribution: version}) for this interpreter; cached."""
+    import importlib.metadata  # scans every installed distribution: only here
+
     packages: dict[str, str] = {}
     for dist in importlib.metadata.distributions():
         name = dist.name

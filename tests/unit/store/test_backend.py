@@ -26,10 +26,14 @@ if TYPE_CHECKING:
 def plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[EntryPoint]]:
     """Entry points ``open_backend`` sees instead of the installed ones."""
     found: list[EntryPoint] = []
-    monkeypatch.setattr(_backend, "entry_points", lambda group: found)
-    _backend._backends.cache_clear()
+
+    def scan(group: str) -> dict[str, str]:
+        return {ep.name: ep.value for ep in found if ep.group == group}
+
+    monkeypatch.setattr(_backend, "_scan", scan)
+    _backend.registered.cache_clear()
     yield found
-    _backend._backends.cache_clear()
+    _backend.registered.cache_clear()
 
 
 @pytest.mark.parametrize("module", [rung.metadata, rung.store])
@@ -124,3 +128,34 @@ def test_open_backend_reports_a_broken_plugin(plugins: list[EntryPoint]) -> None
         ConfigError, match=r"'broken' \(no_such_module:Store\) cannot be"
     ):
         open_backend("broken://x")
+
+
+def test_rung_stores_are_found_without_scanning_other_distributions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def scan(group: str) -> dict[str, str]:
+        raise AssertionError(f"scanned every distribution for {group}")
+
+    monkeypatch.setattr(_backend, "_scan", scan)
+    _backend.registered.cache_clear()
+    try:
+        assert type(open_backend("sqlite:///x.db")) is Database
+        found = _backend.lookup("rung.sql_stores", "runs")
+        assert found == "rung.metadata._sql:SqlRunStore"
+    finally:
+        _backend.registered.cache_clear()
+
+
+def test_a_plugin_store_is_found_and_rungs_own_name_wins(
+    plugins: list[EntryPoint],
+) -> None:
+    group = "rung.sql_stores"
+    plugins.append(EntryPoint("extra", "rung.metadata._sql:SqlRunStore", group))
+    plugins.append(EntryPoint("runs", "nowhere:Nothing", group))
+    backend = open_backend("memory://")
+    try:
+        assert backend.open_store("extra").list_runs() == []
+        assert backend.open_store("runs").list_runs() == []
+        assert _backend.registered(group)["runs"] == "rung.metadata._sql:SqlRunStore"
+    finally:
+        backend.close()

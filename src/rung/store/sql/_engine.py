@@ -27,7 +27,7 @@ from rung.errors import (
     MetadataError,
     StoreUnavailableError,
 )
-from rung.store._backend import load_entry_point, registered
+from rung.store._backend import load_entry_point, lookup, registered
 from rung.store.sql import _migrate
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ class Database:
         """
         store = self._stores.get(name)
         if store is None:
-            target = registered(STORE_GROUP).get(name)
+            target = lookup(STORE_GROUP, name)
             if target is None:
                 known = ", ".join(sorted(registered(STORE_GROUP))) or "none"
                 raise ConfigError(
