@@ -2,7 +2,8 @@
 
 Runs, artifacts and pipelines, and each domain's operations as methods
 (``list_models``, ``promote_model``, ``refresh_dataset``, ``audit_log``,
-``serve_deployment``, ``run_monitor``, ...) on the client's workspace.
+``serve_deployment``, ``run_monitor``, ``create_trigger``, ``retune``,
+``compare_challenger``, ...) on the client's workspace.
 
 Example:
     >>> import rung
