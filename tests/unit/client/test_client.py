@@ -60,3 +60,32 @@ def test_catalog_governance_serving_and_monitoring_start_empty(
     assert client.list_prediction_batches() == []
     assert client.list_monitors() == []
     assert client.list_alerts() == []
+    assert client.list_prediction_batches(kind="quarantine") == []
+    assert client.list_deliveries() == []
+    assert len(client.deliver_alerts()) == 0
+
+
+def test_automation_methods_use_the_client_workspace(
+    client: Client, other: Workspace, tmp_path: Path
+) -> None:
+    flow = tmp_path / "flow.py"
+    flow.write_text(
+        "from rung import pipeline, step\n\n\n"
+        "@step\ndef train() -> int:\n    return 1\n\n\n"
+        "@pipeline\ndef training() -> None:\n    train()\n"
+    )
+    created = client.create_trigger("nightly", f"{flow}:training", "manual")
+    assert [t.name for t in client.list_triggers()] == [created.name]
+    assert client.pause_trigger("nightly").state == "paused"
+    assert client.resume_trigger("nightly").state == "active"
+    queued = client.fire_trigger("nightly")
+    assert [e.id for e in client.ledger("nightly")] == [queued.id]
+    assert Client(other).list_triggers() == []
+    assert client.list_comparisons() == []
+    assert client.list_watches() == []
+    assert client.check_watches() == []
+    assert client.challenger_ledger() == []
+    assert client.find_comparison("churn", 1, 2) is None
+    client.delete_trigger("nightly")
+    assert client.list_triggers() == []
+    other.close()
