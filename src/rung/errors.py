@@ -434,8 +434,10 @@ class InvalidInputError(ServingError, ValueError):
 
     headline = "Invalid input"
 
-    def __init__(self, message: str, problems: list[dict[str, object]]) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, problems: list[dict[str, object]], **details: object
+    ) -> None:
+        super().__init__(message, **details)
         self.problems = problems
 
 

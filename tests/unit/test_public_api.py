@@ -119,6 +119,8 @@ DOMAINS = [
     "rung.monitoring",
     "rung.tracking",
     "rung.pipelines",
+    "rung.automation",
+    "rung.packaging",
 ]
 
 

@@ -207,8 +207,11 @@ def _versions(
     if current is None:
         raise ChallengerError(
             f"Model {model!r} has no {alias!r} version to challenge (its aliases: "
-            f"{sorted(found.aliases) or 'none'}). Promote a first version with "
-            f"`rung models promote {model} VERSION --alias {alias}`."
+            f"{sorted(found.aliases) or 'none'}). Promote a first version to "
+            f"{alias!r}.",
+            model=model,
+            alias=alias,
+            reason="alias_unset",
         )
     if current == version:
         raise ChallengerError(
@@ -219,7 +222,10 @@ def _versions(
     if challenger.is_archived:
         raise ChallengerError(
             f"Version {version} of model {model!r} is archived and cannot be "
-            f"promoted. Restore it with `rung models restore {model} {version}`."
+            "promoted. Restore it, or register a new version.",
+            model=model,
+            version=version,
+            reason="archived",
         )
     champion = get_version(workspace, model, current)
     _check_signatures(champion, challenger)

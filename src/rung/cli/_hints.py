@@ -13,12 +13,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from string import Formatter
 
+from rung.automation.errors import (
+    ChallengerError,
+    ComparisonNotFoundError,
+    DispatchNotFoundError,
+    RetuneBusyError,
+    RetuneError,
+    TriggerNotFoundError,
+    WatchNotFoundError,
+)
 from rung.errors import (
     ApprovalRefusedError,
     ArtifactNotFoundError,
     CatalogError,
     DatasetNotFoundError,
     DeploymentNotFoundError,
+    InvalidInputError,
     ModelNotFoundError,
     ModelVersionNotFoundError,
     MonitorNotFoundError,
@@ -31,6 +41,7 @@ from rung.errors import (
     RegistryError,
     RungError,
     RunNotFoundError,
+    ServingError,
     StaleDatasetVersionError,
     StepRunNotFoundError,
     TemplateNotFoundError,
@@ -176,6 +187,52 @@ HINTS: tuple[Hint, ...] = (
         MonitorNotFoundError,
         "List monitors with `rung monitor list`, or create one with "
         "`rung monitor create NAME --model MODEL@ALIAS`.",
+    ),
+    Hint(
+        InvalidInputError,
+        "Replace labels already given with "
+        "`rung predictions label MODEL FILE --overwrite`.",
+        reason="already_labelled",
+    ),
+    Hint(
+        ServingError,
+        "With `rung predict`, give `--on-bad-rows route --bad-rows-output bad.csv`.",
+        reason="route_needs_file",
+    ),
+    # automation
+    Hint(
+        TriggerNotFoundError,
+        "List triggers with `rung triggers list`.",
+    ),
+    Hint(DispatchNotFoundError, "See the ledger with `rung triggers ledger`."),
+    Hint(RetuneBusyError, "Follow it with `rung retune status {model}`."),
+    Hint(
+        RetuneError,
+        "Delete it with `rung retune reset {model}`.",
+        reason="study_differs",
+    ),
+    Hint(
+        RetuneError,
+        "Start one with `rung retune PIPELINE --model {model} --space space.yaml "
+        "--metric METRIC`.",
+        reason="no_study",
+    ),
+    Hint(ComparisonNotFoundError, "List them with `rung challenger list`."),
+    Hint(WatchNotFoundError, "List them with `rung challenger watches --all`."),
+    Hint(
+        ChallengerError,
+        "Promote one with `rung models promote {model} VERSION --alias {alias}`.",
+        reason="alias_unset",
+    ),
+    Hint(
+        ChallengerError,
+        "Restore it with `rung models restore {model} {version}`.",
+        reason="archived",
+    ),
+    Hint(
+        ChallengerError,
+        "List deployments with `rung predictions deployments`.",
+        reason="unknown_deployment",
     ),
     # packaging and templates
     Hint(

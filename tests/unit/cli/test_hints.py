@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from rung import catalog, governance, monitoring, registry
+from rung import automation, catalog, governance, monitoring, registry, serving
 from rung.cli._hints import HINTS, hint_for, with_hint
 from rung.errors import ArtifactNotFoundError, RungError
 
@@ -20,7 +20,8 @@ SRC = Path(__file__).resolve().parents[3] / "src" / "rung"
 
 # Strings outside the CLI that may still name a command: the settings (the
 # edge that finds the workspace), the HTML report's text, a run's recorded
-# error, and comments written into the files `rung package` generates.
+# error, the serving process's log, and comments written into the files
+# `rung package` generates.
 ALLOWED = {
     "settings.py",
     "monitoring/_html.py",
@@ -28,6 +29,7 @@ ALLOWED = {
     "packaging/_docker.py",
     "packaging/_lock.py",
     "packaging/_package.py",
+    "serving/_log.py",  # a warning the `rung serve` process logs
 }
 
 
@@ -90,6 +92,45 @@ def test_the_cli_shows_the_message_then_the_next_command(
         act(ws)
     assert "`rung " not in str(raised.value)
     assert with_hint(raised.value) == shown
+
+
+AUTOMATION_CASES: list[tuple[Callable[[Workspace], Any], str]] = [
+    (
+        lambda ws: automation.get_comparison(ws, "c0ffee"),
+        "no challenger comparison 'c0ffee'. List them with `rung challenger list`.",
+    ),
+    (
+        lambda ws: automation.watch_promotion(ws, "churn", metric_floor=0.5),
+        "Promote a version first. Promote one with "
+        "`rung models promote churn VERSION --alias production`.",
+    ),
+    (
+        lambda ws: automation.compare_challenger(ws, "churn", 1),
+        "Promote a first version to 'production'. Promote one with "
+        "`rung models promote churn VERSION --alias production`.",
+    ),
+    (
+        lambda ws: automation.get_trigger(ws, "nightly"),
+        "List triggers with `rung triggers list`.",
+    ),
+    (
+        lambda ws: serving.predict_file(
+            ws, "churn/1", Path("in.csv"), Path("out.csv"), on_bad_rows="route"
+        ),
+        "together with bad_rows_output. With `rung predict`, give "
+        "`--on-bad-rows route --bad-rows-output bad.csv`.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("act", "ending"), AUTOMATION_CASES)
+def test_automation_and_serving_errors_get_their_next_command(
+    ws: Workspace, act: Callable[[Workspace], Any], ending: str
+) -> None:
+    with pytest.raises(RungError) as raised:
+        act(ws)
+    assert "`rung " not in str(raised.value)
+    assert with_hint(raised.value).endswith(ending)
 
 
 def test_errors_without_a_matching_row_print_unchanged() -> None:
