@@ -118,7 +118,8 @@ class Round:
             raise RetuneError(
                 f"Study {self.name!r} was created to {study.direction.name.lower()} "
                 f"{known!r}; this round asks to {s.direction} {s.metric!r}. Keep the "
-                "study's metric and direction, or delete the study first.",
+                "study's metric and direction, or delete the study first "
+                "(rung.automation.reset_study).",
                 model=s.model,
                 reason="study_differs",
             )
@@ -143,7 +144,7 @@ class Round:
                     f"Study {self.name!r} searched {name!r} as {seen[name]}, and "
                     f"cannot continue with {searched.to_dict()}: a study keeps each "
                     "parameter's kind (float or int, log or not, the same choices). "
-                    "Keep it, or delete the study.",
+                    "Keep it, or delete the study (rung.automation.reset_study).",
                     model=self.settings.model,
                     reason="study_differs",
                 ) from None
