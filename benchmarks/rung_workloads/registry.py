@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 
 import rung
 from rung import pipeline, step
-from rung.registry import promote_model
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -85,10 +84,10 @@ def main() -> None:
     assert first.signature is not None and len(first.signature) == 20
 
     register = _timed(args.versions, lambda i: rung.register_model(artifact, name=NAME))
-    promote_model(NAME, first.version, "champion")
+    rung.promote_model(NAME, first.version, "champion")
     versions = (first.version + 1, first.version)
     move = _timed(
-        args.moves, lambda i: promote_model(NAME, versions[i % 2], "champion")
+        args.moves, lambda i: rung.promote_model(NAME, versions[i % 2], "champion")
     )
     load = _timed(args.loads, lambda i: rung.load_model(f"{NAME}@champion"))
     print(

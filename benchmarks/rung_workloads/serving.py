@@ -33,7 +33,6 @@ import pandas as pd
 import pyarrow as pa
 
 import rung
-from rung.registry import promote_model
 
 NAME = "lr-bench"
 _LOADGEN = Path(__file__).resolve().parents[1] / "loadgen.py"
@@ -79,7 +78,7 @@ def main() -> None:
     X = frame.drop(columns="label")
     model = LogisticRegression(max_iter=200).fit(X, frame["label"])
     version = rung.register_model(model, name=NAME, signature=X)
-    promote_model(NAME, version.version, "production")
+    rung.promote_model(NAME, version.version, "production")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

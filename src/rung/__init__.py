@@ -12,6 +12,12 @@ The public API is loaded lazily (PEP 562), so ``import rung`` stays light::
         train(load(path), C=C)
 
     run = training(path="data.csv")
+
+Which workspace: every function of a domain package (``rung.registry``,
+``rung.catalog``, ``rung.tracking``, ...) takes it as its first argument;
+the functions here (``rung.register_model``, ``rung.load_model``, ...) use
+the current run's workspace, else the process default (see
+:func:`use_workspace`, :func:`current_workspace`).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ __all__ = [
     "Step",
     "Workspace",
     "__version__",
+    "current_workspace",
     "flush",
     "load_artifact",
     "load_dataset",
@@ -39,6 +46,7 @@ __all__ = [
     "log_params",
     "open_workspace",
     "pipeline",
+    "promote_model",
     "register_model",
     "resume_run",
     "set_tags",
@@ -53,18 +61,21 @@ _LAZY = {
     "Run": "rung.tracking",
     "Step": "rung.pipelines",
     "Workspace": "rung.workspace",
+    "current_workspace": "rung._convenience",
     "flush": "rung.tracking",
-    "load_dataset": "rung.catalog",
-    "load_model": "rung.registry",
+    "load_artifact": "rung._convenience",
+    "load_dataset": "rung._convenience",
+    "load_model": "rung._convenience",
     "log_metric": "rung.tracking",
     "log_metrics": "rung.tracking",
     "log_params": "rung.tracking",
     "open_workspace": "rung._session",
     "pipeline": "rung.pipelines",
-    "register_model": "rung.registry",
-    "resume_run": "rung.pipelines",
+    "promote_model": "rung._convenience",
+    "register_model": "rung._convenience",
+    "resume_run": "rung._convenience",
     "set_tags": "rung.tracking",
-    "start_run": "rung.tracking",
+    "start_run": "rung._convenience",
     "step": "rung.pipelines",
 }
 
@@ -84,16 +95,6 @@ def use_workspace(workspace: Any) -> None:
     _defaults.use(workspace)
 
 
-def load_artifact(artifact_id: str, *, allow_pickle: bool = False) -> Any:
-    """Load an artifact's value from the default workspace by id or prefix.
-
-    Example:
-        >>> model = rung.load_artifact("3fa9c2")  # doctest: +SKIP
-    """
-    workspace = _defaults.current_workspace()
-    return workspace.load_artifact(artifact_id, allow_pickle=allow_pickle)
-
-
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
@@ -108,18 +109,18 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from rung._session import open_workspace
-    from rung.catalog import load_dataset
-    from rung.client import Client
-    from rung.pipelines import Pipeline, Step, pipeline, resume_run, step
-    from rung.registry import load_model, register_model
-    from rung.tracking import (
-        Run,
-        flush,
-        log_metric,
-        log_metrics,
-        log_params,
-        set_tags,
+    from rung._convenience import (
+        current_workspace,
+        load_artifact,
+        load_dataset,
+        load_model,
+        promote_model,
+        register_model,
+        resume_run,
         start_run,
     )
+    from rung._session import open_workspace
+    from rung.client import Client
+    from rung.pipelines import Pipeline, Step, pipeline, step
+    from rung.tracking import Run, flush, log_metric, log_metrics, log_params, set_tags
     from rung.workspace import Workspace

@@ -80,11 +80,31 @@ __all__ = [
 class RungError(Exception):
     """Root of every error Rung raises on purpose.
 
+    The message says what failed, which value and, in words, how to fix it;
+    it names no CLI command (Python users and the server see it too). The
+    values it is about go in ``details``, so an interface can add its own
+    next step: the CLI appends the command to run (``rung.cli._hints``).
+
+    Args:
+        *args: the message.
+        **details: the values the error is about (``model="churn"``), and a
+            ``reason`` where one class covers several situations.
+
     Attributes:
         headline: a short title for the CLI ("Unknown pipeline").
+        details: the keyword arguments given (empty when none).
+
+    Example:
+        >>> error = RungError("No model 'churn'.", model="churn")
+        >>> error.details
+        {'model': 'churn'}
     """
 
     headline = "Rung error"
+
+    def __init__(self, *args: object, **details: object) -> None:
+        super().__init__(*args)
+        self.details: dict[str, object] = details
 
 
 # -- configuration and workspace -------------------------------------------------
@@ -414,8 +434,10 @@ class InvalidInputError(ServingError, ValueError):
 
     headline = "Invalid input"
 
-    def __init__(self, message: str, problems: list[dict[str, object]]) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, problems: list[dict[str, object]], **details: object
+    ) -> None:
+        super().__init__(message, **details)
         self.problems = problems
 
 

@@ -119,7 +119,7 @@ def test_create_dataset_with_unknown_snapshot_records_nothing(
 
 
 def test_get_dataset_rejects_an_unknown_name(store: RunStore) -> None:
-    with pytest.raises(DatasetNotFoundError, match="rung datasets list"):
+    with pytest.raises(DatasetNotFoundError, match=r"'nope' is not in the catalog\.$"):
         store.get_dataset("nope")
 
 

@@ -70,8 +70,9 @@ def test_get_policy_set_returns_the_newest_or_a_version(store: RunStore) -> None
 
 
 def test_get_policy_set_of_unknown_project_raises(store: RunStore) -> None:
-    with pytest.raises(PolicySetNotFoundError, match=r"has no policy set.*apply"):
+    with pytest.raises(PolicySetNotFoundError, match=r"has no policy set\.") as none:
         store.get_policy_set("demo")
+    assert none.value.details == {"project": "demo", "reason": "none"}
 
 
 def test_get_policy_set_of_unknown_version_raises(store: RunStore) -> None:

@@ -153,10 +153,9 @@ def test_get_run_accepts_unique_prefix(store: RunStore) -> None:
 
 
 def test_get_run_rejects_unknown_id(store: RunStore) -> None:
-    with pytest.raises(
-        RunNotFoundError, match=r"Run 'feed' not found\. List runs with"
-    ):
+    with pytest.raises(RunNotFoundError, match=r"Run 'feed' not found\.") as found:
         store.get_run("feed")
+    assert found.value.details == {"run_id": "feed"}
 
 
 def test_get_run_rejects_prefix_shorter_than_four(store: RunStore) -> None:
@@ -425,10 +424,9 @@ def test_get_artifact_by_prefix_and_failures(store: RunStore) -> None:
         store.get_artifact("beef")
     with pytest.raises(ArtifactNotFoundError, match="at least 4 characters"):
         store.get_artifact("bee")
-    with pytest.raises(
-        ArtifactNotFoundError, match=r"'cafe' not found\. List artifacts"
-    ):
+    with pytest.raises(ArtifactNotFoundError, match=r"'cafe' not found\.") as unknown:
         store.get_artifact("cafe")
+    assert unknown.value.details == {"artifact_id": "cafe", "reason": "unknown_id"}
 
 
 def test_list_artifacts_filters_by_run_and_type(

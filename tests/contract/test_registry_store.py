@@ -281,10 +281,13 @@ def test_move_alias_refuses_archived_and_unknown_versions(
     store.update_model_version(
         PROJECT, "churn", 1, {"state": "archived"}, note("archive")
     )
-    with pytest.raises(
-        PromotionRefusedError, match=r"version is archived.*restore churn 1"
-    ):
+    with pytest.raises(PromotionRefusedError, match=r"version is archived") as refused:
         promote(store, 1, None)
+    assert refused.value.details == {
+        "model": "churn",
+        "version": 1,
+        "reason": "archived",
+    }
     with pytest.raises(ModelVersionNotFoundError, match="no version 5"):
         promote(store, 5, None)
     with pytest.raises(ModelNotFoundError, match="No model 'nope'"):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import rung
+from rung import registry
 from rung.catalog import add_lineage_source
 from tests.unit.automation.challenger_models import serve_and_label, weak_and_strong
 
@@ -52,7 +53,7 @@ def models(cli: Cli, project: Path) -> Any:
 def _log(labelled: float = 1.0, **options: Any) -> None:
     ws = rung.open_workspace()
     try:
-        model = rung.load_model(options.pop("uri", "churn/1"), workspace=ws)
+        model = registry.load_model(ws, options.pop("uri", "churn/1"))
         version = options.pop("version", "churn/1")
         serve_and_label(ws, model, version, labelled=labelled, **options)
     finally:

@@ -199,9 +199,10 @@ def test_archive_restore_and_load(cli: Cli, run_id: str) -> None:
     assert cli("models", "promote", "churn", "1", "--alias", "staging")[0] == 0
 
     import rung
+    from rung.registry import load_model
 
     with rung.open_workspace(create=False) as ws:
-        model = rung.load_model("churn@staging", workspace=ws)
+        model = load_model(ws, "churn@staging")
     assert list(model.feature_names_in_) == ["x", "n"]
 
 

@@ -72,7 +72,7 @@ def test_new_from_a_folder_template_with_variables(
 
 
 def test_new_with_an_unknown_template_raises(folder: Path) -> None:
-    with pytest.raises(TemplateNotFoundError, match="rung new --list"):
+    with pytest.raises(TemplateNotFoundError, match="Unknown template 'nope'"):
         CliRunner().invoke(app, ["new", "churn", "-t", "nope"], catch_exceptions=False)
 
 

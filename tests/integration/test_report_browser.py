@@ -49,8 +49,8 @@ _PAGE_ERRORS = re.compile(r"Uncaught|CONSOLE|console\.error|SyntaxError", re.IGN
 @pytest.fixture
 def report_file(workspace: Workspace, tmp_path: Path) -> Path:
     """A report of a breached monitor on a pipeline-trained model, as HTML."""
-    version = register_model(training(C=1.0), "churn", step="train")
-    promote_model("churn", version.version, "production")
+    version = register_model(workspace, training(C=1.0), "churn", step="train")
+    promote_model(workspace, "churn", version.version, "production")
     rng = np.random.default_rng(0)
     current = pd.DataFrame(
         {

@@ -196,10 +196,10 @@ def test_hot_swap_under_load_fails_no_request(project: Path) -> None:
             thread.start()
         time.sleep(0.5)
         with rung.open_workspace(project) as ws:
-            promote_model("churn", 2, "production", workspace=ws)
+            promote_model(ws, "churn", 2, "production")
             wait_for(2, 0)
             mark = len(seen)
-            rollback_model("churn", "production", workspace=ws)
+            rollback_model(ws, "churn", "production")
             wait_for(1, mark)
         time.sleep(0.3)
         stop.set()

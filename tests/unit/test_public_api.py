@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import subprocess
 import sys
 
@@ -108,3 +109,37 @@ def test_lazy_command_help_matches_each_command() -> None:
         assert command.name == name
         real = (command.help or "").strip().splitlines()[0]
         assert real.startswith(entry.help.rstrip(".").split(" (")[0]), (name, real)
+
+
+DOMAINS = [
+    "rung.registry",
+    "rung.catalog",
+    "rung.governance",
+    "rung.serving",
+    "rung.monitoring",
+    "rung.tracking",
+    "rung.pipelines",
+    "rung.automation",
+    "rung.packaging",
+]
+
+
+@pytest.mark.parametrize("name", DOMAINS)
+def test_domain_functions_take_the_workspace_first(name: str) -> None:
+    module = importlib.import_module(name)
+    late = []
+    for attr in module.__all__:
+        value = getattr(module, attr)
+        if not inspect.isfunction(value):
+            continue
+        parameters = list(inspect.signature(value).parameters)
+        if "workspace" in parameters and parameters[0] != "workspace":
+            late.append(attr)
+    assert late == [], f"{name}: workspace must be the first parameter of {late}"
+
+
+def test_top_level_shortcuts_take_no_workspace() -> None:
+    for attr in rung.__all__:
+        value = getattr(rung, attr)
+        if inspect.isfunction(value) and attr != "use_workspace":
+            assert "workspace" not in inspect.signature(value).parameters, attr

@@ -202,26 +202,32 @@ def _versions(
 ) -> tuple[ModelVersionRecord, ModelVersionRecord]:
     from rung.registry import get_model, get_version
 
-    found = get_model(model, workspace=workspace)
+    found = get_model(workspace, model)
     current = found.aliases.get(alias)
     if current is None:
         raise ChallengerError(
             f"Model {model!r} has no {alias!r} version to challenge (its aliases: "
-            f"{sorted(found.aliases) or 'none'}). Promote a first version with "
-            f"`rung models promote {model} VERSION --alias {alias}`."
+            f"{sorted(found.aliases) or 'none'}). Promote a first version to "
+            f"{alias!r}.",
+            model=model,
+            alias=alias,
+            reason="alias_unset",
         )
     if current == version:
         raise ChallengerError(
             f"Version {version} of model {model!r} is already the champion "
             f"({alias!r}): there is nothing to compare. Register a new version."
         )
-    challenger = get_version(model, version, workspace=workspace)
+    challenger = get_version(workspace, model, version)
     if challenger.is_archived:
         raise ChallengerError(
             f"Version {version} of model {model!r} is archived and cannot be "
-            f"promoted. Restore it with `rung models restore {model} {version}`."
+            "promoted. Restore it, or register a new version.",
+            model=model,
+            version=version,
+            reason="archived",
         )
-    champion = get_version(model, current, workspace=workspace)
+    champion = get_version(workspace, model, current)
     _check_signatures(champion, challenger)
     return champion, challenger
 
@@ -382,7 +388,7 @@ def _gates(
 ) -> list[dict[str, Any]]:
     from rung.registry import check_promotion
 
-    checks = check_promotion(model, version, alias, workspace=workspace)
+    checks = check_promotion(workspace, model, version, alias)
     return [{"gate": c.gate, "passed": c.passed, "detail": c.detail} for c in checks]
 
 

@@ -129,12 +129,7 @@ def link_best(
     if s.register is not None:
         run = Run(ws, best_run)
         made = register_model(
-            run,
-            s.model,
-            step=s.register,
-            tags=tags,
-            description=comment,
-            workspace=ws,
+            ws, run, s.model, step=s.register, tags=tags, description=comment
         )
         return made.version
     try:

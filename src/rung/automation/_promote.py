@@ -163,12 +163,12 @@ def _promote(
     }
     try:
         promote_model(
+            workspace,
             comparison.model,
             comparison.challenger_version,
             comparison.alias,
             comment=comment or f"challenger comparison {comparison.id[:12]}",
             details=details,
-            workspace=workspace,
         )
     except (PromotionRefusedError, RegistryConflictError) as exc:
         return str(exc)

@@ -168,8 +168,9 @@ def _busy(workspace: Workspace, model: str, ttl: float) -> RetuneBusyError:
             who = f" (round {number}, by {state['holder']}, since {since} UTC)"
     return RetuneBusyError(
         f"Model {model!r} is already being re-tuned{who}: study {name!r} runs one "
-        f"round at a time. Follow it with `rung retune status {model}`; if its "
-        f"process died, retry in at most {ttl:.0f} s, when its lease expires."
+        f"round at a time. If its process died, retry in at most {ttl:.0f} s, "
+        "when its lease expires.",
+        model=model,
     )
 
 

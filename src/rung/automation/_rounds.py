@@ -118,8 +118,10 @@ class Round:
             raise RetuneError(
                 f"Study {self.name!r} was created to {study.direction.name.lower()} "
                 f"{known!r}; this round asks to {s.direction} {s.metric!r}. Keep the "
-                f"study's metric and direction, or delete it first with "
-                f"`rung retune reset {s.model}`."
+                "study's metric and direction, or delete the study first "
+                "(rung.automation.reset_study).",
+                model=s.model,
+                reason="study_differs",
             )
         count = len(study.get_trials(deepcopy=False))
         if count:  # a resumed study must not replay the same suggestions
@@ -142,8 +144,9 @@ class Round:
                     f"Study {self.name!r} searched {name!r} as {seen[name]}, and "
                     f"cannot continue with {searched.to_dict()}: a study keeps each "
                     "parameter's kind (float or int, log or not, the same choices). "
-                    f"Keep it, or delete the study with `rung retune reset "
-                    f"{self.settings.model}`."
+                    "Keep it, or delete the study (rung.automation.reset_study).",
+                    model=self.settings.model,
+                    reason="study_differs",
                 ) from None
 
     def _start(self, study: Study) -> tuple[int, dict[str, Any], bool]:

@@ -283,8 +283,9 @@ def load_study(opened: StudyStorage, name: str) -> Study | None:
 def _no_study(model: str, name: str, where: str) -> RetuneError:
     return RetuneError(
         f"Model {model!r} has no re-tuning study ({name!r} is not in {where}). "
-        f"Start one with: rung retune PIPELINE --model {model} --space space.yaml "
-        "--metric METRIC"
+        "Start one with a re-tuning round.",
+        model=model,
+        reason="no_study",
     )
 
 

@@ -354,12 +354,12 @@ def _roll_back(  # noqa: PLR0917
     }
     try:
         rollback_model(
+            workspace,
             watch.model,
             watch.alias,
             to=watch.previous_version,
             comment=f"automatic rollback of v{watch.version}: {reason}",
             details=details,
-            workspace=workspace,
         )
     except RungError as exc:
         message = f"rollback to v{watch.previous_version} failed: {exc}"
@@ -428,8 +428,10 @@ def _promotion(
     if current is None:
         raise ChallengerError(
             f"Model {model!r} has no alias {alias!r}: there is no promotion to "
-            f"watch. Promote a version first (`rung models promote {model} VERSION "
-            f"--alias {alias}`)."
+            "watch. Promote a version first.",
+            model=model,
+            alias=alias,
+            reason="alias_unset",
         )
     events = workspace.models.list_registry_events(
         workspace.project, model=model, alias=alias

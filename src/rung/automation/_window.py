@@ -172,7 +172,10 @@ def _deployments(
         known = ", ".join(sorted({d.name for d in found})) or "none"
         raise ChallengerError(
             f"Model {model!r} has no deployment {given!r} (its deployments: "
-            f"{known}). Give a deployment name or id from `rung predictions "
-            "deployments`, or leave it out to use every logged row of the model."
+            f"{known}). Give a deployment's name or id, or leave it out to use "
+            "every logged row of the model.",
+            model=model,
+            deployment=given,
+            reason="unknown_deployment",
         )
     return [d.id for d in named], named[0].name

@@ -303,7 +303,8 @@ def dispatch_not_found(project: str, dispatch_id: int) -> DispatchNotFoundError:
     """Return the error for an unknown ledger entry."""
     return DispatchNotFoundError(
         f"Project {project!r} has no dispatch {dispatch_id} in its trigger ledger. "
-        "Check the id in the trigger's ledger."
+        "Check the id in the trigger's ledger.",
+        dispatch_id=dispatch_id,
     )
 
 
@@ -311,7 +312,8 @@ def trigger_not_found(project: str, name: str) -> TriggerNotFoundError:
     """Return the error for an unknown trigger."""
     return TriggerNotFoundError(
         f"Project {project!r} has no trigger {name!r}. Check the name, or list "
-        "the project's triggers."
+        "the project's triggers.",
+        trigger=name,
     )
 
 
@@ -374,14 +376,14 @@ def clean_challenger_event(event: ChallengerEventRecord) -> ChallengerEventRecor
 def comparison_not_found(project: str, comparison_id: str) -> ComparisonNotFoundError:
     """Return the error for an unknown comparison."""
     return ComparisonNotFoundError(
-        f"Project {project!r} has no challenger comparison {comparison_id!r}. "
-        "List them with `rung challenger list`."
+        f"Project {project!r} has no challenger comparison {comparison_id!r}.",
+        comparison_id=comparison_id,
     )
 
 
 def watch_not_found(project: str, watch_id: str) -> WatchNotFoundError:
     """Return the error for an unknown watch."""
     return WatchNotFoundError(
-        f"Project {project!r} has no promotion watch {watch_id!r}. "
-        "List them with `rung challenger watches --all`."
+        f"Project {project!r} has no promotion watch {watch_id!r}.",
+        watch_id=watch_id,
     )

@@ -14,7 +14,6 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from rung._internal import defaults
 from rung._internal.hooks import HookList
 from rung._internal.timeutil import now
 from rung.catalog._api import parse_version
@@ -79,17 +78,18 @@ def read_checks() -> list[ReadCheck]:
 
 
 def load_dataset(
-    name: str, version: int | str | None = None, *, workspace: Workspace | None = None
+    workspace: Workspace, name: str, version: int | str | None = None
 ) -> pd.DataFrame:
     """Load a dataset version as a pandas DataFrame (None: the latest).
 
-    Inside a run (a pipeline step, ``rung.start_run()``) the read is recorded
-    in lineage.
+    Inside a run of this workspace (a pipeline step, ``rung.start_run()``) the
+    read is recorded in lineage. ``rung.load_dataset(name)`` does the same in
+    the default workspace (inside a run: the run's).
 
     Args:
+        workspace: where the dataset is registered.
         name: the dataset.
         version: a version number, or None / ``"latest"``.
-        workspace: default: the run's workspace, else the default workspace.
 
     Raises:
         DatasetNotFoundError: unknown dataset or version.
@@ -98,13 +98,9 @@ def load_dataset(
         RungError: a read check refused the read.
 
     Example:
-        >>> import rung
-        >>> df = rung.load_dataset("claims")  # doctest: +SKIP
+        >>> df = load_dataset(ws, "claims")  # doctest: +SKIP
     """
-    scope = current_scope()
-    if workspace is None:
-        workspace = scope.workspace if scope else defaults.current_workspace()
-    return _read(workspace, name, version, scope).to_pandas()
+    return _read(workspace, name, version, current_scope()).to_pandas()
 
 
 def _read(
@@ -170,9 +166,9 @@ def _table(
         raise StaleDatasetVersionError(
             f"Dataset {record.name!r} version {version.version} has no snapshot and "
             "its source changed since it was recorded "
-            f"({version.fingerprint[:19]} -> {fetched.fingerprint[:19]}). Load the "
-            f"latest version after `rung datasets refresh {record.name}`, or keep "
-            "snapshots (register with --snapshot always)."
+            f"({version.fingerprint[:19]} -> {fetched.fingerprint[:19]}).",
+            dataset=record.name,
+            version=version.version,
         )
     return _sources.to_table(spec, fetched)
 

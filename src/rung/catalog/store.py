@@ -290,8 +290,9 @@ def matches(
 def dataset_not_found(name: str) -> DatasetNotFoundError:
     """Return the error for an unknown dataset name."""
     return DatasetNotFoundError(
-        f"Dataset {name!r} is not in the catalog. List datasets with "
-        "`rung datasets list`, or register it with `rung datasets register`."
+        f"Dataset {name!r} is not in the catalog.",
+        dataset=name,
+        reason="unknown_dataset",
     )
 
 
@@ -301,8 +302,10 @@ def version_not_found(
     """Return the error for an unknown version of a known dataset."""
     known = f"versions 1 to {latest}" if latest else "no versions yet"
     return DatasetNotFoundError(
-        f"Dataset {name!r} has no version {version!r} (it has {known}). "
-        f"See them with `rung datasets show {name}`."
+        f"Dataset {name!r} has no version {version!r} (it has {known}).",
+        dataset=name,
+        version=version,
+        reason="unknown_version",
     )
 
 
@@ -314,16 +317,18 @@ def version_id_not_found(given: str) -> DatasetNotFoundError:
         else ""
     )
     return DatasetNotFoundError(
-        f"No dataset version has id {given!r}.{short} See ids with "
-        "`rung datasets show NAME --json`."
+        f"No dataset version has id {given!r}.{short}",
+        version_id=given,
+        reason="unknown_version_id",
     )
 
 
 def already_registered(name: str) -> CatalogError:
     """Return the error for a dataset name that is taken."""
     return CatalogError(
-        f"Dataset {name!r} is already registered. Refresh it with "
-        f"`rung datasets refresh {name}`, or register under another name."
+        f"Dataset {name!r} is already registered.",
+        dataset=name,
+        reason="already_registered",
     )
 
 

@@ -55,14 +55,20 @@ def _asks_for_traceback(args: list[str]) -> bool:
 
 
 def main() -> None:
-    """Entry point: run the app; print Rung errors without a traceback."""
+    """Entry point: run the app; print Rung errors without a traceback.
+
+    A Rung error prints as its headline and message, followed by the command
+    to run next when ``rung.cli._hints`` has one for it.
+    """
     from rung.errors import RungError
 
     try:
         app()
     except RungError as exc:
+        from rung.cli._hints import with_hint
+
         err_console.print(f"[bold red]Error: {exc.headline}[/]")
-        err_console.print(str(exc), markup=False, highlight=False)
+        err_console.print(with_hint(exc), markup=False, highlight=False)
         if state.verbose or _asks_for_traceback(sys.argv[1:]):
             err_console.print(traceback.format_exc(), markup=False)
         else:

@@ -29,14 +29,12 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="Print the tick as JSON."),
 ) -> None:
     """Evaluate everything once (for cron or CI): `rung agent run --once`."""
-    from rung.automation import Agent, describe
+    from rung.automation import describe
 
     if not once:
         raise typer.BadParameter("Give --once, or use `rung agent start` to loop.")
     with open_client() as client:
-        agent = Agent(
-            client.workspace, lease_ttl=lease_ttl, alert_allow_hosts=_allow_hosts()
-        )
+        agent = client.agent(lease_ttl=lease_ttl, alert_allow_hosts=_allow_hosts())
         try:
             report = agent.tick()
         finally:
@@ -56,13 +54,10 @@ def start(
     """Run the agent in the foreground until Ctrl-C (one leader per workspace)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from rung.automation import Agent
-
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with open_client() as client, ThreadPoolExecutor(workers) as pool:
-        agent = Agent(
-            client.workspace,
+        agent = client.agent(
             lease_ttl=lease_ttl,
             executor=pool,
             alert_allow_hosts=_allow_hosts(),

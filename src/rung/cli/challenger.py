@@ -87,8 +87,6 @@ def evaluate(
     as_json: bool = _JSON,
 ) -> None:
     """Score a challenger and the champion on the same labelled window."""
-    from rung.automation import compare_challenger, promote_if_better
-
     options: dict[str, Any] = {
         "alias": alias,
         "window": window,
@@ -106,16 +104,15 @@ def evaluate(
     }
     watch = _watch_settings(bake, metric_floor, error_rate_ceiling, watch_latency_ms)
     with open_client() as client:
-        ws = client.workspace
         if not promote:
-            found = compare_challenger(ws, model, version, **options)
+            found = client.compare_challenger(model, version, **options)
             if as_json:
                 print_json(found)
             else:
                 print_comparison(found)
             return
-        result = promote_if_better(
-            ws, model, version, comment=comment, watch=watch, **options
+        result = client.promote_if_better(
+            model, version, comment=comment, watch=watch, **options
         )
     _print_result(result, as_json)
     if result.outcome == "refused":
@@ -128,10 +125,8 @@ def show(
     as_json: bool = _JSON,
 ) -> None:
     """Show a stored comparison: window, metrics, slices, checks, verdict."""
-    from rung.automation import get_comparison
-
     with open_client() as client:
-        found = get_comparison(client.workspace, comparison_id)
+        found = client.get_comparison(comparison_id)
     if as_json:
         print_json(found)
         return
@@ -146,10 +141,9 @@ def list_(
 ) -> None:
     """List stored comparisons, newest first."""
     from rung._internal.timeutil import format_time
-    from rung.automation import list_comparisons
 
     with open_client() as client:
-        found = list_comparisons(client.workspace, model, limit=limit)
+        found = client.list_comparisons(model, limit=limit)
     if as_json:
         print_json(found)
         return
@@ -189,12 +183,10 @@ def watch(
     as_json: bool = _JSON,
 ) -> None:
     """Watch an alias after its promotion; the agent rolls it back on a breach."""
-    from rung.automation import watch_promotion
     from rung.monitoring import parse_window
 
     with open_client() as client:
-        found = watch_promotion(
-            client.workspace,
+        found = client.watch_promotion(
             model,
             alias,
             bake_s=float(parse_window(bake)["seconds"]),
@@ -217,10 +209,8 @@ def watches(
     as_json: bool = _JSON,
 ) -> None:
     """List promotion watches (active ones by default)."""
-    from rung.automation import list_watches
-
     with open_client() as client:
-        found = list_watches(client.workspace, model, active=not show_all)
+        found = client.list_watches(model, active=not show_all)
     if as_json:
         print_json(found)
         return
@@ -233,10 +223,8 @@ def watches(
 @app.command("check")
 def check(as_json: bool = _JSON) -> None:
     """Check the active watches now (the agent does it every tick)."""
-    from rung.automation import check_watches
-
     with open_client() as client:
-        found = check_watches(client.workspace)
+        found = client.check_watches()
     if as_json:
         print_json(found)
         return
@@ -258,10 +246,8 @@ def ledger(
     as_json: bool = _JSON,
 ) -> None:
     """Every comparison, promotion, refusal, watch and rollback, newest first."""
-    from rung.automation import challenger_ledger
-
     with open_client() as client:
-        found = challenger_ledger(client.workspace, model, limit=limit)
+        found = client.challenger_ledger(model, limit=limit)
     if as_json:
         print_json(found)
         return

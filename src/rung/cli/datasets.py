@@ -56,11 +56,8 @@ def register(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Add a data source to the catalog and record its first version."""
-    from rung.catalog import register_dataset
-
     with open_client() as client:
-        result = register_dataset(
-            client.workspace,
+        result = client.register_dataset(
             name,
             uri,
             owner=owner,
@@ -91,19 +88,19 @@ def refresh(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Read a dataset's source again; record a version if the content changed."""
-    from rung.catalog import refresh_dataset, refresh_due
+    from rung.cli._hints import with_hint
     from rung.errors import CatalogError, InvalidDatasetError
 
     if due == (name is not None):
         raise InvalidDatasetError("Give a dataset NAME, or --due (not both).")
     with open_client() as client:
         if name is not None:
-            result = refresh_dataset(
-                client.workspace, name, fail_on_schema_change=fail_on_schema_change
+            result = client.refresh_dataset(
+                name, fail_on_schema_change=fail_on_schema_change
             )
             _print_result(result, as_json)
             return
-        done = refresh_due(client.workspace)
+        done = client.refresh_due_datasets()
         if as_json:
             failures = {n: str(e) for n, e in done.failures.items()}
             print_json({"results": done.results, "failures": failures})
@@ -113,7 +110,7 @@ def refresh(
             for result in done.results:
                 _print_result(result, False)
             for failed, error in done.failures.items():
-                console.print(f"[red]{failed}: {error.headline}[/] {error}")
+                console.print(f"[red]{failed}: {error.headline}[/] {with_hint(error)}")
         if done.failures:
             raise CatalogError(
                 f"{len(done.failures)} due dataset(s) failed to refresh: "
@@ -126,10 +123,8 @@ def list_datasets(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List the datasets in the catalog."""
-    from rung.catalog import list_datasets as find
-
     with open_client() as client:
-        found = find(client.workspace)
+        found = client.list_datasets()
     if as_json:
         print_json(found)
         return
@@ -152,14 +147,9 @@ def search(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Find datasets by text (best matches first), tag, owner or column name."""
-    from rung.catalog import list_datasets as find
-    from rung.catalog import search_datasets
-
     with open_client() as client:
-        found = search_datasets(
-            client.workspace, text, owner=owner, tag=tag, column=column
-        )
-        empty = not found and not find(client.workspace, limit=1)
+        found = client.search_datasets(text, owner=owner, tag=tag, column=column)
+        empty = not found and not client.list_datasets(limit=1)
     if as_json:
         print_json([{**to_jsonable(m.dataset), "matched": m.matched} for m in found])
         return
@@ -242,11 +232,11 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show a dataset: source, schema, statistics, versions and schema changes."""
-    from rung.catalog import get_dataset, next_refresh
+    from rung.catalog import next_refresh
 
     with open_client() as client:
-        record = get_dataset(client.workspace, name)
-        versions = client.workspace.datasets.list_dataset_versions(name)
+        record = client.get_dataset(name)
+        versions = client.list_dataset_versions(name)
     if as_json:
         print_json({"dataset": record, "versions": versions})
         return
@@ -263,11 +253,8 @@ def describe_column(
     tags: str = typer.Option(None, "--tags", help="Comma-separated tags: pii."),
 ) -> None:
     """Describe a column and/or set its tags."""
-    from rung.catalog import describe_column as describe
-
     with open_client() as client:
-        describe(
-            client.workspace,
+        client.describe_column(
             name,
             column,
             text,

@@ -35,7 +35,6 @@ def lineage(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show end-to-end lineage: datasets -> steps -> artifacts -> models."""
-    from rung.catalog import lineage_graph
     from rung.errors import CatalogError
 
     if upstream and downstream:
@@ -44,7 +43,7 @@ def lineage(
         "upstream" if upstream else "downstream" if downstream else "both"
     )
     with open_client() as client:
-        graph = lineage_graph(client.workspace, node_id, direction, depth)
+        graph = client.lineage_graph(node_id, direction, depth)
     if output is not None:
         _write(graph, output)
     if as_json:

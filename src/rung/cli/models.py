@@ -14,9 +14,7 @@ if TYPE_CHECKING:
 
     from rich.table import Table
 
-    from rung.automation import ChallengerComparison
     from rung.registry.records import ModelVersionRecord, RegistryEventRecord
-    from rung.workspace import Workspace
 
 __all__ = ["app"]
 
@@ -35,10 +33,8 @@ _ALIAS = typer.Option(..., "--alias", "-a", help="The alias, e.g. production.")
 @app.command("list")
 def list_models(as_json: bool = _JSON) -> None:
     """List the project's models with their latest version and aliases."""
-    from rung.registry import list_models as find
-
     with open_client() as client:
-        models = find(workspace=client.workspace)
+        models = client.list_models()
         if as_json:
             print_json(models)
             return
@@ -63,12 +59,9 @@ def show(
     name: str = typer.Argument(..., help="Model name."), as_json: bool = _JSON
 ) -> None:
     """Show a model: aliases, gates and its versions."""
-    from rung.registry import get_gates, get_model, list_versions
-
     with open_client() as client:
-        ws = client.workspace
-        model = get_model(name, workspace=ws)
-        versions = list_versions(name, workspace=ws)
+        model = client.get_model(name)
+        versions = client.list_versions(name)
         inherited = {v.version: client.model_classification(v) for v in versions}
         if as_json:
             rows = [
@@ -82,7 +75,7 @@ def show(
             return
         console.print(f"[bold]{model.name}[/] ({model.project}) {model.description}")
         console.print(f"aliases: {_aliases(model.aliases) or 'none'}")
-        for alias, gates in get_gates(name, workspace=ws).aliases.items():
+        for alias, gates in client.get_gates(name).aliases.items():
             console.print(f"gates for {alias}: {_describe_gates(gates.to_dict())}")
         summaries = {n: c.summary() for n, c in inherited.items()}
         console.print(_versions_table(versions, model.aliases, summaries))
@@ -93,14 +86,12 @@ def versions(
     name: str = typer.Argument(..., help="Model name."), as_json: bool = _JSON
 ) -> None:
     """List a model's versions, newest first."""
-    from rung.registry import get_model, list_versions
-
     with open_client() as client:
-        found = list_versions(name, workspace=client.workspace)
+        found = client.list_versions(name)
         if as_json:
             print_json(found)
             return
-        model = get_model(name, workspace=client.workspace)
+        model = client.get_model(name)
         console.print(_versions_table(found, model.aliases))
 
 
@@ -113,13 +104,16 @@ def compare(
     """Compare versions: metrics side by side, signature changes, and the stored
     champion/challenger comparison of the two (``rung challenger evaluate``)."""
     from rung.errors import ParameterError
-    from rung.registry import compare_versions
 
     if len(numbers) < 2:
         raise ParameterError("Give at least two version numbers to compare.")
     with open_client() as client:
-        result = compare_versions(name, numbers, workspace=client.workspace)
-        stored = _stored_comparison(client.workspace, name, numbers)
+        result = client.compare_versions(name, numbers)
+        stored = (
+            client.find_comparison(name, numbers[0], numbers[1])
+            if len(numbers) == 2
+            else None
+        )
         if as_json:
             print_json({**to_jsonable(result), "challenger_comparison": stored})
             return
@@ -142,17 +136,6 @@ def compare(
             print_comparison(stored)
 
 
-def _stored_comparison(
-    workspace: Workspace, name: str, numbers: list[int]
-) -> ChallengerComparison | None:
-    """The newest champion/challenger comparison of two versions, if stored."""
-    if len(numbers) != 2:
-        return None
-    from rung.automation import find_comparison
-
-    return find_comparison(workspace, name, numbers[0], numbers[1])
-
-
 @app.command("register")
 def register(
     name: str = typer.Argument(..., help="Model name (created on first use)."),
@@ -171,13 +154,13 @@ def register(
 ) -> None:
     """Register a new version from an artifact or a run's step output."""
     from rung.errors import ParameterError
-    from rung.registry import ModelCard, register_model
+    from rung.registry import ModelCard
 
     if (artifact is None) == (run is None):
         raise ParameterError("Give either --artifact ID or --run RUN_ID --step STEP.")
     with open_client() as client:
         source: Any = artifact if artifact is not None else client.run(run)
-        version = register_model(
+        version = client.register_model(
             source,
             name,
             step=step,
@@ -187,7 +170,6 @@ def register(
             tags=_pairs(tag, "--tag"),
             description=description,
             card=ModelCard(intended_use=intended_use, limitations=limitations),
-            workspace=client.workspace,
         )
         if as_json:
             print_json(version)
@@ -209,12 +191,9 @@ def promote(
     as_json: bool = _JSON,
 ) -> None:
     """Point an alias at a version once its gates pass."""
-    from rung.registry import check_promotion, promote_model
-
     with open_client() as client:
-        ws = client.workspace
         if dry_run:
-            checks = check_promotion(name, version, alias, workspace=ws)
+            checks = client.check_promotion(name, version, alias)
             if as_json:
                 print_json(checks)
                 return
@@ -224,7 +203,7 @@ def promote(
             if not checks:
                 console.print(f"No gates for {alias!r}: the promotion would pass.")
             return
-        record = promote_model(name, version, alias, comment=comment, workspace=ws)
+        record = client.promote_model(name, version, alias, comment=comment)
         if as_json:
             print_json(record)
             return
@@ -261,12 +240,8 @@ def rollback(
     comment: str = _COMMENT,
 ) -> None:
     """Move an alias back to its previous version (again: further back)."""
-    from rung.registry import rollback_model
-
     with open_client() as client:
-        record = rollback_model(
-            name, alias, to=to, comment=comment, workspace=client.workspace
-        )
+        record = client.rollback_model(name, alias, to=to, comment=comment)
         console.print(
             f"[yellow]{name}@{alias}[/] rolled back to version {record.version}"
         )
@@ -279,10 +254,8 @@ def archive(
     comment: str = _COMMENT,
 ) -> None:
     """Archive a version: it can no longer be promoted."""
-    from rung.registry import archive_version
-
     with open_client() as client:
-        archive_version(name, version, comment=comment, workspace=client.workspace)
+        client.archive_version(name, version, comment=comment)
         console.print(f"Archived {name} version {version}.")
 
 
@@ -293,10 +266,8 @@ def restore(
     comment: str = _COMMENT,
 ) -> None:
     """Restore an archived version."""
-    from rung.registry import restore_version
-
     with open_client() as client:
-        restore_version(name, version, comment=comment, workspace=client.workspace)
+        client.restore_version(name, version, comment=comment)
         console.print(f"Restored {name} version {version}.")
 
 
@@ -309,14 +280,10 @@ def gates(
     as_json: bool = _JSON,
 ) -> None:
     """Show a model's promotion gates, or set them from a YAML file."""
-    from rung.registry import get_gates, load_gates_file, set_gates
-
     with open_client() as client:
-        ws = client.workspace
         if file is not None or clear:
-            new = load_gates_file(file) if file is not None else {}
-            set_gates(name, new, comment=comment, workspace=ws)
-        current = get_gates(name, workspace=ws).to_dict()
+            client.set_gates(name, file if file is not None else {}, comment=comment)
+        current = client.get_gates(name).to_dict()
         if as_json:
             print_json(current)
             return
@@ -333,10 +300,8 @@ def history(
     as_json: bool = _JSON,
 ) -> None:
     """The audit log: who did what, when, from which version to which, why."""
-    from rung.registry import model_history
-
     with open_client() as client:
-        events = model_history(name, limit=limit, workspace=client.workspace)
+        events = client.model_history(name, limit=limit)
         if as_json:
             print_json(events)
             return
@@ -369,30 +334,24 @@ def history(
 @roles_app.command("grant")
 def grant(user: str, role: str, comment: str = _COMMENT) -> None:
     """Give USER the ROLE (e.g. reviewer)."""
-    from rung.registry import grant_role
-
     with open_client() as client:
-        grant_role(user, role, comment=comment, workspace=client.workspace)
+        client.grant_role(user, role, comment=comment)
         console.print(f"{user} now holds role {role!r}.")
 
 
 @roles_app.command("revoke")
 def revoke(user: str, role: str, comment: str = _COMMENT) -> None:
     """Take ROLE away from USER."""
-    from rung.registry import revoke_role
-
     with open_client() as client:
-        revoke_role(user, role, comment=comment, workspace=client.workspace)
+        client.revoke_role(user, role, comment=comment)
         console.print(f"{user} no longer holds role {role!r}.")
 
 
 @roles_app.command("list")
 def roles(as_json: bool = _JSON) -> None:
     """List role grants."""
-    from rung.registry import list_roles
-
     with open_client() as client:
-        grants = list_roles(workspace=client.workspace)
+        grants = client.list_roles()
         if as_json:
             print_json(grants)
             return
@@ -405,15 +364,12 @@ def roles(as_json: bool = _JSON) -> None:
 def _decide(
     name: str, version: int, alias: str, comment: str, *, approve: bool
 ) -> None:
-    from rung.registry import approve_promotion, check_promotion, reject_promotion
-
-    decide = approve_promotion if approve else reject_promotion
     with open_client() as client:
-        ws: Workspace = client.workspace
-        decide(name, version, alias, comment=comment, workspace=ws)
+        decide = client.approve_promotion if approve else client.reject_promotion
+        decision = decide(name, version, alias, comment=comment)
         verb = "approved" if approve else "rejected"
-        console.print(f"{ws.user} {verb} {name} version {version} for {alias!r}.")
-        for check in check_promotion(name, version, alias, workspace=ws):
+        console.print(f"{decision.user} {verb} {name} version {version} for {alias!r}.")
+        for check in client.check_promotion(name, version, alias):
             if check.gate.startswith("approvals"):
                 console.print(f"approvals gate: {check.detail}")
 

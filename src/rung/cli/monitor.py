@@ -88,7 +88,6 @@ def create(
     """Define a monitor: reference, current data, checks, thresholds, schedule."""
     from rung.errors import MonitorDefinitionError
     from rung.monitoring import _text as text
-    from rung.monitoring import create_monitor
 
     if reference is not None and reference_run is not None:
         raise MonitorDefinitionError("Give --reference or --reference-run, not both.")
@@ -111,8 +110,7 @@ def create(
             }
         )
     with open_client() as client:
-        record = create_monitor(
-            client.workspace,
+        record = client.create_monitor(
             name,
             model=model,
             reference=f"run:{reference_run}" if reference_run else reference,
@@ -157,19 +155,18 @@ def run(
     """
     from rung.errors import MonitorDefinitionError
     from rung.monitoring import _text as text
-    from rung.monitoring import deliver_alerts, run_due, run_monitor
 
     if due == (name is not None):
         raise MonitorDefinitionError("Give a monitor NAME, or --due (not both).")
     with open_client() as client:
         allow = _allow_hosts()
         results = (
-            run_due(client.workspace, alert_allow_hosts=allow)
+            client.run_due_monitors(alert_allow_hosts=allow)
             if due
-            else [run_monitor(client.workspace, name, alert_allow_hosts=allow)]
+            else [client.run_monitor(name, alert_allow_hosts=allow)]
         )
         # Then retries of earlier alerts (every monitor's) that are due now.
-        retried = deliver_alerts(client.workspace, alert_allow_hosts=allow)
+        retried = client.deliver_alerts(alert_allow_hosts=allow)
     if as_json:
         print_json([r.to_dict() for r in results])
     elif due and not results:
@@ -196,27 +193,18 @@ def status(
 ) -> None:
     """Show a monitor: definition, latest evaluation, open alerts."""
     from rung.monitoring import _text as text
-    from rung.monitoring import get_monitor, list_alerts
 
     with open_client() as client:
-        ws = client.workspace
-        record = get_monitor(ws, name)
-        latest = ws.monitors.list_evaluations(ws.project, name, limit=1)
-        alerts = list_alerts(ws, name, status="open")
+        record = client.get_monitor(name)
+        evaluation = client.latest_evaluation(name)
+        alerts = client.list_alerts(name, status="open")
     if as_json:
-        print_json(
-            {
-                "monitor": record,
-                "latest": latest[0] if latest else None,
-                "open_alerts": alerts,
-            }
-        )
+        print_json({"monitor": record, "latest": evaluation, "open_alerts": alerts})
         return
     console.print(f"[bold]{name}[/]: {text.describe_monitor(record)}")
-    if not latest:
+    if evaluation is None:
         console.print(f"Not evaluated yet. Run `rung monitor run {name}`.")
     else:
-        evaluation = latest[0]
         console.print(
             f"last evaluated {text.when(evaluation.evaluated_at)}: "
             f"{_styled(evaluation.status)} ({evaluation.current_rows} rows)"
@@ -236,10 +224,9 @@ def list_command(as_json: bool = _JSON) -> None:
     from rich.table import Table
 
     from rung.monitoring import _text as text
-    from rung.monitoring import list_monitors
 
     with open_client() as client:
-        found = list_monitors(client.workspace)
+        found = client.list_monitors()
     if as_json:
         print_json(found)
         return
@@ -276,13 +263,13 @@ def alerts(
 
     from rung._internal.timeutil import now
     from rung.monitoring import _text as text
-    from rung.monitoring import list_alerts, list_deliveries, parse_window
+    from rung.monitoring import parse_window
     from rung.monitoring._outbox import delivery_dict
 
     start = now() - parse_window(since)["seconds"] if since else None
     with open_client() as client:
-        found = list_alerts(client.workspace, name, status=state, since=start)
-        sent = list_deliveries(client.workspace, alerts=found) if found else []
+        found = client.list_alerts(name, status=state, since=start)
+        sent = client.list_deliveries(alerts=found) if found else []
     by_alert: dict[str, list[Any]] = {a.id: [] for a in found}
     for delivery in sent:
         by_alert[delivery.alert_id].append(delivery)
@@ -321,11 +308,10 @@ def deliver(
     too old); it stays visible in `rung monitor alerts`.
     """
     from rung.monitoring import _text as text
-    from rung.monitoring import deliver_alerts
 
     with open_client() as client:
-        report = deliver_alerts(
-            client.workspace, alert_allow_hosts=_allow_hosts(), include_waiting=every
+        report = client.deliver_alerts(
+            alert_allow_hosts=_allow_hosts(), include_waiting=every
         )
     if as_json:
         print_json(report.to_dict())
@@ -351,12 +337,12 @@ def report(
     import json
 
     from rung.errors import MonitorDefinitionError
-    from rung.monitoring import build_report, render_html
+    from rung.monitoring import render_html
 
     if fmt not in ("html", "json"):
         raise MonitorDefinitionError(f"Unknown --format {fmt!r}; use html or json.")
     with open_client() as client:
-        data = build_report(client.workspace, name)
+        data = client.monitor_report(name)
     text = render_html(data) if fmt == "html" else json.dumps(data, indent=2) + "\n"
     if output is None:
         typer.echo(text, nl=False)
@@ -368,10 +354,8 @@ def report(
 @app.command("delete")
 def delete(name: str = typer.Argument(..., help="The monitor.")) -> None:
     """Delete a monitor with its evaluations and alerts."""
-    from rung.monitoring import delete_monitor
-
     with open_client() as client:
-        delete_monitor(client.workspace, name)
+        client.delete_monitor(name)
     console.print(f"Deleted monitor [bold]{name}[/].")
 
 

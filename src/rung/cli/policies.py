@@ -28,10 +28,8 @@ def apply(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Validate FILE and store it as the project's next policy set version."""
-    from rung.governance import apply_policy_file
-
     with open_client(create=True) as client:
-        applied = apply_policy_file(client.workspace, file)
+        applied = client.apply_policy_file(file)
         found = applied.policy_set
         if as_json:
             print_json({"version": found.version, "created": applied.created})
@@ -60,10 +58,9 @@ def show(
     from rich.table import Table
 
     from rung._internal.timeutil import format_time
-    from rung.governance import get_policies
 
     with open_client() as client:
-        found = get_policies(client.workspace, version)
+        found = client.get_policies(version)
     if as_json:
         print_json({"version": found.version, **found.record.document})
         return
@@ -103,10 +100,9 @@ def list_versions(
     from rich.table import Table
 
     from rung._internal.timeutil import format_time
-    from rung.governance import list_policy_sets
 
     with open_client() as client:
-        found = list_policy_sets(client.workspace)
+        found = client.list_policy_sets()
     if as_json:
         print_json([_summary(s) for s in found])
         return
@@ -141,14 +137,11 @@ def audit(
 
     from rung._internal.timeutil import format_time
     from rung.errors import ParameterError
-    from rung.governance import audit_log
 
     if verdict is not None and verdict not in ("allow", "refuse"):
         raise ParameterError(f"Unknown verdict {verdict!r}. Use allow or refuse.")
     with open_client() as client:
-        if run_id is not None:
-            run_id = client.get_run(run_id).id
-        found = audit_log(client.workspace, run_id=run_id, verdict=verdict, limit=limit)
+        found = client.audit_log(run_id=run_id, verdict=verdict, limit=limit)
     if as_json:
         print_json(found)
         return
@@ -185,14 +178,13 @@ def check(
 
     Exits with status 1 when a rule would refuse it.
     """
-    from rung.governance import active_policies, explain_plan
     from rung.pipelines import load_pipeline, parse_cli_params
 
     found = load_pipeline(target)
     plan = found.plan(config=config, cli_params=parse_cli_params(param))
     with open_client() as client:
-        policies = active_policies(client.workspace)
-        report = explain_plan(client.workspace, plan, policies)
+        policies = client.active_policies()
+        report = client.explain_plan(plan, policies)
     if as_json:
         print_json(report.to_dict())
     else:
@@ -209,10 +201,8 @@ def classify(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show the classification something inherits through lineage, with paths."""
-    from rung.governance import classifications_of
-
     with open_client() as client:
-        found = classifications_of(client.workspace, reference)
+        found = client.classifications_of(reference)
     if as_json:
         print_json(found.to_dict())
         return

@@ -45,11 +45,8 @@ def predict(
     ),
 ) -> None:
     """Score a file with a model version; every row goes to the prediction log."""
-    from rung.serving import predict_file
-
     with open_client() as client:
-        result = predict_file(
-            client.workspace,
+        result = client.predict_file(
             uri,
             source,
             output,
@@ -82,10 +79,8 @@ def query(
     as_json: bool = _JSON,
 ) -> None:
     """Run SQL over the prediction log with DuckDB."""
-    from rung.serving import query_predictions
-
     with open_client() as client:
-        frame = query_predictions(client.workspace, sql, model=model)
+        frame = client.query_predictions(sql, model=model)
     if as_json:
         print_json(_records(frame))
         return
@@ -106,7 +101,6 @@ def label(
 ) -> None:
     """Attach ground-truth labels to logged predictions (all or nothing)."""
     from rung.errors import ServingError
-    from rung.serving import log_feedback
     from rung.serving._batch import read_table_file
 
     frame = read_table_file(source)
@@ -124,8 +118,7 @@ def label(
             f"{repeated[0]}: give one label per id."
         )
     with open_client() as client:
-        log_feedback(
-            client.workspace,
+        client.log_feedback(
             model,
             dict(zip(ids, frame["label"].tolist(), strict=True)),
             overwrite=overwrite,
@@ -148,13 +141,7 @@ def batches(
 
     kind = "quarantine" if quarantine else "feedback" if feedback else "predictions"
     with open_client() as client:
-        ws = client.workspace
-        found = ws.deployments.list_prediction_batches(
-            project=ws.project,
-            kind=kind,
-            model=model,
-            limit=limit,
-        )
+        found = client.list_prediction_batches(kind=kind, model=model, limit=limit)
     if as_json:
         print_json(found)
         return
@@ -176,12 +163,9 @@ def batches(
 def deployments(model: str = _MODEL, as_json: bool = _JSON) -> None:
     """List deployments (rung serve), newest first."""
     from rung._internal.timeutil import format_time
-    from rung.serving import reap_dead_deployments
 
     with open_client() as client:
-        ws = client.workspace
-        reap_dead_deployments(ws)
-        found = ws.deployments.list_deployments(project=ws.project, model=model)
+        found = client.list_deployments(model=model)
     if as_json:
         print_json(found)
         return

@@ -74,13 +74,11 @@ def start(
     as_json: bool = _JSON,
 ) -> None:
     """Run a round of re-tuning (or resume the round a killed process left)."""
-    from rung.automation import retune
     from rung.pipelines import parse_cli_params
 
     params = {k: _value(v) for k, v in parse_cli_params(param).items()}
     with open_client() as client:
-        result = retune(
-            client.workspace,
+        result = client.retune(
             pipeline,
             model=model,
             space=_read_space(space),
@@ -107,10 +105,8 @@ def status(
     as_json: bool = _JSON,
 ) -> None:
     """Show a model's study: its rounds, trials, best values and stop reasons."""
-    from rung.automation import study_status
-
     with open_client() as client:
-        found = study_status(client.workspace, model)
+        found = client.study_status(model)
     if as_json:
         print_json(found)
     else:
@@ -120,10 +116,8 @@ def status(
 @app.command("reset")
 def reset(model: str = typer.Argument(..., help="The re-tuned model.")) -> None:
     """Delete a model's study (its runs and versions stay)."""
-    from rung.automation import reset_study
-
     with open_client() as client:
-        deleted = reset_study(client.workspace, model)
+        deleted = client.reset_study(model)
     console.print(
         f"Deleted the re-tuning study of {model}."
         if deleted

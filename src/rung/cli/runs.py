@@ -38,7 +38,7 @@ def list_runs(
         )
     with open_client() as client:
         runs = client.list_runs(pipeline=pipeline, status=status, limit=limit)
-        metrics = client.workspace.runs.latest_metrics([r.id for r in runs])
+        metrics = client.latest_metrics([r.id for r in runs])
         if as_json:
             print_json(
                 [{**_jsonable(r), "metrics": metrics.get(r.id, {})} for r in runs]
@@ -65,7 +65,7 @@ def show(
     with open_client() as client:
         record = client.get_run(run_id)
         steps = client.step_runs(record.id)
-        metrics = client.workspace.runs.latest_metrics([record.id]).get(record.id, {})
+        metrics = client.latest_metrics([record.id]).get(record.id, {})
         if as_json:
             print_json({"run": record, "steps": steps, "metrics": metrics})
             return

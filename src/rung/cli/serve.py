@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from rung.cli._common import console, err_console
+
+if TYPE_CHECKING:
+    from rung.serving import Endpoint
+    from rung.serving.records import DeploymentRecord
 
 __all__ = ["serve"]
 
@@ -56,16 +62,8 @@ def serve(
 ) -> None:
     """Serve a model: POST /predict and /feedback; /healthz, /readyz, /metrics."""
     from rung.cli._common import open_client
-    from rung.registry import parse_model_uri
-    from rung.server import bind_socket, hash_token, run_model_server
-    from rung.serving import (
-        ServedModel,
-        ServeOptions,
-        check_bind,
-        finish_deployment,
-        start_deployment,
-    )
-    from rung.serving._deploy import endpoint_name, endpoint_read
+    from rung.server import hash_token, run_model_server
+    from rung.serving import ServeOptions
 
     options = ServeOptions(
         host=host,
@@ -83,52 +81,27 @@ def serve(
         name=name,
         log_predictions=not no_log,
     )
-    check_bind(options)
     with open_client() as client:
-        ws = client.workspace
-        ref = parse_model_uri(uri)
-        endpoint = endpoint_name(options, ref.name, ref.alias, ref.version)
-        served = ServedModel.load(
-            ws,
-            ref,
-            allow_pickle=allow_pickle,
-            nan_policy=nan_policy,
-            read=endpoint_read(ws, options, endpoint),
-        )
-        sock = bind_socket(host, port)
-        deployment = start_deployment(ws, served, options)
-        _banner(
-            f"{served.name} v{served.version}",
+        client.serve_deployment(
             uri,
-            f"http://{host}:{sock.getsockname()[1]}",
-            deployment.id,
-            has_token=token is not None,
+            options,
+            run_model_server,
+            on_ready=lambda endpoint: _banner(endpoint, uri, has_token=bool(token)),
+            on_finish=_finished,
         )
-        status = "failed"
-        try:
-            run_model_server(
-                ws,
-                uri,
-                options,
-                sock,
-                served=served if workers == 1 else None,
-                deployment_id=deployment.id,
-            )
-            status = "stopped"
-        finally:
-            sock.close()
-            finish_deployment(ws, deployment.id, status)
-            err_console.print(f"Deployment {deployment.id[:12]} {status}.")
 
 
-def _banner(
-    what: str, uri: str, url: str, deployment_id: str, *, has_token: bool
-) -> None:
-    console.print(f"Serving [bold]{what}[/] ({uri}) at {url}")
+def _banner(endpoint: Endpoint, uri: str, *, has_token: bool) -> None:
+    served, url = endpoint.served, endpoint.url
+    console.print(f"Serving [bold]{served.name} v{served.version}[/] ({uri}) at {url}")
     console.print(
-        f"  deployment {deployment_id[:12]}; POST {url}/predict, {url}/feedback; "
-        "GET /healthz /readyz /version /metrics"
+        f"  deployment {endpoint.deployment.id[:12]}; POST {url}/predict, "
+        f"{url}/feedback; GET /healthz /readyz /version /metrics"
     )
     if has_token:
         console.print("  requests need 'Authorization: Bearer <token>'")
     console.print("  Ctrl-C or SIGTERM stops it (buffered predictions are written).")
+
+
+def _finished(deployment: DeploymentRecord) -> None:
+    err_console.print(f"Deployment {deployment.id[:12]} {deployment.status}.")

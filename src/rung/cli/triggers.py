@@ -82,7 +82,6 @@ def create(
     as_json: bool = _JSON,
 ) -> None:
     """Create a trigger (checked now: pipeline, parameters, cron, loops...)."""
-    from rung.automation import create_trigger
     from rung.pipelines import parse_cli_params
 
     spec = _given(
@@ -117,8 +116,7 @@ def create(
     )
     params = {k: _value(v) for k, v in parse_cli_params(param).items()}
     with open_client() as client:
-        trigger = create_trigger(
-            client.workspace,
+        trigger = client.create_trigger(
             name,
             pipeline,
             on,
@@ -138,10 +136,8 @@ def list_command(as_json: bool = _JSON) -> None:
     """List the project's triggers."""
     from rich.table import Table
 
-    from rung.automation import list_triggers
-
     with open_client() as client:
-        found = list_triggers(client.workspace)
+        found = client.list_triggers()
     if as_json:
         print_json([_trigger_json(t) for t in found])
         return
@@ -157,11 +153,9 @@ def list_command(as_json: bool = _JSON) -> None:
 @app.command("show")
 def show(name: str = typer.Argument(...), as_json: bool = _JSON) -> None:
     """Show a trigger, its guards and its latest ledger entries."""
-    from rung.automation import get_trigger, ledger
-
     with open_client() as client:
-        trigger = get_trigger(client.workspace, name)
-        entries = ledger(client.workspace, name, limit=10)
+        trigger = client.get_trigger(name)
+        entries = client.ledger(name, limit=10)
     if as_json:
         print_json({**_trigger_json(trigger), "ledger": [_entry(e) for e in entries]})
         return
@@ -175,30 +169,24 @@ def show(name: str = typer.Argument(...), as_json: bool = _JSON) -> None:
 @app.command("pause")
 def pause(name: str = typer.Argument(...)) -> None:
     """Stop evaluating a trigger (it keeps its place)."""
-    from rung.automation import pause_trigger
-
     with open_client() as client:
-        pause_trigger(client.workspace, name)
+        client.pause_trigger(name)
     console.print(f"Paused {name}.")
 
 
 @app.command("resume")
 def resume(name: str = typer.Argument(...)) -> None:
     """Evaluate a paused trigger again."""
-    from rung.automation import resume_trigger
-
     with open_client() as client:
-        resume_trigger(client.workspace, name)
+        client.resume_trigger(name)
     console.print(f"Resumed {name}.")
 
 
 @app.command("delete")
 def delete(name: str = typer.Argument(...)) -> None:
     """Delete a trigger (its ledger stays)."""
-    from rung.automation import delete_trigger
-
     with open_client() as client:
-        delete_trigger(client.workspace, name)
+        client.delete_trigger(name)
     console.print(f"Deleted {name}.")
 
 
@@ -209,12 +197,11 @@ def fire(
     as_json: bool = _JSON,
 ) -> None:
     """Queue a firing now; the agent starts it on its next tick."""
-    from rung.automation import fire_trigger
     from rung.pipelines import parse_cli_params
 
     params = {k: _value(v) for k, v in parse_cli_params(param).items()}
     with open_client() as client:
-        entry = fire_trigger(client.workspace, name, params)
+        entry = client.fire_trigger(name, params)
     if as_json:
         print_json(_entry(entry))
     else:
@@ -232,12 +219,8 @@ def deliver(
     as_json: bool = _JSON,
 ) -> None:
     """Hand a webhook delivery to a trigger (checks its HMAC signature)."""
-    from rung.automation import receive_webhook
-
     with open_client() as client:
-        entry = receive_webhook(
-            client.workspace, name, body.read_bytes(), signature, delivery_id
-        )
+        entry = client.receive_webhook(name, body.read_bytes(), signature, delivery_id)
     if as_json:
         print_json(None if entry is None else _entry(entry))
     elif entry is None:
@@ -249,20 +232,16 @@ def deliver(
 @app.command("approve")
 def approve(dispatch_id: int = typer.Argument(..., help="Ledger entry id.")) -> None:
     """Approve a firing held for approval."""
-    from rung.automation import approve_dispatch
-
     with open_client() as client:
-        entry = approve_dispatch(client.workspace, dispatch_id)
+        entry = client.approve_dispatch(dispatch_id)
     console.print(f"Approved dispatch {entry.id} of {entry.trigger}: queued.")
 
 
 @app.command("retry")
 def retry(dispatch_id: int = typer.Argument(..., help="Ledger entry id.")) -> None:
     """Queue a failed firing again, with the same parameters."""
-    from rung.automation import retry_dispatch
-
     with open_client() as client:
-        entry = retry_dispatch(client.workspace, dispatch_id)
+        entry = client.retry_dispatch(dispatch_id)
     console.print(f"Queued dispatch {entry.id} of {entry.trigger} (retry).")
 
 
@@ -273,10 +252,8 @@ def ledger_command(
     as_json: bool = _JSON,
 ) -> None:
     """Why did it (not) fire? Every evaluation, newest first, with its evidence."""
-    from rung.automation import ledger
-
     with open_client() as client:
-        entries = ledger(client.workspace, name, limit=limit)
+        entries = client.ledger(name, limit=limit)
     if as_json:
         print_json([_entry(e) for e in entries])
     elif not entries:

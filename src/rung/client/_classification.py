@@ -91,7 +91,7 @@ def classify_model_version(
         residency regions, the dataset versions they came from).
 
     Example:
-        >>> classify_model_version(ws, get_version("churn", 2)).summary()
+        >>> classify_model_version(ws, get_version(ws, "churn", 2)).summary()
         ... # doctest: +SKIP
         'health (region CA, from dataset claims v2)'
     """

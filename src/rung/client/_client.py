@@ -1,4 +1,11 @@
-"""``Client``: runs, artifacts, lineage and pipelines of one workspace."""
+"""``Client``: one facade over a workspace, for the CLI and for users.
+
+Runs, artifacts and pipelines are here; each domain's methods live in their
+own module (``_models``, ``_datasets``, ``_policies``, ``_deployments``,
+``_monitors``, ``_automation``, ``_challenger``) and delegate to that
+domain's functions with the client's workspace. A remote client (a Rung
+server) implements the same methods.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rung.client._classification import classify_model_version
+from rung.client._automation import _Automation
+from rung.client._challenger import _Challenger
+from rung.client._datasets import _Datasets
+from rung.client._deployments import _Deployments
+from rung.client._models import _Models
+from rung.client._monitors import _Monitors
+from rung.client._policies import _Policies
 from rung.errors import ArtifactError
 from rung.pipelines import end_dead_runs, load_pipeline, resume_run
 from rung.tracking import Run, compare_runs
 from rung.workspace import ArtifactRead
 
 if TYPE_CHECKING:
-    from rung.client._classification import InheritedClassification
     from rung.metadata import (
         ArtifactRecord,
         LineageEdge,
@@ -23,7 +35,6 @@ if TYPE_CHECKING:
         StepRunRecord,
     )
     from rung.pipelines import EventHook
-    from rung.registry.records import ModelVersionRecord
     from rung.tracking import RunComparison
     from rung.workspace import Workspace
 
@@ -47,11 +58,26 @@ class ArtifactLineage:
     consumers: list[LineageEdge]
 
 
-class Client:
-    """Read and act on one workspace.
+class Client(
+    _Models,
+    _Datasets,
+    _Policies,
+    _Deployments,
+    _Monitors,
+    _Automation,
+    _Challenger,
+):
+    """Read and act on one workspace: runs, artifacts, models, datasets, ...
+
+    Every method works on the client's workspace; the domain packages'
+    functions take that workspace as their first argument instead.
 
     Args:
         workspace: the workspace to use.
+
+    Example:
+        >>> client = rung.Client(rung.open_workspace())  # doctest: +SKIP
+        >>> client.promote_model("churn", 3, "production")  # doctest: +SKIP
     """
 
     def __init__(self, workspace: Workspace) -> None:
@@ -101,9 +127,12 @@ class Client:
                     sources[step_run.id] = edges[0].run_id
         return sources
 
+    def latest_metrics(self, run_ids: Sequence[str]) -> dict[str, dict[str, float]]:
+        """Run id -> each metric's latest value (runs without metrics left out)."""
+        return self.workspace.runs.latest_metrics(run_ids)
+
     def compare_runs(self, run_ids: Sequence[str]) -> RunComparison:
         """Parameters and metrics of several runs side by side."""
-
         return compare_runs(self.workspace, run_ids)
 
     def environment(self, run_id: str) -> dict[str, str]:
@@ -143,8 +172,7 @@ class Client:
 
     def resume_run(self, run_id: str, *, on_event: EventHook | None = None) -> Run:
         """Re-run only what did not complete in a failed or killed run."""
-
-        return resume_run(run_id, workspace=self.workspace, on_event=on_event)
+        return resume_run(self.workspace, run_id, on_event=on_event)
 
     # -- artifacts ------------------------------------------------------------------
 
@@ -231,11 +259,3 @@ class Client:
             parent_edges = self.workspace.runs.lineage(parent.id)
             inputs.append(self._upstream(parent, parent_edges, depth - 1, seen))
         return LineageNode(record, producer, inputs)
-
-    # -- models -------------------------------------------------------------------
-
-    def model_classification(
-        self, version: ModelVersionRecord
-    ) -> InheritedClassification:
-        """The classification (tags, regions) a model version inherits via lineage."""
-        return classify_model_version(self.workspace, version)

@@ -109,9 +109,11 @@ class PlanReport:
             lines.extend(f"    {path}" for path in result.paths)
         lines.append(
             "Run the steps where the rules allow (label region=...), or stop "
-            "passing them that data. Details: `rung policies check FILE:PIPELINE`."
+            "passing them that data."
         )
-        return PolicyViolationError("\n".join(lines))
+        return PolicyViolationError(
+            "\n".join(lines), pipeline=self.pipeline, reason="plan_refused"
+        )
 
 
 def explain_plan(

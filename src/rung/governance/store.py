@@ -140,10 +140,11 @@ def policy_set_not_found(project: str, version: int | None) -> PolicySetNotFound
     """Return the error for a missing policy set (any, or one version)."""
     if version is None:
         return PolicySetNotFoundError(
-            f"Project {project!r} has no policy set. Apply one with "
-            "`rung policies apply policies.yaml`."
+            f"Project {project!r} has no policy set.", project=project, reason="none"
         )
     return PolicySetNotFoundError(
-        f"Project {project!r} has no policy set version {version}. List versions "
-        "with `rung policies list`."
+        f"Project {project!r} has no policy set version {version}.",
+        project=project,
+        version=version,
+        reason="unknown_version",
     )

@@ -239,21 +239,22 @@ def metric_rows(metrics: Sequence[MetricRecord]) -> list[MetricRow]:
 
 def run_not_found(run_id: str) -> RunNotFoundError:
     """Return the error for an unknown run id."""
-    return RunNotFoundError(f"Run {run_id!r} not found.{_hint(run_id, 'runs')}")
+    return RunNotFoundError(f"Run {run_id!r} not found.{_short(run_id)}", run_id=run_id)
 
 
 def step_run_not_found(step_run_id: str) -> StepRunNotFoundError:
     """Return the error for an unknown step run id."""
     return StepRunNotFoundError(
-        f"Step run {step_run_id!r} not found. List a run's steps with "
-        "`rung runs show RUN_ID`."
+        f"Step run {step_run_id!r} not found.", step_run_id=step_run_id
     )
 
 
 def artifact_not_found(artifact_id: str) -> ArtifactNotFoundError:
     """Return the error for an unknown artifact id."""
     return ArtifactNotFoundError(
-        f"Artifact {artifact_id!r} not found.{_hint(artifact_id, 'artifacts')}"
+        f"Artifact {artifact_id!r} not found.{_short(artifact_id)}",
+        artifact_id=artifact_id,
+        reason="unknown_id",
     )
 
 
@@ -297,8 +298,7 @@ def choose_one(kind: str, given: str, candidates: Sequence[str]) -> str:
     )
 
 
-def _hint(given: str, plural: str) -> str:
-    short = ""
+def _short(given: str) -> str:
     if len(given) < MIN_PREFIX:
-        short = f" An id prefix needs at least {MIN_PREFIX} characters."
-    return f"{short} List {plural} with `rung {plural} list`."
+        return f" An id prefix needs at least {MIN_PREFIX} characters."
+    return ""

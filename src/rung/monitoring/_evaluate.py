@@ -184,7 +184,7 @@ def load_sides(
     if monitor.model is not None:
         from rung.registry import resolve_model
 
-        version = resolve_model(monitor.model, workspace=workspace)
+        version = resolve_model(workspace, monitor.model)
     reference = load_source(workspace, dict(monitor.reference), version)
     if current is not None:
         columns = to_columns(current, "current data")
@@ -226,7 +226,7 @@ def _add_outputs(workspace: Workspace, uri: str, sides: Sides) -> None:
     from rung.registry import load_model
 
     try:
-        model = load_model(uri, workspace=workspace)
+        model = load_model(workspace, uri)
     except Exception as exc:  # pickled or missing model: prediction drift says why
         sides.window["prediction_error"] = f"cannot load {uri}: {exc}"
         return

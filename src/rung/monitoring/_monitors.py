@@ -104,7 +104,7 @@ def create_monitor(
     if model is not None:
         from rung.registry import resolve_model
 
-        version = resolve_model(model, workspace=workspace)
+        version = resolve_model(workspace, model)
     ref = _source(workspace, reference, "model" if model else None, "reference")
     if ref["kind"] == "model" and version is not None:
         training_table(workspace, version)  # fail now, not at the first run

@@ -107,7 +107,7 @@ def resolve_secret(
             raise AlertSinkError(
                 f"The {what} refers to the environment variable {name}, which is "
                 "not set (or empty) in the process sending the alert. Set "
-                f"{name} where `rung monitor run` runs."
+                f"{name} in the environment of the process that runs the monitor."
             )
         return found
     path = _secret_file(reference, what, AlertSinkError)

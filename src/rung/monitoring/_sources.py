@@ -124,7 +124,7 @@ def load_source(
     if kind == "dataset":
         from rung.catalog import load_dataset
 
-        frame = load_dataset(spec["name"], spec.get("version"), workspace=workspace)
+        frame = load_dataset(workspace, spec["name"], spec.get("version"))
         number = spec.get("version") or "latest"
         return Reference(
             to_columns(frame, "dataset"), f"dataset {spec['name']} v{number}", spec

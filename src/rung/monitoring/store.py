@@ -243,9 +243,7 @@ def clean_monitor(monitor: MonitorRecord) -> MonitorRecord:
 def monitor_not_found(project: str, name: str) -> MonitorNotFoundError:
     """The error for a missing monitor."""
     return MonitorNotFoundError(
-        f"Project {project!r} has no monitor {name!r}. List monitors with "
-        "`rung monitor list`, or create one with `rung monitor create NAME --model "
-        "MODEL@ALIAS`."
+        f"Project {project!r} has no monitor {name!r}.", monitor=name, project=project
     )
 
 

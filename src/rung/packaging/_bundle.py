@@ -123,7 +123,9 @@ def open_bundle(path: str | Path) -> Bundle:
         changes = _describe_changes(manifest.get("files", {}), file_hashes(folder))
         raise PackagingError(
             f"Bundle content does not match its hash in {folder / MANIFEST_NAME} "
-            f"({changes}); rebuild it with `rung package`."
+            f"({changes}).",
+            bundle=str(folder),
+            reason="stale_bundle",
         )
     return bundle_from_manifest(folder, manifest)
 
@@ -137,25 +139,30 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     file = folder / MANIFEST_NAME
     if not file.is_file():
         raise PackagingError(
-            f"{folder} is not a Rung bundle: it has no {MANIFEST_NAME}. Build one "
-            f"with `rung package path/to/file.py:name -o {folder}`."
+            f"{folder} is not a Rung bundle: it has no {MANIFEST_NAME}.",
+            bundle=str(folder),
+            reason="not_a_bundle",
         )
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PackagingError(
-            f"Cannot read {file}: {exc}. Rebuild the bundle with `rung package`."
+            f"Cannot read {file}: {exc}.", bundle=str(folder), reason="stale_bundle"
         ) from None
     required = {"format", "name", "pipeline", "content_hash"}
     missing = sorted(required - set(data)) if isinstance(data, dict) else required
     if missing:
         raise PackagingError(
-            f"{file} lacks {sorted(missing)}. Rebuild the bundle with `rung package`."
+            f"{file} lacks {sorted(missing)}.",
+            bundle=str(folder),
+            reason="stale_bundle",
         )
     if data["format"] != FORMAT:
         raise PackagingError(
             f"{file} has bundle format {data['format']!r}; this Rung reads format "
-            f"{FORMAT}. Rebuild the bundle with this Rung's `rung package`."
+            f"{FORMAT}.",
+            bundle=str(folder),
+            reason="old_format",
         )
     return dict(data)
 

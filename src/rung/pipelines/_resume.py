@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rung._internal import defaults
 from rung.errors import RunError
 from rung.pipelines._engine import execute_plan
 from rung.pipelines._hooks import notify_run_listeners
@@ -35,22 +34,19 @@ def end_dead_runs(workspace: Workspace) -> list[str]:
 
 
 def resume_run(
-    run_id: str,
-    *,
-    workspace: Workspace | None = None,
-    on_event: EventHook | None = None,
+    workspace: Workspace, run_id: str, *, on_event: EventHook | None = None
 ) -> Run:
     """Continue a run that did not complete, in place (same run id).
 
     Steps that completed keep their outputs; the others run again with the
     run's original parameters. The run's ``attempt`` counter goes up by one.
+    ``rung.resume_run(run_id)`` does the same in the default workspace.
 
     Raises:
         RunError: the run completed, is still running, or has no pipeline source.
     """
-    ws = workspace or defaults.current_workspace()
-    end_dead_runs(ws)
-    record = ws.runs.get_run(run_id)
+    end_dead_runs(workspace)
+    record = workspace.runs.get_run(run_id)
     if record.status == "completed":
         raise RunError(
             f"Run {record.id[:12]} already completed; there is nothing to resume."
@@ -74,4 +70,4 @@ def resume_run(
         source=record.source,
         trigger=record.trigger,
     )
-    return execute_plan(ws, plan, on_event=on_event, resume=record)
+    return execute_plan(workspace, plan, on_event=on_event, resume=record)

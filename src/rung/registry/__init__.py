@@ -4,12 +4,16 @@ Register a model from a pipeline run (or an object, or an artifact id), move
 aliases such as ``staging`` and ``production`` through gates, roll back, and
 load by URI. Every change is an audited event.
 
+Every function takes the workspace first; ``rung.register_model``,
+``rung.load_model`` and ``rung.promote_model`` use the default workspace.
+
 Example:
     >>> import rung
     >>> from rung.registry import promote_model, register_model
+    >>> ws = rung.open_workspace()  # doctest: +SKIP
     >>> run = training(C=0.5)  # doctest: +SKIP
-    >>> v = register_model(run, name="churn", step="train")  # doctest: +SKIP
-    >>> promote_model("churn", v.version, "production")  # doctest: +SKIP
+    >>> v = register_model(ws, run, name="churn", step="train")  # doctest: +SKIP
+    >>> promote_model(ws, "churn", v.version, "production")  # doctest: +SKIP
     >>> model = rung.load_model("churn@production")  # doctest: +SKIP
 """
 

@@ -19,7 +19,7 @@ from rung.errors import (
 )
 from rung.registry._checks import GateCheck, evaluate_gates
 from rung.registry._gates import Gates, parse_gates
-from rung.registry._refs import check_alias, note, resolve_workspace
+from rung.registry._refs import check_alias, note
 from rung.registry.records import ApprovalRecord
 
 if TYPE_CHECKING:
@@ -42,20 +42,20 @@ __all__ = [
 
 
 def set_gates(
+    workspace: Workspace,
     name: str,
     gates: Gates | Mapping[str, Any],
     *,
     comment: str = "",
-    workspace: Workspace | None = None,
 ) -> Gates:
     """Replace the promotion gates of model ``name`` (audited).
 
     Args:
+        workspace: where the model is registered.
         name: the model.
         gates: ``Gates`` or a mapping alias -> gates (see ``parse_gates``);
             an empty mapping removes every gate.
         comment: why.
-        workspace: where the model is registered.
 
     Raises:
         ModelNotFoundError: unknown model.
@@ -63,39 +63,40 @@ def set_gates(
 
     Example:
         >>> gates = {"production": {"metrics": ["accuracy >= 0.9"]}}
-        >>> set_gates("churn", gates)  # doctest: +SKIP
+        >>> set_gates(ws, "churn", gates)  # doctest: +SKIP
     """
-    ws = resolve_workspace(workspace)
     parsed = gates if isinstance(gates, Gates) else parse_gates(gates)
     data = parsed.to_dict()
-    ws.models.update_model(
-        ws.project, name, {"gates": data}, note(ws, "set_gates", comment, data)
+    workspace.models.update_model(
+        workspace.project,
+        name,
+        {"gates": data},
+        note(workspace, "set_gates", comment, data),
     )
     return parsed
 
 
-def get_gates(name: str, *, workspace: Workspace | None = None) -> Gates:
+def get_gates(workspace: Workspace, name: str) -> Gates:
     """The promotion gates of model ``name`` (empty when none are set)."""
-    ws = resolve_workspace(workspace)
-    return parse_gates(dict(ws.models.get_model(ws.project, name).gates))
+    model = workspace.models.get_model(workspace.project, name)
+    return parse_gates(dict(model.gates))
 
 
 def check_promotion(
-    name: str, version: int, alias: str, *, workspace: Workspace | None = None
+    workspace: Workspace, name: str, version: int, alias: str
 ) -> list[GateCheck]:
     """Evaluate the gates of ``alias`` for ``version`` now, without moving it."""
-    ws = resolve_workspace(workspace)
-    return _evaluate(ws, name, version, check_alias(alias))[0]
+    return _evaluate(workspace, name, version, check_alias(alias))[0]
 
 
 def promote_model(
+    workspace: Workspace,
     name: str,
     version: int,
     alias: str,
     *,
     comment: str = "",
     details: Mapping[str, Any] | None = None,
-    workspace: Workspace | None = None,
 ) -> AliasRecord:
     """Point ``alias`` at ``version`` once every gate of the alias passes.
 
@@ -112,48 +113,51 @@ def promote_model(
         RegistryConflictError: another change moved the alias meanwhile.
 
     Example:
-        >>> promote_model("churn", 3, "production")  # doctest: +SKIP
+        >>> promote_model(ws, "churn", 3, "production")  # doctest: +SKIP
     """
-    ws = resolve_workspace(workspace)
     check_alias(alias)
-    checks, candidate, current = _evaluate(ws, name, version, alias)
+    checks, candidate, current = _evaluate(workspace, name, version, alias)
     if current == version:
         return next(
-            a for a in ws.models.list_aliases(ws.project, name) if a.alias == alias
+            a
+            for a in workspace.models.list_aliases(workspace.project, name)
+            if a.alias == alias
         )
     failed = [c for c in checks if not c.passed]
     if failed:
         _audit_refusal(
-            ws, name, version, alias, checks, comment=comment, details=details
+            workspace, name, version, alias, checks, comment=comment, details=details
         )
         lines = "\n".join(f"  - {c.detail}" for c in failed)
         raise PromotionRefusedError(
             f"Cannot promote model {name!r} version {version} to {alias!r}: "
-            f"{len(failed)} gate(s) failed:\n{lines}\nNothing changed. See the gates "
-            f"with `rung models gates {name}`; approvals are given with "
-            f"`rung models approve {name} {version} --alias {alias}`."
+            f"{len(failed)} gate(s) failed:\n{lines}\nNothing changed.",
+            model=name,
+            version=version,
+            alias=alias,
+            reason="gates_failed",
         )
     audit = {
         **dict(details or {}),
         "gates": [{"gate": c.gate, "detail": c.detail} for c in checks],
     }
-    return ws.models.move_alias(
-        ws.project,
+    return workspace.models.move_alias(
+        workspace.project,
         name,
         alias,
         candidate.version,
         expected=current,
-        note=note(ws, "promote", comment, audit),
+        note=note(workspace, "promote", comment, audit),
     )
 
 
 def approve_promotion(
+    workspace: Workspace,
     name: str,
     version: int,
     alias: str,
     *,
     comment: str = "",
-    workspace: Workspace | None = None,
 ) -> ApprovalRecord:
     """Record the workspace user's approval of moving ``alias`` to ``version``.
 
@@ -166,20 +170,18 @@ def approve_promotion(
         PromotionRefusedError: the version is archived.
 
     Example:
-        >>> approve_promotion("churn", 3, "production", comment="ok")  # doctest: +SKIP
+        >>> approve_promotion(ws, "churn", 3, "production")  # doctest: +SKIP
     """
-    return _decide(
-        name, version, alias, "approve", comment=comment, workspace=workspace
-    )
+    return _decide(workspace, name, version, alias, "approve", comment=comment)
 
 
 def reject_promotion(
+    workspace: Workspace,
     name: str,
     version: int,
     alias: str,
     *,
     comment: str = "",
-    workspace: Workspace | None = None,
 ) -> ApprovalRecord:
     """Record a rejection: it blocks the approvals gate until the user approves.
 
@@ -189,17 +191,17 @@ def reject_promotion(
         ApprovalRefusedError: the alias has no approvals gate, or the user
             does not hold its role (nothing is recorded).
     """
-    return _decide(name, version, alias, "reject", comment=comment, workspace=workspace)
+    return _decide(workspace, name, version, alias, "reject", comment=comment)
 
 
 def rollback_model(
+    workspace: Workspace,
     name: str,
     alias: str,
     *,
     to: int | None = None,
     comment: str = "",
     details: Mapping[str, Any] | None = None,
-    workspace: Workspace | None = None,
 ) -> AliasRecord:
     """Move ``alias`` back to the version it pointed to before.
 
@@ -215,15 +217,16 @@ def rollback_model(
         PromotionRefusedError: the target version is archived.
         RegistryConflictError: another change moved the alias meanwhile.
     """
-    ws = resolve_workspace(workspace)
-    model = ws.models.get_model(ws.project, name)
+    model = workspace.models.get_model(workspace.project, name)
     current = model.aliases.get(check_alias(alias))
     if current is None:
         raise ModelVersionNotFoundError(
             f"Model {name!r} has no alias {alias!r}, so there is nothing to roll "
             f"back. Its aliases: {sorted(model.aliases) or 'none'}."
         )
-    events = ws.models.list_registry_events(ws.project, model=name, alias=alias)
+    events = workspace.models.list_registry_events(
+        workspace.project, model=name, alias=alias
+    )
     stack = alias_stack(events, current)
     target = to if to is not None else (stack[-2] if len(stack) > 1 else None)
     if target is None:
@@ -237,15 +240,15 @@ def rollback_model(
             f"Alias {alias!r} of model {name!r} already points to version {target}; "
             f"nothing to roll back. Its history: {_versions(stack)}."
         )
-    ws.models.get_model_version(ws.project, name, target)
+    workspace.models.get_model_version(workspace.project, name, target)
     audit = {**dict(details or {}), "stack": stack}
-    return ws.models.move_alias(
-        ws.project,
+    return workspace.models.move_alias(
+        workspace.project,
         name,
         alias,
         target,
         expected=current,
-        note=note(ws, "rollback", comment, audit),
+        note=note(workspace, "rollback", comment, audit),
     )
 
 
@@ -278,8 +281,10 @@ def _evaluate(
     if candidate.is_archived:
         raise PromotionRefusedError(
             f"Cannot promote model {name!r} version {version} to {alias!r}: the "
-            f"version is archived. Restore it with `rung models restore {name} "
-            f"{version}`, or register a new version."
+            "version is archived.",
+            model=name,
+            version=version,
+            reason="archived",
         )
     current = model.aliases.get(alias)
     gates = parse_gates(dict(model.gates)).for_alias(alias)
@@ -304,24 +309,25 @@ def _evaluate(
 
 
 def _decide(
+    ws: Workspace,
     name: str,
     version: int,
     alias: str,
     decision: str,
     *,
     comment: str,
-    workspace: Workspace | None,
 ) -> ApprovalRecord:
     from rung._internal.timeutil import now
 
-    ws = resolve_workspace(workspace)
     check_alias(alias)
     target = ws.models.get_model_version(ws.project, name, version)
     if target.is_archived:
         raise PromotionRefusedError(
             f"Version {version} of model {name!r} is archived: there is no "
-            f"promotion to {decision}. Restore it first with `rung models restore "
-            f"{name} {version}`."
+            f"promotion to {decision}.",
+            model=name,
+            version=version,
+            reason="archived_decision",
         )
     _check_approver(ws, name, version, alias, decision=decision)
     record = ApprovalRecord(
@@ -357,16 +363,18 @@ def _check_approver(
     decision: str,
 ) -> None:
     """Refuse a decision that would not count toward the approvals gate."""
-    rule = get_gates(name, workspace=ws).for_alias(alias).approvals
+    rule = get_gates(ws, name).for_alias(alias).approvals
     if rule is None:
         raise ApprovalRefusedError(
             f"Alias {alias!r} of model {name!r} has no approvals gate, so "
             f"{ws.user!r}'s {decision} of version {version} would not count; "
-            "nothing was recorded. Add one to the alias' gates (e.g. "
-            f"'{alias}: {{approvals: {{role: reviewer, count: 1}}}}' in a YAML "
-            f"file, then `rung models gates {name} --file FILE`), or promote "
-            f"without approval: `rung models promote {name} {version} --alias "
-            f"{alias}`."
+            "nothing was recorded. Add an approvals gate to the alias (e.g. "
+            f"'{alias}: {{approvals: {{role: reviewer, count: 1}}}}' in its "
+            "gates), or promote without approval.",
+            model=name,
+            version=version,
+            alias=alias,
+            reason="no_approvals_gate",
         )
     held = {r.role for r in ws.models.list_roles(ws.project, user=ws.user)}
     if rule.role in held:
@@ -375,9 +383,14 @@ def _check_approver(
         f"User {ws.user!r} cannot {decision} version {version} of model {name!r} "
         f"for {alias!r}: the approvals gate counts only users holding role "
         f"{rule.role!r}, and {ws.user!r} does not; nothing was recorded. Grant "
-        f"it with `rung models roles grant {ws.user} {rule.role}` "
-        f"(rung.registry.grant_role), or act as a user who holds it "
-        f"(RUNG_USER=NAME)."
+        "it (rung.registry.grant_role), or act as a user who holds it "
+        "(RUNG_USER=NAME).",
+        model=name,
+        version=version,
+        alias=alias,
+        user=ws.user,
+        role=rule.role,
+        reason="approver_role",
     )
 
 

@@ -15,7 +15,7 @@ from rung.errors import (
     ModelVersionNotFoundError,
     UnsafeArtifactError,
 )
-from rung.registry._refs import LATEST, ModelRef, parse_model_uri, resolve_workspace
+from rung.registry._refs import LATEST, ModelRef, parse_model_uri
 from rung.workspace import ArtifactRead
 
 if TYPE_CHECKING:
@@ -25,9 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["load_model", "resolve_model"]
 
 
-def resolve_model(
-    uri: str | ModelRef, *, workspace: Workspace | None = None
-) -> ModelVersionRecord:
+def resolve_model(workspace: Workspace, uri: str | ModelRef) -> ModelVersionRecord:
     """The version a model URI names (``churn@production``, ``churn/3``...).
 
     ``NAME@latest`` is the newest version that is not archived.
@@ -37,53 +35,57 @@ def resolve_model(
         ModelNotFoundError / ModelVersionNotFoundError: nothing matches.
 
     Example:
-        >>> resolve_model("churn@production").version  # doctest: +SKIP
+        >>> resolve_model(ws, "churn@production").version  # doctest: +SKIP
         3
     """
-    ws = resolve_workspace(workspace)
     ref = uri if isinstance(uri, ModelRef) else parse_model_uri(uri)
     if ref.version is not None:
-        return ws.models.get_model_version(ws.project, ref.name, ref.version)
-    model = ws.models.get_model(ws.project, ref.name)
+        return workspace.models.get_model_version(
+            workspace.project, ref.name, ref.version
+        )
+    model = workspace.models.get_model(workspace.project, ref.name)
     if ref.alias == LATEST:
-        versions = ws.models.list_model_versions(ws.project, ref.name)
+        versions = workspace.models.list_model_versions(workspace.project, ref.name)
         ready = [v for v in versions if not v.is_archived]
         if not ready:
             raise ModelVersionNotFoundError(
                 f"Every version of model {ref.name!r} is archived, so "
-                f"'{ref.name}@latest' names none. Restore one with "
-                f"`rung models restore {ref.name} VERSION`."
+                f"'{ref.name}@latest' names none.",
+                model=ref.name,
+                reason="all_archived",
             )
         return ready[-1]
     number = model.aliases.get(ref.alias or "")
     if number is None:
         known = ", ".join(sorted(model.aliases)) or "none yet"
         raise ModelVersionNotFoundError(
-            f"Model {ref.name!r} has no alias {ref.alias!r} (its aliases: {known}). "
-            f"Promote a version with `rung models promote {ref.name} VERSION "
-            f"--alias {ref.alias}`."
+            f"Model {ref.name!r} has no alias {ref.alias!r} (its aliases: {known}).",
+            model=ref.name,
+            alias=ref.alias,
+            reason="alias_unset",
         )
-    return ws.models.get_model_version(ws.project, ref.name, number)
+    return workspace.models.get_model_version(workspace.project, ref.name, number)
 
 
 def load_model(
+    workspace: Workspace,
     uri: str | ModelRef,
     *,
     allow_pickle: bool = False,
-    workspace: Workspace | None = None,
     read: ArtifactRead | None = None,
 ) -> Any:
     """Load the model a URI names.
 
-    The load passes the workspace's artifact read checks (residency
-    policies judge the data the model was trained on).
+    ``rung.load_model(uri)`` does the same in the default workspace. The load
+    passes the workspace's artifact read checks (residency policies judge the
+    data the model was trained on).
 
     Args:
+        workspace: where the model is registered.
         uri: ``NAME@ALIAS`` (``churn@production``, ``churn@latest``) or
             ``NAME/VERSION`` (``churn/3``).
         allow_pickle: allow a pickled version to load (it runs code from the
             file: only for versions you trust).
-        workspace: where the model is registered (default: the project's).
         read: the read path and reader, for the checks (default:
             ``load_model`` by the current step or session).
 
@@ -94,18 +96,17 @@ def load_model(
         PolicyViolationError: a residency policy refuses the read.
 
     Example:
-        >>> import rung
-        >>> model = rung.load_model("churn@production")  # doctest: +SKIP
+        >>> model = load_model(ws, "churn@production")  # doctest: +SKIP
         >>> model.predict(features)  # doctest: +SKIP
     """
-    ws = resolve_workspace(workspace)
-    version = resolve_model(uri, workspace=ws)
+    version = resolve_model(workspace, uri)
     label = f"{version.model}/{version.version}"
-    record = ws.runs.get_artifact(version.artifact_id)
-    if not ws.has_content(record):
+    record = workspace.runs.get_artifact(version.artifact_id)
+    if not workspace.has_content(record):
         raise ArtifactNotFoundError(
             f"Model {label} points to artifact {record.id[:12]}, whose content is "
-            f"gone from the artifact store {ws.artifacts.url} (key {record.uri}). "
+            f"gone from the artifact store {workspace.artifacts.url} "
+            f"(key {record.uri}). "
             "Restore the artifact folder, or re-run the training pipeline and "
             f"register a new version; then archive {label}."
         )
@@ -120,6 +121,6 @@ def load_model(
     if how.subject is None:
         how = replace(how, subject=f"model {label}")
     try:
-        return ws.load_artifact(record, allow_pickle=allow_pickle, read=how)
+        return workspace.load_artifact(record, allow_pickle=allow_pickle, read=how)
     except UnsafeArtifactError as exc:
         raise UnsafeArtifactError(f"Model {label}: {exc}") from exc

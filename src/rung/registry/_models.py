@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from rung.registry._refs import check_model_name, note, resolve_workspace
+from rung.registry._refs import check_model_name, note
 from rung.registry._signature import signature_problems
 
 if TYPE_CHECKING:
@@ -49,40 +49,38 @@ class VersionComparison:
     signature_changes: list[str] = field(default_factory=list)
 
 
-def get_model(name: str, *, workspace: Workspace | None = None) -> ModelRecord:
-    """One model of the workspace's project (with its aliases)."""
-    ws = resolve_workspace(workspace)
-    return ws.models.get_model(ws.project, check_model_name(name))
+def get_model(workspace: Workspace, name: str) -> ModelRecord:
+    """One model of the workspace's project (with its aliases).
+
+    Example:
+        >>> get_model(ws, "churn").aliases  # doctest: +SKIP
+        {'production': 3}
+    """
+    return workspace.models.get_model(workspace.project, check_model_name(name))
 
 
-def list_models(*, workspace: Workspace | None = None) -> list[ModelRecord]:
+def list_models(workspace: Workspace) -> list[ModelRecord]:
     """The project's models, by name."""
-    ws = resolve_workspace(workspace)
-    return ws.models.list_models(ws.project)
+    return workspace.models.list_models(workspace.project)
 
 
-def get_version(
-    name: str, version: int, *, workspace: Workspace | None = None
-) -> ModelVersionRecord:
+def get_version(workspace: Workspace, name: str, version: int) -> ModelVersionRecord:
     """One version of a model."""
-    ws = resolve_workspace(workspace)
-    return ws.models.get_model_version(ws.project, name, version)
+    return workspace.models.get_model_version(workspace.project, name, version)
 
 
-def list_versions(
-    name: str, *, workspace: Workspace | None = None
-) -> list[ModelVersionRecord]:
+def list_versions(workspace: Workspace, name: str) -> list[ModelVersionRecord]:
     """A model's versions, oldest first."""
-    ws = resolve_workspace(workspace)
-    return ws.models.list_model_versions(ws.project, name)
+    return workspace.models.list_model_versions(workspace.project, name)
 
 
 def compare_versions(
-    name: str, versions: list[int], *, workspace: Workspace | None = None
+    workspace: Workspace, name: str, versions: list[int]
 ) -> VersionComparison:
     """Metrics and signature changes of several versions of one model."""
-    ws = resolve_workspace(workspace)
-    found = [ws.models.get_model_version(ws.project, name, n) for n in versions]
+    found = [
+        workspace.models.get_model_version(workspace.project, name, n) for n in versions
+    ]
     keys = sorted({key for v in found for key in v.metrics})
     metrics = {key: [v.metrics.get(key) for v in found] for key in keys}
     changes = []
@@ -94,92 +92,92 @@ def compare_versions(
 
 
 def archive_version(
-    name: str, version: int, *, comment: str = "", workspace: Workspace | None = None
+    workspace: Workspace, name: str, version: int, *, comment: str = ""
 ) -> ModelVersionRecord:
     """Archive a version: it can no longer be promoted (or rolled back to).
 
     Raises:
         RegistryError: an alias points to it; move the alias first.
     """
-    return _set_state(
-        name, version, "archived", "archive", comment=comment, workspace=workspace
-    )
+    return _set_state(workspace, name, version, "archived", "archive", comment=comment)
 
 
 def restore_version(
-    name: str, version: int, *, comment: str = "", workspace: Workspace | None = None
+    workspace: Workspace, name: str, version: int, *, comment: str = ""
 ) -> ModelVersionRecord:
     """Undo :func:`archive_version`."""
-    return _set_state(
-        name, version, "ready", "restore", comment=comment, workspace=workspace
-    )
+    return _set_state(workspace, name, version, "ready", "restore", comment=comment)
 
 
 def model_history(
-    name: str | None = None,
-    *,
-    limit: int | None = None,
-    workspace: Workspace | None = None,
+    workspace: Workspace, name: str | None = None, *, limit: int | None = None
 ) -> list[RegistryEventRecord]:
     """The audit log, oldest first: one model's events, or the whole project's.
 
     Raises:
         ModelNotFoundError: ``name`` is given but unknown.
     """
-    ws = resolve_workspace(workspace)
     if name is not None:
-        ws.models.get_model(ws.project, name)
-    return ws.models.list_registry_events(ws.project, model=name, limit=limit)
+        workspace.models.get_model(workspace.project, name)
+    return workspace.models.list_registry_events(
+        workspace.project, model=name, limit=limit
+    )
 
 
 def grant_role(
-    user: str, role: str, *, comment: str = "", workspace: Workspace | None = None
+    workspace: Workspace, user: str, role: str, *, comment: str = ""
 ) -> RoleRecord:
     """Give ``user`` a role in the project (idempotent, audited)."""
-    ws = resolve_workspace(workspace)
     _check_text(user, "user")
     _check_text(role, "role")
-    ws.models.set_role(
-        ws.project, user, role, granted=True, note=note(ws, "grant_role", comment)
+    workspace.models.set_role(
+        workspace.project,
+        user,
+        role,
+        granted=True,
+        note=note(workspace, "grant_role", comment),
     )
-    held = ws.models.list_roles(ws.project, user=user)
+    held = workspace.models.list_roles(workspace.project, user=user)
     return next(r for r in held if r.role == role)
 
 
 def revoke_role(
-    user: str, role: str, *, comment: str = "", workspace: Workspace | None = None
+    workspace: Workspace, user: str, role: str, *, comment: str = ""
 ) -> None:
     """Take a role away from ``user`` (audited).
 
     Raises:
         RegistryError: the user does not hold the role.
     """
-    ws = resolve_workspace(workspace)
-    ws.models.set_role(
-        ws.project, user, role, granted=False, note=note(ws, "revoke_role", comment)
+    workspace.models.set_role(
+        workspace.project,
+        user,
+        role,
+        granted=False,
+        note=note(workspace, "revoke_role", comment),
     )
 
 
-def list_roles(
-    *, user: str | None = None, workspace: Workspace | None = None
-) -> list[RoleRecord]:
+def list_roles(workspace: Workspace, *, user: str | None = None) -> list[RoleRecord]:
     """Role grants of the project, by user then role."""
-    ws = resolve_workspace(workspace)
-    return ws.models.list_roles(ws.project, user=user)
+    return workspace.models.list_roles(workspace.project, user=user)
 
 
 def _set_state(
+    workspace: Workspace,
     name: str,
     version: int,
     state: str,
     action: str,
     *,
     comment: str,
-    workspace: Workspace | None,
 ) -> ModelVersionRecord:
-    ws = resolve_workspace(workspace)
-    return ws.models.update_model_version(
-        ws.project, name, version, {"state": state}, note(ws, action, comment)
+    return workspace.models.update_model_version(
+        workspace.project,
+        name,
+        version,
+        {"state": state},
+        note(workspace, action, comment),
     )
 
 

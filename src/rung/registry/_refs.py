@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rung._internal import defaults
 from rung._internal.timeutil import now
 from rung.errors import InvalidModelReferenceError
 from rung.registry.records import AuditNote
@@ -23,7 +22,6 @@ __all__ = [
     "check_model_name",
     "note",
     "parse_model_uri",
-    "resolve_workspace",
 ]
 
 LATEST = "latest"
@@ -104,14 +102,6 @@ def parse_model_uri(uri: str) -> ModelRef:
         "(e.g. 'churn@production', 'churn@latest') or 'NAME/VERSION' "
         "(e.g. 'churn/3')."
     )
-
-
-def resolve_workspace(workspace: Workspace | None) -> Workspace:
-    """The given workspace, or the process's default one."""
-    if workspace is not None:
-        return workspace
-    found: Workspace = defaults.current_workspace()
-    return found
 
 
 def note(

@@ -19,7 +19,7 @@ from rung.metadata import ArtifactRecord
 from rung.pipelines import OutputRef
 from rung.registry._card import ModelCard, complete_card
 from rung.registry._features import stored_feature_names
-from rung.registry._refs import check_model_name, note, resolve_workspace
+from rung.registry._refs import check_model_name, note
 from rung.registry._signature import (
     Signature,
     feature_names,
@@ -51,6 +51,7 @@ class Source:
 
 
 def register_model(
+    workspace: Workspace,
     model: Any,
     name: str,
     *,
@@ -62,11 +63,14 @@ def register_model(
     signature: Any = None,
     card: ModelCard | Mapping[str, Any] | None = None,
     allow_pickle: bool = False,
-    workspace: Workspace | None = None,
 ) -> ModelVersionRecord:
     """Register a new version of model ``name`` (created on first use).
 
+    ``rung.register_model(model, name=...)`` does the same in the default
+    workspace (inside a run: the run's; with a ``Run``: the run's).
+
     Args:
+        workspace: where to register.
         model: a fitted model object (stored as an artifact first), an artifact
             id (or unique prefix) or ``ArtifactRecord``, or a pipeline ``Run``
             (then name the ``step`` that produced the model).
@@ -80,7 +84,6 @@ def register_model(
             default: inferred from the training data found through lineage.
         card: a ``ModelCard`` (or mapping); empty sections are filled in.
         allow_pickle: let a model object no safe format handles be pickled.
-        workspace: where to register (default: the run's or the project's).
 
     Returns:
         The new version, with its number.
@@ -91,22 +94,15 @@ def register_model(
         RunError: the run has no such step or output.
 
     Example:
-        >>> import rung
         >>> run = training(C=0.5)  # doctest: +SKIP
-        >>> v = rung.register_model(run, name="churn", step="train")  # doctest: +SKIP
+        >>> v = register_model(ws, run, name="churn", step="train")  # doctest: +SKIP
         >>> v.version, v.metrics["accuracy"]  # doctest: +SKIP
         (1, 0.958)
     """
     check_model_name(name)
-    scope = current_scope()
-    ws = resolve_workspace(
-        workspace
-        or (model.workspace if isinstance(model, Run) else None)
-        or (scope.workspace if scope is not None else None)
-    )
-    source = _resolve(ws, model, step, output, allow_pickle)
+    source = _resolve(workspace, model, step, output, allow_pickle)
     extras = Extras(metrics, tags, description, signature, card)
-    return record_version(ws, source, name, extras)
+    return record_version(workspace, source, name, extras)
 
 
 @dataclass(frozen=True, slots=True)

@@ -275,8 +275,7 @@ def _signature_from_json(
 
 def _model_not_found(project: str, name: str) -> ModelNotFoundError:
     return ModelNotFoundError(
-        f"No model {name!r} in project {project!r}. List models with "
-        "`rung models list`, or register one with `rung models register`."
+        f"No model {name!r} in project {project!r}.", model=name, project=project
     )
 
 
@@ -296,16 +295,19 @@ def _alias_conflict(
     was = "not to exist" if expected is None else f"to point to version {expected}"
     return RegistryConflictError(
         f"Alias {alias!r} of model {name!r} now {now}, but this change expected it "
-        f"{was}: another change moved it first. Nothing was changed; check "
-        f"`rung models show {name}` and retry."
+        f"{was}: another change moved it first. Nothing was changed.",
+        model=name,
+        alias=alias,
     )
 
 
 def _archived_refused(name: str, version: int, alias: str) -> PromotionRefusedError:
     return PromotionRefusedError(
         f"Cannot point alias {alias!r} of model {name!r} at version {version}: the "
-        f"version is archived. Restore it with `rung models restore {name} "
-        f"{version}`, or pick another version."
+        "version is archived.",
+        model=name,
+        version=version,
+        reason="archived",
     )
 
 
@@ -319,6 +321,8 @@ def _alias_in_use(name: str, version: int, aliases: list[str]) -> RegistryError:
 
 def _role_not_held(user: str, role: str) -> RegistryError:
     return RegistryError(
-        f"User {user!r} does not hold role {role!r}; nothing to revoke. List roles "
-        "with `rung models roles list`."
+        f"User {user!r} does not hold role {role!r}; nothing to revoke.",
+        user=user,
+        role=role,
+        reason="role_not_held",
     )

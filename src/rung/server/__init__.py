@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 __all__ = ["bind_socket", "create_serving_app", "hash_token", "run_model_server"]
 
 _LAZY = {
-    "bind_socket": "rung.server._run",
+    "bind_socket": "rung.serving._endpoint",
     "create_serving_app": "rung.server._serving_app",
     "hash_token": "rung.server._auth",
     "run_model_server": "rung.server._run",
@@ -37,5 +37,6 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from rung.server._auth import hash_token
-    from rung.server._run import bind_socket, run_model_server
+    from rung.server._run import run_model_server
     from rung.server._serving_app import create_serving_app
+    from rung.serving._endpoint import bind_socket

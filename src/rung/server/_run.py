@@ -1,7 +1,8 @@
 """Running the model server with uvicorn: one process, or several workers.
 
-The CLI binds the socket itself (so "port in use" is a clear error before
-anything starts) and hands it to uvicorn. With one worker the app runs in the
+``rung.serving.serve_deployment`` binds the socket itself (so "port in use"
+is a clear error before anything starts) and hands it to uvicorn through
+:func:`run_model_server`. With one worker the app runs in the
 CLI's process, with the model it already loaded. With several, uvicorn's
 supervisor starts worker processes that each build their workspace from the
 project's settings and load the model; the CLI passes them the serving
@@ -12,14 +13,11 @@ SIGTERM or Ctrl-C stops each process gracefully, which flushes its log.
 from __future__ import annotations
 
 import contextlib
-import errno
 import importlib.util
 import json
 import os
 import socket
 from typing import TYPE_CHECKING, Any
-
-from rung.errors import ServerStartError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -29,33 +27,9 @@ if TYPE_CHECKING:
     from rung.serving import ServedModel, ServeOptions
     from rung.workspace import Workspace
 
-__all__ = ["CONFIG_ENV", "bind_socket", "run_model_server", "worker_app"]
+__all__ = ["CONFIG_ENV", "run_model_server", "worker_app"]
 
 CONFIG_ENV = "RUNG_SERVE_CONFIG"
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host:port``.
-
-    Raises:
-        ServerStartError: the port is taken, or the address is not local.
-    """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host.strip("[]"), port))
-        sock.listen(2048)
-    except OSError as exc:
-        sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise ServerStartError(
-                f"Port {port} on {host} is already in use. Stop what listens "
-                f"there, or pick another port with --port (e.g. --port {port + 1})."
-            ) from exc
-        raise ServerStartError(f"Cannot listen on {host}:{port}: {exc}.") from exc
-    sock.set_inheritable(True)
-    return sock
 
 
 def run_model_server(

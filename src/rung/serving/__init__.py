@@ -4,8 +4,9 @@
 behind the alias, logs every prediction without making the request wait
 (Parquet micro-batches in the artifact store, indexed in the metadata store),
 takes ground-truth labels on ``POST /feedback``, and switches to a new
-version when the alias moves. This package is the framework-free part; the
-HTTP app lives in ``rung.server``.
+version when the alias moves. This package is the framework-free part
+(:func:`serve_deployment` runs a deployment's whole lifecycle); the HTTP app
+lives in ``rung.server``.
 
 The prediction log, for monitoring and analysis:
 
@@ -33,6 +34,7 @@ __all__ = [
     "NAN_POLICIES",
     "ON_BAD_ROWS",
     "BatchScores",
+    "Endpoint",
     "InputSchema",
     "LoadFailure",
     "ModelService",
@@ -42,7 +44,9 @@ __all__ = [
     "PredictionLog",
     "ServeOptions",
     "ServedModel",
+    "ServerRunner",
     "batch_predict_step",
+    "bind_socket",
     "check_bind",
     "finish_deployment",
     "is_loopback",
@@ -55,11 +59,13 @@ __all__ = [
     "read_predictions",
     "reap_dead_deployments",
     "score_frame",
+    "serve_deployment",
     "start_deployment",
 ]
 
 _LAZY = {
     "NAN_POLICIES": "rung.serving._inputs",
+    "Endpoint": "rung.serving._endpoint",
     "ON_BAD_ROWS": "rung.serving._batch",
     "BatchScores": "rung.serving._batch",
     "InputSchema": "rung.serving._inputs",
@@ -71,7 +77,9 @@ _LAZY = {
     "PredictionLog": "rung.serving._log",
     "ServeOptions": "rung.serving._options",
     "ServedModel": "rung.serving._model",
+    "ServerRunner": "rung.serving._endpoint",
     "batch_predict_step": "rung.serving._batch",
+    "bind_socket": "rung.serving._endpoint",
     "check_bind": "rung.serving._deploy",
     "finish_deployment": "rung.serving._deploy",
     "reap_dead_deployments": "rung.serving._deploy",
@@ -83,6 +91,7 @@ _LAZY = {
     "prediction_relation": "rung.serving._query",
     "query_predictions": "rung.serving._query",
     "read_predictions": "rung.serving._query",
+    "serve_deployment": "rung.serving._endpoint",
     "score_frame": "rung.serving._batch",
     "start_deployment": "rung.serving._deploy",
 }
@@ -119,6 +128,12 @@ if TYPE_CHECKING:
         is_loopback,
         reap_dead_deployments,
         start_deployment,
+    )
+    from rung.serving._endpoint import (
+        Endpoint,
+        ServerRunner,
+        bind_socket,
+        serve_deployment,
     )
     from rung.serving._ids import PredictionIds
     from rung.serving._inputs import NAN_POLICIES, InputSchema

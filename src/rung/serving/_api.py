@@ -177,5 +177,5 @@ def _version(
     if isinstance(model_version, str):
         from rung.registry import resolve_model
 
-        return resolve_model(model_version, workspace=workspace)
+        return resolve_model(workspace, model_version)
     return model_version

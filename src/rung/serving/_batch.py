@@ -304,8 +304,8 @@ def predict_file(
     if (on_bad_rows == "route") != (bad_rows_output is not None):
         raise ServingError(
             "Routing bad rows needs a file: give on_bad_rows='route' together "
-            "with bad_rows_output (rung predict --on-bad-rows route "
-            "--bad-rows-output bad.csv)."
+            "with bad_rows_output.",
+            reason="route_needs_file",
         )
     outputs = [target] if bad_rows_output is None else [target, bad_rows_output]
     for path in outputs:

@@ -39,6 +39,7 @@ __all__ = ["FeedbackIntake", "FeedbackResult", "Rejection"]
 # between the machine that predicted and the one that received the label.
 _SKEW_S = 300.0
 _SHOWN = 10
+_ALREADY = "already labelled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +96,11 @@ class FeedbackResult:
             {"column": "label", "prediction_id": r.prediction_id, "problem": r.reason}
             for r in self.rejections
         ]
+        labelled = any(r.reason.startswith(_ALREADY) for r in self.rejections)
         raise InvalidInputError(
             f"{len(self.rejections)} label(s) refused:\n  - " + "\n  - ".join(lines),
             problems,
+            **({"reason": "already_labelled"} if labelled else {}),
         )
 
 
@@ -299,7 +302,4 @@ class FeedbackIntake:
 
 
 def _labelled_already(label: Any) -> str:
-    return (
-        f'already labelled ({label!r}): send "overwrite": true (rung predictions '
-        "label --overwrite) to replace it"
-    )
+    return f'{_ALREADY} ({label!r}): send "overwrite": true to replace it'

@@ -115,7 +115,7 @@ class ServedModel:
             PolicyViolationError: a residency policy refuses the read.
         """
         ref = parse_model_uri(uri) if isinstance(uri, str) else uri
-        record = resolve_model(ref, workspace=workspace)
+        record = resolve_model(workspace, ref)
         return cls.from_record(
             workspace,
             record,
@@ -138,9 +138,9 @@ class ServedModel:
     ) -> ServedModel:
         """Load the model of a version record (``read``: see :meth:`load`)."""
         model = load_model(
+            workspace,
             f"{record.model}/{record.version}",
             allow_pickle=allow_pickle,
-            workspace=workspace,
             read=read,
         )
         return cls(record, model, alias=alias, nan_policy=nan_policy)

@@ -235,7 +235,7 @@ class ModelService:
         with self._lock:
             current = self._current
             try:
-                record = resolve_model(self.ref, workspace=self.workspace)
+                record = resolve_model(self.workspace, self.ref)
             except RungError as exc:
                 keeping = " (keeping the current version)" if current else ""
                 _log.warning("Cannot read %s%s: %s", self.ref, keeping, exc)

@@ -194,8 +194,7 @@ def clean_batch(batch: PredictionBatchRecord) -> PredictionBatchRecord:
 def deployment_not_found(deployment_id: str) -> DeploymentNotFoundError:
     """Return the error for an unknown deployment id."""
     return DeploymentNotFoundError(
-        f"No deployment has id {deployment_id!r}. List deployments with "
-        "`rung predictions deployments`, or give a longer id prefix."
+        f"No deployment has id {deployment_id!r}.", deployment_id=deployment_id
     )
 
 

@@ -117,8 +117,9 @@ def _check_target(target: Path) -> None:
     if target.is_dir() and any(target.iterdir()):
         raise ProjectExistsError(
             f"Folder {target} exists and is not empty; a new project needs a new "
-            "or empty folder. Choose another name or --dest. To bring an "
-            "existing project to a newer template, use `rung new --update`."
+            "or empty folder. Choose another name or --dest.",
+            folder=str(target),
+            reason="not_empty",
         )
 
 

@@ -111,8 +111,9 @@ def _unknown(template: str) -> TemplateNotFoundError:
     names = ", ".join(info.name for info in builtin_templates())
     return TemplateNotFoundError(
         f"Unknown template {template!r}: no built-in template has this name, and "
-        f"it is neither a folder nor a git URL. Built-in templates: {names} "
-        "(`rung new --list`); or give a template folder or a git URL."
+        f"it is neither a folder nor a git URL. Built-in templates: {names}; or "
+        "give a template folder or a git URL.",
+        template=template,
     )
 
 

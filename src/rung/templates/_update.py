@@ -77,7 +77,7 @@ def update_project(
     if "_src_path" not in answers:
         raise TemplateError(
             f"{project} has no {ANSWERS_FILE} naming its template, so it was not "
-            "made with `rung new` (or the file was removed: restore it from git)."
+            "made from a template (or the file was removed: restore it from git)."
         )
     repo = _Repo(project)
     repo.require_clean()
@@ -173,8 +173,8 @@ class _Repo:
         found = self._run("rev-parse", "--show-toplevel", check=False)
         if found.returncode != 0:
             raise TemplateError(
-                f"{project} is not in a git repository. `rung new --update` shows "
-                "its changes as a git diff: run `git init && git add -A && "
+                f"{project} is not in a git repository. An update shows its "
+                "changes as a git diff: run `git init && git add -A && "
                 "git commit -m 'New project'` first."
             )
         self.top = Path(found.stdout.decode().strip()).resolve()
@@ -275,5 +275,5 @@ class _Repo:
             )
         except FileNotFoundError:
             raise TemplateError(
-                "git is not installed; `rung new --update` needs it. Install git."
+                "git is not installed; updating a project needs it. Install git."
             ) from None

@@ -81,31 +81,32 @@ class ActiveRun(Run):
 
 
 def start_run(
+    workspace: Workspace,
     name: str | None = None,
     *,
     params: Mapping[str, Any] | None = None,
     tags: Mapping[str, str] | None = None,
-    workspace: Workspace | None = None,
 ) -> ActiveRun:
     """Open an ad-hoc tracked run (no pipeline): use it as a context manager.
 
+    ``rung.start_run(name)`` does the same in the default workspace.
+
     Args:
+        workspace: where to record.
         name: a name for the run (default: ``run-<id>``).
         params: parameters to record at once.
         tags: tags to record at once.
-        workspace: where to record (default: the project's workspace).
 
     Returns:
         The run; ``log_*`` calls inside the ``with`` block write to it.
 
     Example:
         >>> import rung
-        >>> with rung.start_run("baseline", params={"C": 1.0}) as run:  # doctest: +SKIP
+        >>> with start_run(ws, "baseline", params={"C": 1.0}) as run:  # doctest: +SKIP
         ...     rung.log_metric("accuracy", 0.91)
     """
-    ws = workspace or defaults.current_workspace()
-    record = begin_run(ws, name=name, params=params, tags=tags)
-    return ActiveRun(ws, record.id)
+    record = begin_run(workspace, name=name, params=params, tags=tags)
+    return ActiveRun(workspace, record.id)
 
 
 def log_metric(key: str, value: float, step: int | None = None) -> None:
@@ -174,7 +175,7 @@ def _implicit_run_scope() -> RunScope:
         if _implicit is None:
             workspace = defaults.current_workspace()
             script = Path(sys.argv[0]).stem if sys.argv and sys.argv[0] else ""
-            _implicit = start_run(script or "notebook", workspace=workspace)
+            _implicit = start_run(workspace, script or "notebook")
             atexit.register(_end_implicit)
         return RunScope(_implicit.workspace, _implicit.id)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-import rung
+from rung import registry
 from rung.registry import promote_model
 from rung.serving import log_feedback, log_predictions
 
@@ -55,8 +55,8 @@ def fit(frame: pd.DataFrame, *, noise: float = 0.0, seed: int = 1) -> Any:
 def register(workspace: Workspace, model: Any, **options: Any) -> ModelVersionRecord:
     """Register ``model`` as a version of ``churn`` with the feature signature."""
     signature = churn_frame(20)[FEATURES]
-    return rung.register_model(
-        model, name="churn", signature=signature, workspace=workspace, **options
+    return registry.register_model(
+        workspace, model, name="churn", signature=signature, **options
     )
 
 
@@ -66,7 +66,7 @@ def weak_and_strong(workspace: Workspace) -> tuple[Any, Any]:
     weak, strong = fit(train, noise=0.35), fit(train)
     register(workspace, weak)
     register(workspace, strong)
-    promote_model("churn", 1, "production", workspace=workspace)
+    promote_model(workspace, "churn", 1, "production")
     return weak, strong
 
 
@@ -126,5 +126,5 @@ def specialist_and_generalist(workspace: Workspace) -> tuple[Any, Any]:
     specialist, generalist = fit(train[train["region"] == "CA"]), fit(noisy)
     register(workspace, specialist)
     register(workspace, generalist)
-    promote_model("churn", 1, "production", workspace=workspace)
+    promote_model(workspace, "churn", 1, "production")
     return specialist, generalist

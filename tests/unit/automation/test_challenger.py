@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import rung
-from rung import pipeline, step
+from rung import pipeline, registry, step
 from rung.automation import (
     challenger_ledger,
     compare_challenger,
@@ -174,9 +173,9 @@ def test_regressors_compare_on_rmse_where_lower_is_better(
     y = 3 * x["a"] - x["b"]
     blind_to_b = LinearRegression().fit(x.assign(b=0.0), y)
     for model in (blind_to_b, LinearRegression().fit(x, y)):
-        rung.register_model(model, name="price", signature=x, workspace=workspace)
-    promote_model("price", 1, "production", workspace=workspace)
-    champion = rung.load_model("price/1", workspace=workspace)
+        registry.register_model(workspace, model, name="price", signature=x)
+    promote_model(workspace, "price", 1, "production")
+    champion = registry.load_model(workspace, "price/1")
     ids = log_predictions(workspace, "price/1", x, champion.predict(x))
     log_feedback(workspace, "price", dict(zip(ids, y.tolist(), strict=True)))
     result = compare_challenger(workspace, "price", 2, margin=0.1)
@@ -190,8 +189,8 @@ def test_held_out_training_rows_are_scored_when_lineage_has_the_table(
 ) -> None:
     for noise in (0.35, 0.0):
         register(workspace, training(noise=noise), step="train")
-    promote_model("churn", 1, "production", workspace=workspace)
-    serve_and_label(workspace, rung.load_model("churn/1", workspace=workspace))
+    promote_model(workspace, "churn", 1, "production")
+    serve_and_label(workspace, registry.load_model(workspace, "churn/1"))
     result = compare_challenger(workspace, "churn", 2, holdout_tolerance=0.0)
     held = result.holdout
     assert held["target"] == "churned" and 90 < held["rows"] < 150
@@ -269,8 +268,8 @@ def test_versions_whose_signatures_differ_are_not_compared(
     serve_and_label(workspace, weak)
     train = churn_frame(200)
     narrow = LogisticRegression().fit(train[["tenure", "spend"]], train["churned"])
-    rung.register_model(
-        narrow, name="churn", signature=train[["tenure", "spend"]], workspace=workspace
+    registry.register_model(
+        workspace, narrow, name="churn", signature=train[["tenure", "spend"]]
     )
     with pytest.raises(
         ChallengerError, match=r"signatures differ \(column 'region' is missing\)"
@@ -284,7 +283,7 @@ def test_the_champion_or_an_archived_version_cannot_challenge(
     weak_and_strong(workspace)
     with pytest.raises(ChallengerError, match="already the champion"):
         compare_challenger(workspace, "churn", 1)
-    archive_version("churn", 2, workspace=workspace)
+    archive_version(workspace, "churn", 2)
     with pytest.raises(ChallengerError, match="archived and cannot be promoted"):
         compare_challenger(workspace, "churn", 2)
 

@@ -100,7 +100,7 @@ def test_the_whole_cause_chain_from_alert_to_rollback(
 ) -> None:
     weak = fit(churn_frame(600, seed=3), noise=0.35)
     register(workspace, weak)
-    promote_model("churn", 1, "production", workspace=workspace)
+    promote_model(workspace, "churn", 1, "production")
     serve_and_label(workspace, weak)
     (tmp_path / "retrain.py").write_text(textwrap.dedent(RETRAINING))
     created = _alert(workspace, tmp_path)
@@ -151,7 +151,7 @@ def test_comparisons_and_promotions_are_found_by_reference(
     weak, strong = fit(churn_frame(600, seed=3), noise=0.35), fit(churn_frame(600))
     register(workspace, weak)
     register(workspace, strong)
-    promote_model("churn", 1, "production", workspace=workspace)
+    promote_model(workspace, "churn", 1, "production")
     serve_and_label(workspace, weak)
     result = promote_if_better(workspace, "churn", 2, margin=0.5)
     assert result.outcome == "kept"

@@ -42,7 +42,7 @@ def strong(workspace: Workspace) -> Any:
 
 
 def _production(workspace: Workspace) -> int:
-    return get_model("churn", workspace=workspace).aliases["production"]
+    return get_model(workspace, "churn").aliases["production"]
 
 
 def _agent(workspace: Workspace) -> Agent:
@@ -55,7 +55,7 @@ def test_a_winner_is_promoted_through_the_registry_and_audited(
     result = promote_if_better(workspace, "churn", 2, comment="nightly retrain")
     assert (result.outcome, result.promoted) == ("promoted", True)
     assert _production(workspace) == 2
-    event = model_history("churn", workspace=workspace)[-1]
+    event = model_history(workspace, "churn")[-1]
     assert (event.action, event.to_version, event.comment) == (
         "promote",
         2,
@@ -82,7 +82,7 @@ def test_the_registry_gates_and_approvals_still_apply(
     workspace: Workspace, strong: Any
 ) -> None:
     gates = {"production": {"approvals": {"role": "reviewer", "count": 1}}}
-    set_gates("churn", gates, workspace=workspace)
+    set_gates(workspace, "churn", gates)
     comparison = compare_challenger(workspace, "churn", 2)
     assert comparison.verdict == "promote"
     assert comparison.gates[0]["passed"] is False
@@ -93,9 +93,9 @@ def test_the_registry_gates_and_approvals_still_apply(
     entry = challenger_ledger(workspace)[0]
     assert (entry.action, entry.comparison_id) == ("refused", comparison.id)
     assert entry.evidence["checks"][0].startswith("accuracy")
-    grant_role("alice", "reviewer", workspace=workspace)
+    grant_role(workspace, "alice", "reviewer")
     workspace.user = "alice"
-    approve_promotion("churn", 2, "production", workspace=workspace)
+    approve_promotion(workspace, "churn", 2, "production")
     again = promote_if_better(workspace, "churn", 2, comparison=comparison)
     assert again.outcome == "promoted" and _production(workspace) == 2
 
@@ -106,8 +106,8 @@ def test_a_comparison_against_an_old_champion_is_refused(
     from rung.registry import register_model
 
     comparison = compare_challenger(workspace, "churn", 2)
-    register_model(strong, name="churn", workspace=workspace)
-    promote_model("churn", 3, "production", workspace=workspace)
+    register_model(workspace, strong, name="churn")
+    promote_model(workspace, "churn", 3, "production")
     result = promote_if_better(workspace, "churn", 2, comparison=comparison)
     assert result.outcome == "refused"
     assert "champion changed since comparison" in result.reason
@@ -142,7 +142,7 @@ def test_the_agent_rolls_back_a_promotion_whose_live_metric_breaches(
     report = agent.tick()
     assert report.watches == {"churn@production v2": "rolled_back"}
     assert _production(workspace) == 1
-    rollback = model_history("churn", workspace=workspace)[-1]
+    rollback = model_history(workspace, "churn")[-1]
     assert (rollback.action, rollback.from_version, rollback.to_version) == (
         "rollback",
         2,
@@ -176,7 +176,7 @@ def test_the_live_metric_waits_for_enough_labels(
 def test_a_latency_breach_rolls_back_and_error_rates_are_noted(
     workspace: Workspace, strong: Any
 ) -> None:
-    promote_model("churn", 2, "production", workspace=workspace)
+    promote_model(workspace, "churn", 2, "production")
     watch_promotion(
         workspace,
         "churn",
@@ -213,7 +213,7 @@ def test_a_watch_ends_when_someone_moves_the_alias(
     workspace: Workspace, strong: Any
 ) -> None:
     promote_if_better(workspace, "churn", 2, watch=WATCH)
-    rollback_model("churn", "production", workspace=workspace)
+    rollback_model(workspace, "churn", "production")
     [check] = check_watches(workspace)
     assert check.outcome == "superseded"
     assert check.watch.reason == "production moved to v1 (not by this watch)"
@@ -237,12 +237,12 @@ def test_watch_promotion_refuses_what_it_could_not_act_on(
         watch_promotion(workspace, "churn", metric_floor=0.5)
     with pytest.raises(ChallengerError, match="has no alias 'staging'"):
         watch_promotion(workspace, "churn", "staging", metric_floor=0.5)
-    promote_model("churn", 2, "production", workspace=workspace)
+    promote_model(workspace, "churn", 2, "production")
     with pytest.raises(ChallengerError, match="Nothing to watch"):
         watch_promotion(workspace, "churn")
     with pytest.raises(ChallengerError, match="bake_s must be > 0"):
         watch_promotion(workspace, "churn", bake_s=0, metric_floor=0.5)
-    promoted = model_history("churn", workspace=workspace)[-1].created_at
+    promoted = model_history(workspace, "churn")[-1].created_at
     with pytest.raises(
         ChallengerError, match="bake period of churn@production is over"
     ):

@@ -12,6 +12,7 @@ import pytest
 
 from rung.automation import RetuneResult, reset_study, retune, study_status
 from rung.automation.errors import RetuneBusyError, RetuneError, SearchSpaceError
+from rung.cli._hints import with_hint
 from rung.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -96,8 +97,8 @@ def champion(workspace: Workspace, flow: str) -> int:
     from rung.registry import promote_model, register_model
 
     run = load_pipeline(flow).run(params={"C": 0.0003}, workspace=workspace)
-    version = register_model(run, "cancer", step="train", workspace=workspace)
-    promote_model("cancer", version.version, "production", workspace=workspace)
+    version = register_model(workspace, run, "cancer", step="train")
+    promote_model(workspace, "cancer", version.version, "production")
     return version.version
 
 
@@ -305,8 +306,9 @@ def test_a_held_lease_refuses_another_holder(workspace: Workspace, flow: str) ->
         "retune/test-project/cancer", "someone-else", 60, time.time()
     )
     assert lease is not None
-    with pytest.raises(RetuneBusyError, match=r"retry in at most 60 s"):
+    with pytest.raises(RetuneBusyError, match=r"retry in at most 60 s") as busy:
         _retune(workspace, flow)
+    assert with_hint(busy.value).endswith("Follow it with `rung retune status cancer`.")
 
 
 def test_memory_workspace_keeps_the_study_in_memory(
@@ -347,8 +349,13 @@ def test_a_study_keeps_its_metric_direction_and_parameter_kinds(
     workspace: Workspace, flow: str
 ) -> None:
     _retune(workspace, flow, n_trials=1)
-    with pytest.raises(RetuneError, match=r"created to maximize 'accuracy'.+reset"):
+    with pytest.raises(
+        RetuneError, match=r"created to maximize 'accuracy'.+reset_study"
+    ) as differs:
         _retune(workspace, flow, direction="minimize")
+    assert with_hint(differs.value).endswith(
+        "Delete it with `rung retune reset cancer`."
+    )
     log_free = {**SPACE, "C": {"low": 1e-4, "high": 100.0}}
     with pytest.raises(SearchSpaceError, match=r"cannot continue with .+log or not"):
         _retune(workspace, flow, space=log_free)
@@ -358,5 +365,9 @@ def test_a_study_keeps_its_metric_direction_and_parameter_kinds(
 
 
 def test_status_of_a_model_without_a_study(workspace: Workspace) -> None:
-    with pytest.raises(RetuneError, match=r"'cancer' has no re-tuning study"):
+    with pytest.raises(RetuneError, match=r"'cancer' has no re-tuning study") as none:
         study_status(workspace, "cancer")
+    assert with_hint(none.value).endswith(
+        "Start one with `rung retune PIPELINE --model cancer --space space.yaml "
+        "--metric METRIC`."
+    )

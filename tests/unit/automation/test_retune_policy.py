@@ -40,8 +40,8 @@ def good_champion(workspace: Workspace, flow: str) -> float:
     from rung.registry import promote_model, register_model
 
     run = load_pipeline(flow).run(params={"C": 1.0}, workspace=workspace)
-    version = register_model(run, "cancer", step="train", workspace=workspace)
-    promote_model("cancer", version.version, "production", workspace=workspace)
+    version = register_model(workspace, run, "cancer", step="train")
+    promote_model(workspace, "cancer", version.version, "production")
     return version.metrics["accuracy"]
 
 

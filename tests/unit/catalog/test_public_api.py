@@ -28,7 +28,8 @@ def test_all_names_resolve_and_public_names_are_listed() -> None:
         if not name.startswith("_") and callable(value)
     }
     assert public <= set(exported)
-    assert rung.load_dataset is rung.catalog.load_dataset
+    assert rung.load_dataset.__module__ == "rung._convenience"
+    assert rung.catalog.load_dataset.__code__.co_varnames[0] == "workspace"
 
 
 def test_importing_the_catalog_and_cli_stays_light() -> None:

@@ -152,8 +152,9 @@ def test_without_snapshot_an_old_version_loads_only_while_the_source_matches(
         rung.load_dataset("claims"), pd.read_csv(csv_file), check_dtype=False
     )
     claims_frame(4).to_csv(csv_file, index=False)
-    with pytest.raises(StaleDatasetVersionError, match="rung datasets refresh claims"):
+    with pytest.raises(StaleDatasetVersionError, match="source changed since") as old:
         rung.load_dataset("claims", 1)
+    assert old.value.details == {"dataset": "claims", "version": 1}
 
 
 def test_auto_snapshot_skips_sources_over_the_limit(

@@ -62,7 +62,7 @@ def catalog(workspace: Workspace, tmp_path: Path) -> Workspace:
 def test_a_version_registered_from_a_run_inherits_the_dataset_classes(
     catalog: Workspace,
 ) -> None:
-    version = register_model(training(), "cost", step="fit")
+    version = register_model(catalog, training(), "cost", step="fit")
     found = Client(catalog).model_classification(version)
     assert (found.model, found.version, found.traced) == ("cost", 1, True)
     assert found.summary() == "health, pii (region CA, from dataset claims v1)"
@@ -92,7 +92,7 @@ def test_a_version_registered_inside_a_step_inherits_from_its_data(
 def test_a_version_registered_outside_any_run_has_no_lineage(
     catalog: Workspace,
 ) -> None:
-    version = register_model({"mean": 2.0}, "outside")
+    version = register_model(catalog, {"mean": 2.0}, "outside")
     assert (version.run_id, version.step_run_id) == (None, None)
     found = classify_model_version(catalog, version)
     assert not found.is_known

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+import rung
 from rung import pipeline, step
-from rung.catalog import dataset, describe_column, load_dataset
+from rung.catalog import dataset, describe_column
 from rung.errors import LineageNodeNotFoundError, PolicyViolationError
 from rung.governance import Classification, DataSource, classifications_of
 from rung.registry import register_model
@@ -36,7 +37,7 @@ def modelling() -> None:
 
 @step(labels={"region": "CA"})
 def fetch_in_ca() -> pd.DataFrame:
-    return load_dataset("claims")[["id", "amount"]]
+    return rung.load_dataset("claims")[["id", "amount"]]
 
 
 @step(labels={"region": "US"})
@@ -95,7 +96,7 @@ def test_run_inherits_what_its_steps_read(governed: Workspace) -> None:
 
 
 def test_model_version_inherits_through_its_artifact(governed: Workspace) -> None:
-    version = register_model(modelling(), name="cost", step="fit")
+    version = register_model(governed, modelling(), name="cost", step="fit")
     found = classifications_of(governed, f"cost/{version.version}")
     assert found.tags == ("health", "pii")
     assert found.paths("CA") == [

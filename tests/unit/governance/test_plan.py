@@ -9,7 +9,7 @@ import pytest
 
 import rung
 from rung import pipeline, step
-from rung.catalog import dataset, load_dataset
+from rung.catalog import dataset
 from rung.errors import DatasetNotFoundError, PolicyViolationError
 from rung.governance import audit_log, explain_plan
 from rung.workspace import WorkspaceOptions
@@ -46,7 +46,7 @@ def training_in(region: str | None) -> Pipeline:
 
 @step(labels={"region": "US"})
 def us_report() -> int:
-    return len(load_dataset("claims"))
+    return len(rung.load_dataset("claims"))
 
 
 @pipeline

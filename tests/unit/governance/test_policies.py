@@ -81,5 +81,5 @@ def test_invalid_policies_store_nothing(workspace: Workspace) -> None:
 
 
 def test_get_policies_without_any_raises(workspace: Workspace) -> None:
-    with pytest.raises(PolicySetNotFoundError, match="rung policies apply"):
+    with pytest.raises(PolicySetNotFoundError, match=r"has no policy set\.$"):
         get_policies(workspace)

@@ -70,8 +70,8 @@ class Trained:
 def trained(governed: Workspace, tmp_path: Path) -> Trained:
     """``in_canada`` ran; its model is ``cost@production``."""
     run = in_canada()
-    version = register_model(run, name="cost", step="train", workspace=governed)
-    promote_model("cost", version.version, "production", workspace=governed)
+    version = register_model(governed, run, name="cost", step="train")
+    promote_model(governed, "cost", version.version, "production")
     snapshot = governed.datasets.get_dataset_version("claims").snapshot_artifact_id
     assert snapshot is not None
     rows = run.outputs["load_claims"]["output"]
@@ -337,7 +337,7 @@ def train_and_register(rows: pd.DataFrame) -> int:
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression().fit(rows[["amount"]], rows["amount"] > 15)
-    return register_model(model, name="inline").version
+    return rung.register_model(model, name="inline").version
 
 
 @pipeline

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 def churn(workspace: Workspace) -> ModelVersionRecord:
     """``churn`` v1 (accuracy recorded), trained by a pipeline, at ``production``."""
     run = training(C=1.0)
-    version = register_model(run, "churn", step="train")
-    promote_model("churn", version.version, "production")
+    version = register_model(workspace, run, "churn", step="train")
+    promote_model(workspace, "churn", version.version, "production")
     return version
 
 

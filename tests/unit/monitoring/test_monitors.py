@@ -204,7 +204,7 @@ def test_a_model_without_training_data_in_lineage_needs_a_reference(
     from sklearn.dummy import DummyClassifier
 
     model = DummyClassifier().fit([[0.0], [1.0]], [0, 1])
-    register_model(model, "plain", metrics={"accuracy": 0.5})
+    register_model(workspace, model, "plain", metrics={"accuracy": 0.5})
     with pytest.raises(MonitorDataError, match="has no training table in its lineage"):
         create_monitor(workspace, "plain", model="plain@latest")
     record = create_monitor(

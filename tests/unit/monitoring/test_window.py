@@ -30,7 +30,7 @@ NOW = 1_800_000_000.0
 
 def log(workspace: Workspace, rows: int, *, at: float, shift: float = 0.0) -> list[str]:
     """Score production rows with churn v1 and log them (with probabilities)."""
-    model = load_model("churn@production", workspace=workspace)
+    model = load_model(workspace, "churn@production")
     frame = production(rows, seed=int(at) % 97, shift=shift, labels=False)
     outputs = {
         "prediction": model.predict(frame),

@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-import rung
 from rung import pipeline, step
 from rung._internal.ids import new_id
 from rung._internal.timeutil import now
 from rung.errors import ConfigError, StepFailedError
 from rung.metadata import RunRecord, StepRunRecord
-from rung.pipelines import load_pipeline
+from rung.pipelines import load_pipeline, resume_run
 from rung.tracking import host_name, reap_stale_runs
 from rung.tracking._lifecycle import heartbeats
 from rung.workspace import Workspace, WorkspaceOptions
@@ -201,7 +200,7 @@ def test_resumed_run_ends_step_runs_a_killed_attempt_left_running(
     stale = _leave_step_running(workspace, run_id, attempt=2)
     (flow_file.parent / "fail.flag").unlink()
 
-    run = rung.resume_run(run_id, workspace=workspace)
+    run = resume_run(workspace, run_id)
 
     assert run.refresh().record.status == "completed"
     ended = _step_run(workspace, run_id, stale)
@@ -218,7 +217,7 @@ def test_resumed_run_that_fails_again_ends_abandoned_step_runs(
     stale = _leave_step_running(workspace, run_id, attempt=2)
 
     with pytest.raises(StepFailedError, match="the flag is set"):
-        rung.resume_run(run_id, workspace=workspace)
+        resume_run(workspace, run_id)
 
     assert workspace.runs.get_run(run_id).status == "failed"
     assert _step_run(workspace, run_id, stale).status == "failed"

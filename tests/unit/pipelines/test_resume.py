@@ -15,7 +15,7 @@ import pytest
 
 import rung
 from rung.errors import RunError, StepFailedError
-from rung.pipelines import load_pipeline
+from rung.pipelines import load_pipeline, resume_run
 
 if TYPE_CHECKING:
     from rung.workspace import Workspace
@@ -71,7 +71,7 @@ def test_resume_reruns_only_the_steps_that_did_not_complete(
     run_id = info.value.run_id
     (flow_file.parent / "fail.flag").unlink()
 
-    run = rung.resume_run(run_id, workspace=workspace)
+    run = resume_run(workspace, run_id)
 
     assert run.id == run_id
     record = run.refresh().record
@@ -91,7 +91,7 @@ def test_resume_reruns_only_the_steps_that_did_not_complete(
 def test_resume_refuses_a_completed_run(workspace: Workspace, flow_file: Path) -> None:
     run = load_pipeline(f"{flow_file}:flow").run(workspace=workspace)
     with pytest.raises(RunError, match="already completed"):
-        rung.resume_run(run.id, workspace=workspace)
+        resume_run(workspace, run.id)
 
 
 def test_resume_refuses_an_ad_hoc_run(workspace: Workspace) -> None:
@@ -99,7 +99,7 @@ def test_resume_refuses_an_ad_hoc_run(workspace: Workspace) -> None:
         pass
     workspace.runs.update_run(run.id, {"status": "failed"})
     with pytest.raises(RunError, match="cannot be resumed"):
-        rung.resume_run(run.id, workspace=workspace)
+        resume_run(workspace, run.id)
 
 
 @pytest.mark.integration

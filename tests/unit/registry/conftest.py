@@ -25,6 +25,8 @@ def trained(workspace: Workspace) -> Run:
 def versions(workspace: Workspace, trained: Run) -> list[ModelVersionRecord]:
     """Three versions of ``churn`` from the same run, accuracy 0.80/0.90/0.95."""
     return [
-        register_model(trained, "churn", step="train", metrics={"accuracy": value})
+        register_model(
+            workspace, trained, "churn", step="train", metrics={"accuracy": value}
+        )
         for value in (0.80, 0.90, 0.95)
     ]

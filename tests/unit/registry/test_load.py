@@ -62,48 +62,47 @@ def test_parse_model_uri_rejects_other_shapes(uri: str) -> None:
 def test_load_by_alias_version_and_latest(
     workspace: Workspace, versions: list[ModelVersionRecord]
 ) -> None:
-    promote_model("churn", 2, "production")
+    promote_model(workspace, "churn", 2, "production")
     model = rung.load_model("churn@production")
     assert type(model).__name__ == "LogisticRegression"
     assert list(model.feature_names_in_) == ["age", "income", "visits"]
-    assert resolve_model("churn@production").version == 2
-    assert resolve_model("churn/1").version == 1
-    assert resolve_model("churn@latest").version == 3
-    archive_version("churn", 3)
-    assert resolve_model("churn@latest").version == 2
-    assert load_model("churn/1", workspace=workspace).coef_.shape == (1, 3)
+    assert resolve_model(workspace, "churn@production").version == 2
+    assert resolve_model(workspace, "churn/1").version == 1
+    assert resolve_model(workspace, "churn@latest").version == 3
+    archive_version(workspace, "churn", 3)
+    assert resolve_model(workspace, "churn@latest").version == 2
+    assert load_model(workspace, "churn/1").coef_.shape == (1, 3)
 
 
 def test_unknown_names_aliases_and_versions_are_clear(
     workspace: Workspace, versions: list[ModelVersionRecord]
 ) -> None:
     with pytest.raises(ModelNotFoundError, match="No model 'fraud' in project"):
-        load_model("fraud@production")
+        load_model(workspace, "fraud@production")
     with pytest.raises(
         ModelVersionNotFoundError,
-        match=r"no alias 'staging' \(its aliases: none yet\)"
-        r".*promote churn VERSION --alias staging",
+        match=r"no alias 'staging' \(its aliases: none yet\)\.$",
     ):
-        load_model("churn@staging")
+        load_model(workspace, "churn@staging")
     with pytest.raises(ModelVersionNotFoundError, match="no version 4"):
-        load_model("churn/4")
+        load_model(workspace, "churn/4")
     for number in (1, 2, 3):
-        archive_version("churn", number)
+        archive_version(workspace, "churn", number)
     with pytest.raises(
         ModelVersionNotFoundError, match="Every version of model 'churn' is archived"
     ):
-        load_model("churn@latest")
+        load_model(workspace, "churn@latest")
 
 
 def test_pickled_versions_need_allow_pickle(workspace: Workspace) -> None:
-    version = register_model(Pickled(), "custom", allow_pickle=True)
+    version = register_model(workspace, Pickled(), "custom", allow_pickle=True)
     with pytest.raises(
         UnsafeArtifactError,
         match=r"custom/1 was stored with pickle"
         r".*rung\.load_model\('custom@latest', allow_pickle=True\)",
     ):
-        load_model("custom@latest")
-    assert load_model("custom/1", allow_pickle=True).predict([1]) == [1]
+        load_model(workspace, "custom@latest")
+    assert load_model(workspace, "custom/1", allow_pickle=True).predict([1]) == [1]
     assert version.framework == "tests"
 
 
@@ -117,4 +116,4 @@ def test_a_version_whose_content_is_gone_raises_artifact_not_found(
         match=r"Model churn/2 points to artifact .* whose content is gone"
         r".*register a new version",
     ):
-        load_model("churn/2")
+        load_model(workspace, "churn/2")

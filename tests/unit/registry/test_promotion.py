@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from rung.cli._hints import with_hint
 from rung.errors import (
     ApprovalRefusedError,
     GateDefinitionError,
@@ -55,16 +56,20 @@ def as_user(workspace: Workspace, user: str) -> Workspace:
     )
 
 
-def actions(name: str = "churn") -> list[tuple[str, int | None, int | None]]:
-    return [(e.action, e.from_version, e.to_version) for e in model_history(name)]
+def actions(
+    workspace: Workspace, name: str = "churn"
+) -> list[tuple[str, int | None, int | None]]:
+    return [
+        (e.action, e.from_version, e.to_version) for e in model_history(workspace, name)
+    ]
 
 
 def test_promote_without_gates_moves_the_alias(
     workspace: Workspace, versions: list[ModelVersionRecord]
 ) -> None:
-    first = promote_model("churn", 1, "production", comment="go")
-    again = promote_model("churn", 1, "production")
-    moved = promote_model("churn", 3, "production")
+    first = promote_model(workspace, "churn", 1, "production", comment="go")
+    again = promote_model(workspace, "churn", 1, "production")
+    moved = promote_model(workspace, "churn", 3, "production")
     assert (
         first
         == again
@@ -73,35 +78,41 @@ def test_promote_without_gates_moves_the_alias(
         )
     )
     assert moved.version == 3
-    assert get_model("churn").aliases == {"production": 3}
-    assert actions()[-2:] == [("promote", None, 1), ("promote", 1, 3)]
-    assert model_history("churn")[-2].comment == "go"
+    assert get_model(workspace, "churn").aliases == {"production": 3}
+    assert actions(workspace)[-2:] == [("promote", None, 1), ("promote", 1, 3)]
+    assert model_history(workspace, "churn")[-2].comment == "go"
 
 
 def test_failing_gates_are_each_named_with_numbers_and_nothing_changes(
     workspace: Workspace, versions: list[ModelVersionRecord]
 ) -> None:
-    set_gates("churn", GATES, comment="policy")
-    grant_role("bob", "reviewer")
-    approve_promotion("churn", 1, "production", workspace=as_user(workspace, "bob"))
-    before = model_history("churn")
+    set_gates(workspace, "churn", GATES, comment="policy")
+    grant_role(workspace, "bob", "reviewer")
+    approve_promotion(as_user(workspace, "bob"), "churn", 1, "production")
+    before = model_history(workspace, "churn")
     with pytest.raises(PromotionRefusedError, match="2 gate") as refused:
-        promote_model("churn", 1, "production", comment="release 1")
+        promote_model(workspace, "churn", 1, "production", comment="release 1")
     message = str(refused.value)
     assert "accuracy 0.8 < 0.90" in message
     assert "needs 2 approvals from role 'reviewer', has 1" in message
-    assert "rung models approve churn 1 --alias production" in message
-    assert get_model("churn").aliases == {}
-    assert model_history("churn")[:-1] == before
+    assert message.endswith("Nothing changed.")
+    assert refused.value.details == {
+        "model": "churn",
+        "version": 1,
+        "alias": "production",
+        "reason": "gates_failed",
+    }
+    assert get_model(workspace, "churn").aliases == {}
+    assert model_history(workspace, "churn")[:-1] == before
 
 
 def test_a_refused_promotion_is_audited_with_the_failing_numbers(
     workspace: Workspace, versions: list[ModelVersionRecord]
 ) -> None:
-    set_gates("churn", {"production": {"metrics": ["accuracy >= 0.90"]}})
+    set_gates(workspace, "churn", {"production": {"metrics": ["accuracy >= 0.90"]}})
     with pytest.raises(PromotionRefusedError, match=r"accuracy 0\.8 < 0\.90"):
-        promote_model("churn", 1, "production", comment="release 1")
-    event = model_history("churn")[-1]
+        promote_model(workspace, "churn", 1, "production", comment="release 1")
+    event = model_history(workspace, "churn")[-1]
     assert (event.action, event.version, event.alias, event.user) == (
         "promote_refused",
         1,
@@ -122,25 +133,25 @@ def test_a_refused_promotion_is_audited_with_the_failing_numbers(
             }
         ]
     }
-    check_promotion("churn", 1, "production")
-    assert model_history("churn")[-1] == event  # a dry run is not audited
-    assert promote_model("churn", 2, "production").version == 2
-    assert [a for a, *_ in actions()][-2:] == ["promote_refused", "promote"]
+    check_promotion(workspace, "churn", 1, "production")
+    assert model_history(workspace, "churn")[-1] == event  # a dry run is not audited
+    assert promote_model(workspace, "churn", 2, "production").version == 2
+    assert [a for a, *_ in actions(workspace)][-2:] == ["promote_refused", "promote"]
 
 
 def test_approvals_from_role_holders_let_the_promotion_through(
     workspace: Workspace, versions: list[ModelVersionRecord]
 ) -> None:
-    set_gates("churn", GATES)
-    grant_role("bob", "reviewer")
-    grant_role("eve", "reviewer")
-    approve_promotion("churn", 2, "production", workspace=as_user(workspace, "bob"))
-    checks = check_promotion("churn", 2, "production")
+    set_gates(workspace, "churn", GATES)
+    grant_role(workspace, "bob", "reviewer")
+    grant_role(workspace, "eve", "reviewer")
+    approve_promotion(as_user(workspace, "bob"), "churn", 2, "production")
+    checks = check_promotion(workspace, "churn", 2, "production")
     assert [c.passed for c in checks] == [True, True, True, False]
-    approve_promotion("churn", 2, "production", workspace=as_user(workspace, "eve"))
-    record = promote_model("churn", 2, "production", comment="reviewed")
+    approve_promotion(as_user(workspace, "eve"), "churn", 2, "production")
+    record = promote_model(workspace, "churn", 2, "production", comment="reviewed")
     assert record.version == 2
-    event = model_history("churn")[-1]
+    event = model_history(workspace, "churn")[-1]
     gates = [g["gate"] for g in event.details["gates"]]
     assert gates == [
         "accuracy >= 0.90",
@@ -153,126 +164,141 @@ def test_approvals_from_role_holders_let_the_promotion_through(
 def test_approval_without_the_gate_role_is_refused_and_not_recorded(
     workspace: Workspace, versions: list[ModelVersionRecord]
 ) -> None:
-    set_gates("churn", GATES)
-    grant_role("mallory", "auditor")
+    set_gates(workspace, "churn", GATES)
+    grant_role(workspace, "mallory", "auditor")
     mallory = as_user(workspace, "mallory")
-    before = model_history("churn")
+    before = model_history(workspace, "churn")
     for decide in (approve_promotion, reject_promotion):
         with pytest.raises(
             ApprovalRefusedError,
-            match=r"'mallory' does not; nothing was recorded\. Grant it with "
-            r"`rung models roles grant mallory reviewer`",
-        ):
-            decide("churn", 2, "production", workspace=mallory)
-    assert model_history("churn") == before
-    grant_role("mallory", "reviewer")
-    approve_promotion("churn", 2, "production", workspace=mallory)
-    assert model_history("churn")[-1].action == "approve"
+            match=r"'mallory' does not; nothing was recorded\. Grant it "
+            r"\(rung\.registry\.grant_role\)",
+        ) as refused:
+            decide(mallory, "churn", 2, "production")
+        assert with_hint(refused.value).endswith(
+            "Grant it with `rung models roles grant mallory reviewer`."
+        )
+    assert model_history(workspace, "churn") == before
+    grant_role(workspace, "mallory", "reviewer")
+    approve_promotion(mallory, "churn", 2, "production")
+    assert model_history(workspace, "churn")[-1].action == "approve"
 
 
 def test_approval_of_an_alias_without_approvals_gate_is_refused(
     workspace: Workspace, versions: list[ModelVersionRecord]
 ) -> None:
-    grant_role("bob", "reviewer")
+    grant_role(workspace, "bob", "reviewer")
     with pytest.raises(
         ApprovalRefusedError,
         match=r"Alias 'staging' of model 'churn' has no approvals gate",
-    ):
-        approve_promotion("churn", 1, "staging", workspace=as_user(workspace, "bob"))
+    ) as refused:
+        approve_promotion(as_user(workspace, "bob"), "churn", 1, "staging")
+    assert with_hint(refused.value).endswith(
+        "Add one with `rung models gates churn --file FILE`, or promote without "
+        "approval: `rung models promote churn 1 --alias staging`."
+    )
 
 
 def test_revoked_roles_and_rejections_block_approvals(
     workspace: Workspace, versions: list[ModelVersionRecord]
 ) -> None:
-    set_gates("churn", {"production": {"approvals": {"role": "reviewer"}}})
-    grant_role("bob", "reviewer")
-    grant_role("eve", "reviewer")
+    set_gates(workspace, "churn", {"production": {"approvals": {"role": "reviewer"}}})
+    grant_role(workspace, "bob", "reviewer")
+    grant_role(workspace, "eve", "reviewer")
     bob, eve = as_user(workspace, "bob"), as_user(workspace, "eve")
-    approve_promotion("churn", 3, "production", workspace=bob)
-    reject_promotion("churn", 3, "production", comment="needs EU eval", workspace=eve)
+    approve_promotion(bob, "churn", 3, "production")
+    reject_promotion(eve, "churn", 3, "production", comment="needs EU eval")
     with pytest.raises(
         PromotionRefusedError, match="rejected by role 'reviewer': eve: needs EU eval"
     ):
-        promote_model("churn", 3, "production")
-    revoke_role("eve", "reviewer")
-    assert promote_model("churn", 3, "production").version == 3
+        promote_model(workspace, "churn", 3, "production")
+    revoke_role(workspace, "eve", "reviewer")
+    assert promote_model(workspace, "churn", 3, "production").version == 3
     with pytest.raises(RegistryError, match="'eve' does not hold role 'reviewer'"):
-        revoke_role("eve", "reviewer")
+        revoke_role(workspace, "eve", "reviewer")
 
 
 def test_champion_gate_compares_with_the_current_alias_target(
     workspace: Workspace, versions: list[ModelVersionRecord]
 ) -> None:
-    set_gates("churn", {"production": {"metrics": ["accuracy >= champion.accuracy"]}})
-    promote_model("churn", 2, "production")
+    set_gates(
+        workspace,
+        "churn",
+        {"production": {"metrics": ["accuracy >= champion.accuracy"]}},
+    )
+    promote_model(workspace, "churn", 2, "production")
     with pytest.raises(
         PromotionRefusedError,
         match=r"accuracy 0\.8 < champion\.accuracy = 0\.9 \(champion v2\)",
     ):
-        promote_model("churn", 1, "production")
-    assert promote_model("churn", 3, "production").version == 3
+        promote_model(workspace, "churn", 1, "production")
+    assert promote_model(workspace, "churn", 3, "production").version == 3
 
 
 def test_signature_gate_refuses_an_incompatible_version(
     workspace: Workspace, trained: Run, versions: list[ModelVersionRecord]
 ) -> None:
-    set_gates("churn", {"production": {"signature": True}})
-    promote_model("churn", 1, "production")
+    set_gates(workspace, "churn", {"production": {"signature": True}})
+    promote_model(workspace, "churn", 1, "production")
     other = register_model(
-        trained, "churn", step="train", signature={"age": "object", "income": "float64"}
+        workspace,
+        trained,
+        "churn",
+        step="train",
+        signature={"age": "object", "income": "float64"},
     )
     with pytest.raises(
         PromotionRefusedError,
         match=r"column 'visits' is missing.*column 'age' is object",
     ):
-        promote_model("churn", other.version, "production")
+        promote_model(workspace, "churn", other.version, "production")
 
 
 def test_archived_versions_cannot_be_promoted_or_approved(
     workspace: Workspace, versions: list[ModelVersionRecord]
 ) -> None:
-    archive_version("churn", 1, comment="leaky feature")
+    archive_version(workspace, "churn", 1, comment="leaky feature")
     with pytest.raises(
         PromotionRefusedError,
-        match=r"version 1 to 'staging': the version is archived.*restore churn 1",
+        match=r"version 1 to 'staging': the version is archived\.$",
     ):
-        promote_model("churn", 1, "staging")
+        promote_model(workspace, "churn", 1, "staging")
     with pytest.raises(
         PromotionRefusedError, match="archived: there is no promotion to approve"
     ):
-        approve_promotion("churn", 1, "staging")
-    restore_version("churn", 1)
-    assert promote_model("churn", 1, "staging").version == 1
+        approve_promotion(workspace, "churn", 1, "staging")
+    restore_version(workspace, "churn", 1)
+    assert promote_model(workspace, "churn", 1, "staging").version == 1
     with pytest.raises(RegistryError, match=r"alias\(es\) 'staging' point to it"):
-        archive_version("churn", 1)
-    assert [a for a, *_ in actions()][-3:] == ["archive", "restore", "promote"]
+        archive_version(workspace, "churn", 1)
+    assert [a for a, *_ in actions(workspace)][-3:] == ["archive", "restore", "promote"]
 
 
 def test_bad_references_are_clear_errors(
     workspace: Workspace, versions: list[ModelVersionRecord]
 ) -> None:
     with pytest.raises(ModelNotFoundError, match="No model 'fraud'"):
-        promote_model("fraud", 1, "production")
+        promote_model(workspace, "fraud", 1, "production")
     with pytest.raises(
         ModelVersionNotFoundError, match=r"no version 9\. Known versions: 1, 2, 3"
     ):
-        promote_model("churn", 9, "production")
+        promote_model(workspace, "churn", 9, "production")
     with pytest.raises(InvalidModelReferenceError, match="alias 'latest' is reserved"):
-        promote_model("churn", 1, "latest")
+        promote_model(workspace, "churn", 1, "latest")
     with pytest.raises(InvalidModelReferenceError, match="Invalid alias 'prod uction'"):
-        promote_model("churn", 1, "prod uction")
+        promote_model(workspace, "churn", 1, "prod uction")
     with pytest.raises(GateDefinitionError, match=r"metrics\[0\]: No comparison"):
-        set_gates("churn", {"production": {"metrics": ["accuracy"]}})
+        set_gates(workspace, "churn", {"production": {"metrics": ["accuracy"]}})
     with pytest.raises(ModelNotFoundError, match="No model 'fraud'"):
-        set_gates("fraud", {})
-    assert get_gates("churn").to_dict() == {}
-    assert get_model("churn").aliases == {}
+        set_gates(workspace, "fraud", {})
+    assert get_gates(workspace, "churn").to_dict() == {}
+    assert get_model(workspace, "churn").aliases == {}
 
 
 def test_two_threads_promoting_one_alias_exactly_one_wins(
     workspace: Workspace, versions: list[ModelVersionRecord]
 ) -> None:
-    promote_model("churn", 1, "production")
+    promote_model(workspace, "churn", 1, "production")
     barrier = threading.Barrier(2)
     outcomes: dict[int, object] = {}
 
@@ -286,10 +312,10 @@ def test_two_threads_promoting_one_alias_exactly_one_wins(
 
         try:
             outcomes[version] = promote_model(
+                _patched(workspace, move_after_both_checked),
                 "churn",
                 version,
                 "production",
-                workspace=_patched(workspace, move_after_both_checked),
             )
         except RegistryConflictError as exc:
             outcomes[version] = exc
@@ -303,8 +329,8 @@ def test_two_threads_promoting_one_alias_exactly_one_wins(
     losers = [o for o in outcomes.values() if isinstance(o, RegistryConflictError)]
     assert len(winners) == 1 and len(losers) == 1
     assert "another change moved it first" in str(losers[0])
-    assert get_model("churn").aliases == {"production": winners[0]}
-    assert actions()[-2:] == [("promote", None, 1), ("promote", 1, winners[0])]
+    assert get_model(workspace, "churn").aliases == {"production": winners[0]}
+    assert actions(workspace)[-2:] == [("promote", None, 1), ("promote", 1, winners[0])]
 
 
 def _patched(workspace: Workspace, move_alias: object) -> Workspace:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 
@@ -22,10 +23,13 @@ def test_all_lists_exactly_the_public_names() -> None:
     assert len(rung.registry.__all__) == len(set(rung.registry.__all__))
 
 
-def test_rung_exposes_register_and_load_lazily() -> None:
-    assert rung.register_model is rung.registry.register_model
-    assert rung.load_model is rung.registry.load_model
-    assert {"register_model", "load_model"} <= set(rung.__all__)
+def test_rung_wraps_register_load_and_promote_without_a_workspace() -> None:
+    for name in ("register_model", "load_model", "promote_model"):
+        wrapper, function = getattr(rung, name), getattr(rung.registry, name)
+        assert name in rung.__all__
+        assert wrapper.__module__ == "rung._convenience"
+        assert "workspace" not in inspect.signature(wrapper).parameters
+        assert next(iter(inspect.signature(function).parameters)) == "workspace"
 
 
 def test_importing_the_registry_loads_no_heavy_module() -> None:

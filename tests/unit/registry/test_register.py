@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 def test_register_from_a_run_records_lineage_metrics_and_code(
     workspace: Workspace, trained: Run
 ) -> None:
-    version = register_model(trained, "churn", step="train", description="first")
+    version = register_model(
+        workspace, trained, "churn", step="train", description="first"
+    )
     train = trained.steps["train"]
     record = trained.record
     assert (version.model, version.version, version.project) == (
@@ -56,7 +58,7 @@ def test_register_from_a_run_records_lineage_metrics_and_code(
 def test_signature_is_inferred_from_the_training_data_without_the_label(
     workspace: Workspace, trained: Run
 ) -> None:
-    version = register_model(trained, "churn", step="train")
+    version = register_model(workspace, trained, "churn", step="train")
     assert version.signature == (
         SignatureColumn("age", "int64"),
         SignatureColumn("income", "float64"),
@@ -69,7 +71,7 @@ def test_framework_and_card_are_filled_in(workspace: Workspace, trained: Run) ->
     import sklearn
 
     card = ModelCard(intended_use="Rank accounts by churn risk.", owners=("ml-team",))
-    version = register_model(trained, "churn", step="train", card=card)
+    version = register_model(workspace, trained, "churn", step="train", card=card)
     assert (version.framework, version.framework_version) == (
         "sklearn",
         sklearn.__version__,
@@ -86,8 +88,8 @@ def test_register_by_artifact_id_finds_the_same_lineage(
     workspace: Workspace, trained: Run
 ) -> None:
     artifact = trained.steps["train"].outputs["output"]
-    by_id = register_model(artifact[:10], "churn", metrics={"accuracy": 0.5})
-    by_run = register_model(trained, "churn", step="train")
+    by_id = register_model(workspace, artifact[:10], "churn", metrics={"accuracy": 0.5})
+    by_run = register_model(workspace, trained, "churn", step="train")
     assert by_id.version == 1 and by_run.version == 2
     assert by_id.run_id == trained.id and by_id.training_data == by_run.training_data
     assert by_id.signature == by_run.signature
@@ -100,6 +102,7 @@ def test_register_a_model_object_without_lineage(workspace: Workspace) -> None:
 
     model = LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])
     version = register_model(
+        workspace,
         model,
         "lin",
         signature={"x": "float64"},
@@ -115,7 +118,7 @@ def test_register_model_step_registers_inside_the_pipeline(
     workspace: Workspace,
 ) -> None:
     run = training_with_registration()
-    [version] = list_versions("churn")
+    [version] = list_versions(workspace, "churn")
     step_output = run.output("register_model")
     assert step_output == {
         "model": "churn",
@@ -127,9 +130,9 @@ def test_register_model_step_registers_inside_the_pipeline(
     assert version.metrics == run.output("evaluate")
     assert [c.name for c in version.signature or ()] == FEATURES
     training_with_registration()  # unchanged: the registration step is cached
-    assert len(list_versions("churn")) == 1
+    assert len(list_versions(workspace, "churn")) == 1
     training_with_registration(C=0.5)
-    assert [v.version for v in list_versions("churn")] == [1, 2]
+    assert [v.version for v in list_versions(workspace, "churn")] == [1, 2]
 
 
 def test_register_inside_a_step_links_the_step_run_and_its_inputs(
@@ -138,7 +141,7 @@ def test_register_inside_a_step_links_the_step_run_and_its_inputs(
     from tests.unit.registry.flows import training_registered_in_step
 
     run = training_registered_in_step()
-    [version] = list_versions("churn")
+    [version] = list_versions(workspace, "churn")
     train = run.steps["train_and_register"]
     assert (version.run_id, version.step_run_id) == (run.id, train.id)
     assert version.artifact_id == train.outputs["output"]
@@ -147,7 +150,7 @@ def test_register_inside_a_step_links_the_step_run_and_its_inputs(
     assert version.git_commit == run.record.git_commit
     # The same model bytes again, from a new run: the version names the new run.
     again = training_registered_in_step.run(enable_cache=False)
-    latest = list_versions("churn")[-1]
+    latest = list_versions(workspace, "churn")[-1]
     assert latest.artifact_id == version.artifact_id
     assert (latest.run_id, latest.step_run_id) == (
         again.id,
@@ -163,16 +166,19 @@ def test_register_inside_a_pipeline_body_points_to_the_step(
 
     @pipeline
     def wrong() -> None:
-        register_model(train(make_data()), "churn")
+        register_model(workspace, train(make_data()), "churn")
 
     with pytest.raises(RegistryError, match="register_model_step step instead"):
         wrong()
 
 
 def test_versions_are_numbered_in_order(workspace: Workspace, trained: Run) -> None:
-    numbers = [register_model(trained, "churn", step="train").version for _ in range(3)]
+    numbers = [
+        register_model(workspace, trained, "churn", step="train").version
+        for _ in range(3)
+    ]
     assert numbers == [1, 2, 3]
-    assert register_model(trained, "other", step="train").version == 1
+    assert register_model(workspace, trained, "other", step="train").version == 1
 
 
 def test_register_rejects_bad_input_and_changes_nothing(
@@ -181,24 +187,26 @@ def test_register_rejects_bad_input_and_changes_nothing(
     with pytest.raises(
         InvalidModelReferenceError, match=r"Invalid model name 'churn@x'"
     ):
-        register_model(trained, "churn@x", step="train")
+        register_model(workspace, trained, "churn@x", step="train")
     with pytest.raises(
         RunError,
         match=r"no outputs from step 'fit'.*\['evaluate', 'make_data', 'train'\]",
     ):
-        register_model(trained, "churn", step="fit")
+        register_model(workspace, trained, "churn", step="fit")
     with pytest.raises(RunError, match=r"no outputs from step None"):
-        register_model(trained, "churn")
+        register_model(workspace, trained, "churn")
     with pytest.raises(ArtifactNotFoundError, match=r"Artifact 'feedbeef' not found"):
-        register_model("feedbeef", "churn")
+        register_model(workspace, "feedbeef", "churn")
     with pytest.raises(RegistryError, match="pass the Run as the model"):
-        register_model("feedbeef", "churn", step="train")
+        register_model(workspace, "feedbeef", "churn", step="train")
     with pytest.raises(
         RegistryError, match="'evaluation' maps metric names to numbers"
     ):
-        register_model(trained, "churn", step="train", card={"evaluation": {"a": "x"}})
+        register_model(
+            workspace, trained, "churn", step="train", card={"evaluation": {"a": "x"}}
+        )
     with pytest.raises(ModelSignatureError, match="Cannot read a signature from a int"):
-        register_model(trained, "churn", step="train", signature=3)
+        register_model(workspace, trained, "churn", step="train", signature=3)
     assert workspace.models.list_models() == []
 
 
@@ -208,15 +216,15 @@ def test_register_refuses_an_artifact_whose_content_is_gone(
     record = workspace.runs.get_artifact(trained.steps["train"].outputs["output"])
     shutil.rmtree(Path(workspace.artifacts.url) / record.uri)
     with pytest.raises(ArtifactNotFoundError, match="content is missing"):
-        register_model(trained, "churn", step="train")
+        register_model(workspace, trained, "churn", step="train")
     assert workspace.models.list_models() == []
 
 
 def test_registration_takes_milliseconds(workspace: Workspace, trained: Run) -> None:
     artifact = trained.steps["train"].outputs["output"]
-    register_model(artifact, "warm")
+    register_model(workspace, artifact, "warm")
     start = time.perf_counter()
     for _ in range(10):
-        register_model(artifact, "churn")
+        register_model(workspace, artifact, "churn")
     per_version = (time.perf_counter() - start) / 10
     assert per_version < 0.25, per_version  # generous: CI boxes are noisy

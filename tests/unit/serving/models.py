@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-import rung
-from rung.registry import promote_model
+from rung.registry import promote_model, register_model
 
 if TYPE_CHECKING:
     from rung.registry.records import ModelVersionRecord
@@ -42,11 +41,9 @@ def register_churn(
     records = []
     for i in range(versions):
         model = LogisticRegression(C=1.0 / (i + 1)).fit(X, y)
-        records.append(
-            rung.register_model(model, name="churn", signature=X, workspace=workspace)
-        )
+        records.append(register_model(workspace, model, name="churn", signature=X))
     if promote is not None:
-        promote_model("churn", promote, "production", workspace=workspace)
+        promote_model(workspace, "churn", promote, "production")
     return records
 
 
@@ -83,10 +80,8 @@ def register_mixed(workspace: Workspace) -> ModelVersionRecord:
             ("clf", LogisticRegression(max_iter=500)),
         ]
     ).fit(frame, y)
-    record = rung.register_model(
-        model, name="mixed", signature=frame, workspace=workspace
-    )
-    promote_model("mixed", record.version, "production", workspace=workspace)
+    record = register_model(workspace, model, name="mixed", signature=frame)
+    promote_model(workspace, "mixed", record.version, "production")
     return record
 
 

@@ -42,7 +42,7 @@ def swapped(
         workspace, "churn/1", X, np.ones(3), deployment_id=deployment.id
     )
     log_predictions(workspace, "churn/1", X, np.ones(3))  # batch scoring
-    promote_model("churn", 2, "production", workspace=workspace)
+    promote_model(workspace, "churn", 2, "production")
     workspace.deployments.update_deployment(deployment.id, {"version": 2})
     second = log_predictions(
         workspace, "churn/2", X, np.zeros(3), deployment_id=deployment.id

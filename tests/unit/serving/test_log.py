@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rung.cli._hints import with_hint
 from rung.errors import InvalidInputError, PredictionLogError, ServingError
 from rung.serving import (
     PredictionLog,
@@ -222,8 +223,12 @@ def test_log_feedback_is_all_or_nothing_and_overwrites_only_when_asked(
     assert reasons["x"].startswith("unknown prediction id")
     assert query_predictions(workspace, "SELECT * FROM feedback").empty
     log_feedback(workspace, "churn", {ids[0]: 1, ids[1]: 0})
-    with pytest.raises(InvalidInputError, match=r"already labelled \(1\)"):
+    with pytest.raises(InvalidInputError, match=r"already labelled \(1\)") as info:
         log_feedback(workspace, "churn", {ids[0]: 0})
+    assert with_hint(info.value).endswith(
+        "Replace labels already given with "
+        "`rung predictions label MODEL FILE --overwrite`."
+    )
     log_feedback(workspace, "churn", {ids[0]: 0}, overwrite=True, user="ana")
     history = query_predictions(
         workspace,

@@ -78,10 +78,10 @@ def test_alias_moves_are_picked_up_and_recorded(
     seen: list[tuple[int | None, int]] = []
     svc.on_swap(lambda old, new: seen.append((old and old.version, new.version)))
     assert svc.check_alias() is False
-    promote_model("churn", 2, "production", workspace=workspace)
+    promote_model(workspace, "churn", 2, "production")
     assert svc.check_alias() is True
     assert svc.current is not None and svc.current.version == 2
-    rollback_model("churn", "production", workspace=workspace)
+    rollback_model(workspace, "churn", "production")
     assert svc.check_alias() is True
     assert (svc.current.version, svc.swaps, seen) == (1, 2, [(1, 2), (2, 1)])
     record = workspace.deployments.get_deployment(deployment.id)
@@ -96,20 +96,18 @@ def test_a_version_that_fails_to_load_is_not_served(
     churn: list[ModelVersionRecord],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    import rung
     from rung.registry import promote_model as promote
+    from rung.registry import register_model
     from tests.unit.serving.models import PickledOnly
 
-    rung.register_model(
-        PickledOnly(), name="churn", allow_pickle=True, workspace=workspace
-    )
+    register_model(workspace, PickledOnly(), name="churn", allow_pickle=True)
     svc = ModelService(
         workspace,
         "churn@production",
         ServeOptions(),
         served=ServedModel.load(workspace, "churn@production"),
     )
-    promote("churn", 3, "production", workspace=workspace)
+    promote(workspace, "churn", 3, "production")
     assert svc.check_alias() is False
     assert svc.check_alias() is False  # not retried every poll
     assert svc.current is not None and svc.current.version == 1
@@ -199,7 +197,7 @@ def test_a_version_that_failed_to_load_is_retried_and_served_once_restored(
     svc = ModelService(workspace, "churn@production", options, served=served)
     svc.start()
     try:
-        promote_model("churn", 2, "production", workspace=workspace)
+        promote_model(workspace, "churn", 2, "production")
         _wait_for(
             lambda: "Not switching to churn v2" in caplog.text,
             "the failed load to be logged",

@@ -50,7 +50,7 @@ def model_version(
     run: train one with the ``training`` pipeline and promote it.
     """
     try:
-        found = resolve_model(model)
+        found = resolve_model(rung.current_workspace(), model)
     except (ModelNotFoundError, ModelVersionNotFoundError):
         if not baseline_data:
             raise
