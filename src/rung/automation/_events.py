@@ -142,12 +142,15 @@ def _dataset(
     dataset = snapshot.datasets.get(str(trigger.spec["dataset"]))
     if dataset is None or dataset.latest_version <= int(cursor.get("version", 0)):
         return [], cursor
-    rows = _rows(snapshot.workspace, dataset)
+    latest = snapshot.workspace.datasets.get_dataset_version(
+        dataset.name, dataset.latest_version
+    )
+    rows = int(latest.row_count or 0)
     new_rows = rows - int(cursor.get("rows", 0))
     data = {
         "dataset": dataset.name,
         "version": dataset.latest_version,
-        "version_id": _version_id(snapshot.workspace, dataset),
+        "version_id": latest.id,
         "row_count": rows,
         "new_rows": new_rows,
     }
@@ -292,13 +295,6 @@ def _rows(workspace: Workspace, dataset: DatasetRecord) -> int:
         dataset.name, dataset.latest_version
     )
     return int(version.row_count or 0)
-
-
-def _version_id(workspace: Workspace, dataset: DatasetRecord) -> str:
-    version = workspace.datasets.get_dataset_version(
-        dataset.name, dataset.latest_version
-    )
-    return version.id
 
 
 def _version_run(workspace: Workspace, event: RegistryEventRecord) -> str | None:

@@ -1,6 +1,6 @@
 """``SqlDatasetStore``: the catalog protocol on SQLite or PostgreSQL.
 
-A mixin of ``SqlRunStore`` (it uses the store's ``_db``). Each write is
+Built over the workspace's shared ``Database``. Each write is
 one transaction: a dataset with its first version and snapshot artifact; a
 version with its artifact and the dataset's new latest version and columns.
 """

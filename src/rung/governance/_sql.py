@@ -1,4 +1,4 @@
-"""Policy sets and the decision audit of ``SqlRunStore`` (a mixin)."""
+"""``SqlPolicyStore``: policy sets and the decision audit on SQL."""
 
 from __future__ import annotations
 

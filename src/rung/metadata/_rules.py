@@ -1,6 +1,6 @@
 """The rules every run store keeps: checks, conversions and messages.
 
-Both backends call these so that they accept, refuse and return exactly the
+Every backend calls these so that it accepts, refuses and returns exactly the
 same values: the contract suite runs unchanged against each of them.
 """
 

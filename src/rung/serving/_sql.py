@@ -1,4 +1,4 @@
-"""Deployments and the prediction-batch index of ``SqlRunStore`` (a mixin)."""
+"""``SqlDeploymentStore``: deployments and the prediction-batch index on SQL."""
 
 from __future__ import annotations
 
