@@ -62,9 +62,6 @@ def drift(ctx: Context) -> list[Result]:
                 repeats=1 if size > 100_000 else repeats,
             )
             ctx.add_peer(row, package, f"{note}, {size:,} rows", measure)
-            peer = row.details.get("peer") or {}
-            if row.peer is not None and peer.get("version"):
-                row.peer_name = f"{package} {peer['version']}"
             rows.append(row)
     return rows
 

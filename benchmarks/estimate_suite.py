@@ -65,9 +65,8 @@ def estimate(ctx: Context) -> list[Result]:
             f"NannyML CBPE, {reference:,} reference + {analysis:,} predictions",
             functools.partial(run_peer, name="nannyml_estimate.py", args=args),
         )
-        peer = row.details.get("peer") or {}
-        if row.peer is not None and peer.get("version"):
-            row.peer_name = f"nannyml {peer['version']}"
+        peer = (row.details.get("peer") or {}).get("nannyml") or {}
+        if peer:
             row.details["max_abs_difference"] = _max_difference(rung, peer)
         rows.append(row)
     return rows

@@ -36,6 +36,15 @@ class BenchmarkError(RuntimeError):
 
 
 @dataclass
+class PeerFigure:
+    """One peer's figure on a row: ``name`` is ``package version``."""
+
+    name: str
+    value: float
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Result:
     """One row of the results table: a Rung figure, maybe a peer's beside it.
 
@@ -46,8 +55,9 @@ class Result:
         lower_is_better: True for times, False for throughputs.
         rung: Rung's figure.
         target: the figure Rung must reach (``<=`` or ``>=`` per the above).
-        peer_name: which peer ran the same workload (``zenml 0.98.0``).
-        peer: the peer's figure, measured in this run; None when skipped.
+        peers: every peer that ran the same workload in this run (several
+            per row: ZenML, Kedro, Hamilton...). ``peer_name``/``peer`` and
+            ``ratio`` are those of the fastest of them.
         peer_reference: the peer's figure in shared/PEERS.md, for context.
         baseline: Rung's figure from another source tree (``run.py
             --baseline``), measured in the same run; None without one.
@@ -60,15 +70,34 @@ class Result:
     lower_is_better: bool
     rung: float
     target: float | None = None
-    peer_name: str | None = None
-    peer: float | None = None
+    peers: list[PeerFigure] = field(default_factory=list)
     peer_reference: float | None = None
     baseline: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def fastest_peer(self) -> PeerFigure | None:
+        """The peer with the best figure in this run (None: no peer ran)."""
+        if not self.peers:
+            return None
+        pick = min if self.lower_is_better else max
+        return pick(self.peers, key=lambda p: p.value)
+
+    @property
+    def peer_name(self) -> str | None:
+        """``name version`` of the fastest peer."""
+        best = self.fastest_peer
+        return None if best is None else best.name
+
+    @property
+    def peer(self) -> float | None:
+        """The fastest peer's figure."""
+        best = self.fastest_peer
+        return None if best is None else best.value
+
+    @property
     def ratio(self) -> float | None:
-        """How many times better Rung is than the peer (> 1: Rung wins)."""
+        """How many times better Rung is than the fastest peer (> 1: Rung wins)."""
         if self.peer is None or self.rung <= 0 or self.peer <= 0:
             return None
         return self.peer / self.rung if self.lower_is_better else self.rung / self.peer
@@ -103,6 +132,15 @@ class Result:
         """A JSON-ready dict including the derived ratio and verdict."""
         return {
             **asdict(self),
+            "peer_name": self.peer_name,
+            "peer": self.peer,
+            "ratios": {
+                p.name: (
+                    p.value / self.rung if self.lower_is_better else self.rung / p.value
+                )
+                for p in self.peers
+                if p.value > 0 and self.rung > 0
+            },
             "ratio": self.ratio,
             "change": self.change,
             "target_met": self.is_target_met,
@@ -131,6 +169,8 @@ class Context:
 
     quick: bool
     peers: Peers | None
+    #: Peer venvs by group (``benchmarks/.venv-peers-<group>``), found lazily.
+    peer_groups: dict[str, Peers | None] = field(default_factory=dict)
     report: Callable[[str], None] = lambda _text: None
     warn: Callable[[str], None] = lambda _text: None
 
@@ -148,24 +188,44 @@ class Context:
         package: str,
         note: str,
         measure: Callable[[Peers], Mapping[str, Any]],
+        *,
+        group: str = "",
     ) -> None:
-        """Measure ``package`` with ``measure``; put its figure on ``row``.
+        """Measure ``package`` with ``measure``; add its figure to ``row``.
 
-        Does nothing without peers. A failing peer leaves the row without a
-        peer figure (and the error in its details) instead of stopping the run.
+        ``group`` names the peer venv: ``""`` is ``benchmarks/.venv-peers``,
+        ``"pipelines"`` is ``benchmarks/.venv-peers-pipelines`` (peers whose
+        pins clash get a venv of their own; ``setup-peers.sh`` builds one per
+        ``requirements-peers-<group>.txt``). Does nothing under ``--no-peers``
+        or when that venv is missing. A failing peer leaves no figure (and the
+        error in the row's details) instead of stopping the run.
         """
-        if self.peers is None:
+        peers = self.peers_for(group)
+        if peers is None:
             return
         self.note(note)
         try:
-            payload = measure(self.peers)
+            payload = measure(peers)
         except BenchmarkError as exc:
             self.warn(f"{package} failed on {row.workload}: {exc}")
-            row.details["peer_error"] = str(exc)
+            row.details.setdefault("peer_errors", {})[package] = str(exc)
             return
-        row.peer_name = self.peers.label(package)
-        row.peer = float(payload["value"])
-        row.details["peer"] = dict(payload)
+        row.peers.append(
+            PeerFigure(peers.label(package), float(payload["value"]), dict(payload))
+        )
+        row.details.setdefault("peer", {})[package] = dict(payload)
+
+    def peers_for(self, group: str) -> Peers | None:
+        """The peer venv of ``group`` (None under ``--no-peers`` or if absent)."""
+        if self.peers is None:
+            return None
+        if not group:
+            return self.peers
+        if group not in self.peer_groups:
+            self.peer_groups[group] = find_peers(
+                PEERS_VENV.with_name(f".venv-peers-{group}")
+            )
+        return self.peer_groups[group]
 
 
 def find_peers(venv: Path = PEERS_VENV) -> Peers | None:
@@ -175,13 +235,8 @@ def find_peers(venv: Path = PEERS_VENV) -> Peers | None:
         return None
     code = (
         "import importlib.metadata as m, json\n"
-        "out = {}\n"
-        "for name in ('mlflow', 'zenml'):\n"
-        "    try:\n"
-        "        out[name] = m.version(name)\n"
-        "    except m.PackageNotFoundError:\n"
-        "        pass\n"
-        "print(json.dumps(out))\n"
+        "print(json.dumps({d.metadata['Name'].lower(): d.version"
+        " for d in m.distributions() if d.metadata['Name']}))\n"
     )
     done = subprocess.run(
         [str(python), "-c", code], capture_output=True, text=True, check=True

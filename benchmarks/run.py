@@ -213,8 +213,8 @@ def _pair(row: Result) -> str:
     text = f"rung {fmt(row.rung)} {row.unit}"
     if row.baseline is not None:
         text += f" (baseline {fmt(row.baseline)})"
-    if row.peer is not None:
-        text += f"  |  {row.peer_name} {fmt(row.peer)} {row.unit}"
+    for peer in row.peers:
+        text += f"  |  {peer.name} {fmt(peer.value)} {row.unit}"
     return text
 
 
@@ -230,9 +230,10 @@ def _table(results: list[Result], *, quick: bool) -> Table:
         table.add_column("Baseline", justify="right")
         table.add_column("Change", justify="right")
     table.add_column("Rung", justify="right")
-    table.add_column("Peer")
+    table.add_column("Fastest peer")
     table.add_column("Peer figure", justify="right")
-    table.add_column("Ratio (>1: Rung better)", justify="right")
+    table.add_column("Ratio to fastest (>1: Rung better)", justify="right")
+    table.add_column("Other peers")
     table.add_column("Rung target")
     table.add_column("Met", justify="center")
     for row in results:
@@ -256,10 +257,18 @@ def _table(results: list[Result], *, quick: bool) -> Table:
             row.peer_name or "[dim]not run[/]",
             "" if row.peer is None else fmt(row.peer),
             ratio_text,
+            _others(row),
             row.target_text,
             met,
         )
     return table
+
+
+def _others(row: Result) -> str:
+    best = row.fastest_peer
+    return ", ".join(
+        f"{peer.name} {fmt(peer.value)}" for peer in row.peers if peer is not best
+    )
 
 
 def _payload(

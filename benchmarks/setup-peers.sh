@@ -1,23 +1,44 @@
 #!/usr/bin/env bash
-# Create benchmarks/.venv-peers (git-ignored) with the peers that benchmarks/run.py
-# measures beside Rung. Safe to re-run: the venv is reused and pip only tops it up.
+# Create the peer venvs (git-ignored) that benchmarks/run.py measures beside
+# Rung: benchmarks/.venv-peers from requirements-peers.txt, and one
+# benchmarks/.venv-peers-<group> per requirements-peers-<group>.txt (peers whose
+# pins clash with the others). Safe to re-run: venvs are reused, pip tops up.
 #
-#   bash benchmarks/setup-peers.sh
+#   bash benchmarks/setup-peers.sh [GROUP ...]     # no GROUP: every venv
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-venv="$here/.venv-peers"
 python="${PYTHON:-python3.11}"
 command -v "$python" >/dev/null 2>&1 || python=python3
 
-if [ ! -x "$venv/bin/python" ]; then
-    echo "Creating $venv with $("$python" --version)"
-    "$python" -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install --upgrade pip
-"$venv/bin/python" -m pip install -r "$here/requirements-peers.txt"
+build() {  # build VENV REQUIREMENTS
+    local venv="$1" requirements="$2"
+    if [ ! -x "$venv/bin/python" ]; then
+        echo "Creating $venv with $("$python" --version)"
+        "$python" -m venv "$venv"
+    fi
+    "$venv/bin/python" -m pip install -q --upgrade pip
+    "$venv/bin/python" -m pip install -q -r "$requirements"
+    # A broken install fails here, not in the middle of a run.
+    "$venv/bin/python" -m pip check || echo "!! pip check reports conflicts in $venv"
+    echo "Peers ready in $venv"
+}
 
-# Smoke-check both CLIs so a broken install fails here, not in the middle of a run.
-"$venv/bin/mlflow" --version
-"$venv/bin/zenml" --version
-echo "Peers ready in $venv"
+groups=("$@")
+if [ ${#groups[@]} -eq 0 ]; then
+    groups=("")
+    for file in "$here"/requirements-peers-*.txt; do
+        [ -e "$file" ] || continue
+        name="${file##*/requirements-peers-}"
+        groups+=("${name%.txt}")
+    done
+fi
+for group in "${groups[@]}"; do
+    if [ -z "$group" ]; then
+        build "$here/.venv-peers" "$here/requirements-peers.txt"
+        "$here/.venv-peers/bin/mlflow" --version
+        "$here/.venv-peers/bin/zenml" --version
+    else
+        build "$here/.venv-peers-$group" "$here/requirements-peers-$group.txt"
+    fi
+done
