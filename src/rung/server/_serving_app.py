@@ -31,6 +31,7 @@ from rung.serving._decode import (
     encode_json,
     wants_arrow,
 )
+from rung.serving._route import ROUTING_KEY_HEADER
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -111,7 +112,9 @@ class _Endpoints:
             self.auth.check(request.headers.get("authorization"))
             body = await _read_body(request, self.limit)
             result = await self.service.predict(
-                body, request.headers.get("content-type")
+                body,
+                request.headers.get("content-type"),
+                request.headers.get(ROUTING_KEY_HEADER),
             )
         except RungError as exc:
             return self._refuse("predict", exc, start)

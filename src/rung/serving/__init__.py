@@ -14,7 +14,13 @@ The prediction log, for monitoring and analysis:
   Parquet files of the asked model, version and window);
 - :func:`prediction_relation` returns a DuckDB relation for large windows;
 - :func:`log_predictions` / :func:`log_feedback` write rows directly;
-- :func:`score_frame` / :func:`predict_file` score tables in batch.
+- :func:`score_frame` / :func:`predict_file` score tables in batch;
+- :func:`read_shadow_pairs` joins a shadow challenger's mirrored predictions
+  with the champion's answers.
+
+During a rollout of the alias it follows (``rung.automation.start_rollout``),
+a server routes a share of requests to the canary or mirrors them to the
+shadow; :func:`rollout_store` holds the rollouts and the servers' counters.
 
 Importing this package is cheap: pandas, pyarrow and DuckDB load on first use.
 It registers deployments and prediction batches as a lineage source.
@@ -31,8 +37,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
+    "LATENCY_BOUNDS_MS",
     "NAN_POLICIES",
     "ON_BAD_ROWS",
+    "ROUTING_KEY_HEADER",
     "BatchScores",
     "Endpoint",
     "InputSchema",
@@ -50,6 +58,7 @@ __all__ = [
     "check_bind",
     "finish_deployment",
     "is_loopback",
+    "latency_quantile",
     "log_feedback",
     "log_predictions",
     "predict_file",
@@ -57,13 +66,20 @@ __all__ = [
     "prediction_relation",
     "query_predictions",
     "read_predictions",
+    "read_shadow_pairs",
     "reap_dead_deployments",
+    "rollout_store",
     "score_frame",
     "serve_deployment",
     "start_deployment",
 ]
 
 _LAZY = {
+    "LATENCY_BOUNDS_MS": "rung.serving._route",
+    "ROUTING_KEY_HEADER": "rung.serving._route",
+    "latency_quantile": "rung.serving._route",
+    "read_shadow_pairs": "rung.serving._shadow",
+    "rollout_store": "rung.serving._route",
     "NAN_POLICIES": "rung.serving._inputs",
     "Endpoint": "rung.serving._endpoint",
     "ON_BAD_ROWS": "rung.serving._batch",
@@ -146,4 +162,11 @@ if TYPE_CHECKING:
         read_predictions,
     )
     from rung.serving._retry import LoadFailure
+    from rung.serving._route import (
+        LATENCY_BOUNDS_MS,
+        ROUTING_KEY_HEADER,
+        latency_quantile,
+        rollout_store,
+    )
     from rung.serving._service import ModelService, Prediction
+    from rung.serving._shadow import read_shadow_pairs

@@ -19,7 +19,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from rung.errors import PredictionLogError
@@ -61,6 +61,8 @@ class PredictionLog:
         workspace: where batches go (artifact store + metadata index).
         max_rows: flush when this many rows wait.
         max_age: flush when the oldest waiting row is this old (seconds).
+        kind: the batch kind its prediction rows are written as
+            (``predictions``, or ``shadow`` for a challenger's mirrored rows).
 
     Example:
         >>> log = PredictionLog(ws, max_rows=10_000, max_age=5.0)  # doctest: +SKIP
@@ -69,9 +71,19 @@ class PredictionLog:
     """
 
     def __init__(
-        self, workspace: Workspace, *, max_rows: int = 10_000, max_age: float = 5.0
+        self,
+        workspace: Workspace,
+        *,
+        max_rows: int = 10_000,
+        max_age: float = 5.0,
+        kind: str = "predictions",
     ) -> None:
         self.workspace = workspace
+        # "shadow": a challenger's predictions of mirrored requests, kept apart
+        # from the answered ones (monitoring reads "predictions" only).
+        self._predictions = (
+            _PREDICTIONS if kind == "predictions" else replace(_PREDICTIONS, kind=kind)
+        )
         self.max_rows = max_rows
         self.max_age = max_age
         self._lock = threading.Lock()
@@ -195,7 +207,7 @@ class PredictionLog:
         groups: dict[Any, list[Entry]] = defaultdict(list)
         for entry in entries:
             groups[entry.origin].append(entry)
-        return self._write_groups(groups.items(), _PREDICTIONS)
+        return self._write_groups(groups.items(), self._predictions)
 
     def _write_feedback(
         self, entries: list[FeedbackEntry]
@@ -292,7 +304,7 @@ class PredictionLog:
     def _put_back(self, rows: _Rows, group: list[Any]) -> None:
         self.failed_flushes += 1
         with self._lock:
-            target = self._entries if rows.kind == "predictions" else self._feedback
+            target = self._feedback if rows.kind == "feedback" else self._entries
             target[:0] = group
             self._rows += sum(len(e.ids) for e in group)
             if self._oldest is None:
