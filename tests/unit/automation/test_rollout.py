@@ -224,3 +224,39 @@ def test_promote_by_hand_goes_through_the_registry_gates(workspace: Workspace) -
     assert get_model(workspace, "churn").aliases["production"] == 2
     with pytest.raises(RolloutError, match="ended already"):
         promote_rollout(workspace, rollout.id)
+
+
+def test_lineage_shows_comparison_rollout_stages_and_promotion(
+    workspace: Workspace,
+) -> None:
+    from rung.automation import compare_challenger
+    from rung.catalog import lineage_graph
+    from tests.unit.automation.challenger_models import serve_and_label
+
+    weak, _ = weak_and_strong(workspace)
+    serve_and_label(workspace, weak, rows=200)
+    comparison = compare_challenger(workspace, "churn", 2)
+    rollout = start_rollout(
+        workspace, "churn", 2, share=1.0, bake_s=60, max_error_rate=0.1
+    )
+    assert rollout.comparison_id == comparison.id
+    _traffic(workspace, requests=30)
+    Agent(workspace).tick(now=rollout.created_at + 61)
+    down = lineage_graph(workspace, f"comparison:{comparison.id}", "downstream")
+    kinds = {n.id: n.kind for n in down.nodes.values()}
+    edges = {(kinds[e.source], e.kind, kinds[e.target]) for e in down.edges}
+    assert {
+        ("challenger_comparison", "rolled out", "rollout"),
+        ("rollout", "canary", "rollout_stage"),
+        ("rollout_stage", "promoted", "rollout_stage"),
+        ("rollout_stage", "decided", "promotion"),
+    } <= edges
+    assert ("challenger_comparison", "decided", "promotion") not in edges
+    [promotion] = down.of_kind("promotion")
+    up = lineage_graph(workspace, promotion.id, "upstream")
+    assert f"comparison:{comparison.id}" in up.nodes
+    assert {n.attributes["version"] for n in up.of_kind("model_version")} == {1, 2}
+    stage = lineage_graph(workspace, f"rollout_stage:{rollout.id}:1", "upstream")
+    assert stage.nodes[f"rollout_stage:{rollout.id}:1"].attributes["stage"] == (
+        "promoted"
+    )
