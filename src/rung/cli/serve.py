@@ -56,6 +56,12 @@ def serve(
         None, "--region", help="Where this endpoint runs (residency policies)."
     ),
     name: str = typer.Option(None, "--name", help="Deployment name."),
+    webhooks: list[str] = typer.Option(
+        [],
+        "--webhook",
+        help="Accept signed deliveries for this webhook trigger on "
+        "POST /webhooks/NAME (repeat; * for every webhook trigger).",
+    ),
     no_log: bool = typer.Option(
         False, "--no-log", help="Do not log predictions (feedback is still logged)."
     ),
@@ -80,6 +86,7 @@ def serve(
         region=region,
         name=name,
         log_predictions=not no_log,
+        webhooks=tuple(webhooks),
     )
     with open_client() as client:
         client.serve_deployment(

@@ -126,6 +126,7 @@ def _app(
         token_hash=options.token_hash,
         max_body_bytes=options.max_body_bytes,
         on_close=on_close,
+        webhooks=options.webhooks,
     )
 
 

@@ -47,6 +47,7 @@ def create_serving_app(
     token_hash: str | None = None,
     max_body_bytes: int = 16 * 1024 * 1024,
     on_close: Callable[[], None] | None = None,
+    webhooks: tuple[str, ...] = (),
 ) -> FastAPI:
     """The ASGI app serving ``service``.
 
@@ -59,6 +60,8 @@ def create_serving_app(
             ``/feedback`` and ``/metrics`` need ``Authorization: Bearer``.
         max_body_bytes: bigger bodies get 413.
         on_close: called after the service closed (e.g. close the workspace).
+        webhooks: webhook triggers whose signed deliveries ``POST
+            /webhooks/<trigger>`` accepts (``*``: all); none: no such route.
 
     Example:
         >>> from fastapi.testclient import TestClient
@@ -94,6 +97,13 @@ def create_serving_app(
     app.add_route("/readyz", endpoints.readyz, methods=["GET"])
     app.add_route("/version", endpoints.version, methods=["GET"])
     app.add_route("/metrics", endpoints.metrics, methods=["GET"])
+    if webhooks:  # every other trigger, and every server without it, gets 404
+        from rung.server._webhooks import WebhookEndpoint
+
+        hook = WebhookEndpoint(
+            service.workspace, webhooks, lambda r: _read_body(r, max_body_bytes)
+        )
+        app.add_route("/webhooks/{trigger}", hook.receive, methods=["POST"])
     app.state.service = service
     app.state.metrics = endpoints.stats
     return app

@@ -33,6 +33,9 @@ class ServeOptions:
         name: the deployment's name (default ``model-alias``).
         log_predictions: write every prediction to the log.
         max_batch_rows: concurrent requests are predicted together up to this.
+        webhooks: the webhook triggers whose signed deliveries this server
+            accepts on ``POST /webhooks/<trigger>`` (``*``: every webhook
+            trigger); none by default, so the route refuses everything.
     """
 
     host: str = "127.0.0.1"
@@ -50,6 +53,7 @@ class ServeOptions:
     name: str | None = None
     log_predictions: bool = True
     max_batch_rows: int = 2048
+    webhooks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         checks = [
@@ -85,4 +89,7 @@ class ServeOptions:
     def from_dict(cls, data: Mapping[str, Any]) -> ServeOptions:
         """The inverse of :meth:`to_dict`."""
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        values = {k: v for k, v in data.items() if k in names}
+        if "webhooks" in values:  # a JSON list after to_dict
+            values["webhooks"] = tuple(values["webhooks"])
+        return cls(**values)
