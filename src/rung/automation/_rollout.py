@@ -156,12 +156,23 @@ def start_rollout(
 
 
 def get_rollout(workspace: Workspace, rollout_id: str) -> RolloutRecord:
-    """One rollout by id or unique prefix (>= 4 characters).
+    """One rollout by id, unique prefix (>= 4 characters) or model name.
+
+    A model's name stands for its newest rollout.
 
     Raises:
-        RolloutNotFoundError: none has this id.
+        RolloutNotFoundError: no rollout has this id, nor this model.
     """
-    return rollouts(workspace).get_rollout(workspace.project, rollout_id)
+    from rung.errors import RolloutNotFoundError
+
+    store = rollouts(workspace)
+    try:
+        return store.get_rollout(workspace.project, rollout_id)
+    except RolloutNotFoundError:
+        newest = store.list_rollouts(workspace.project, model=rollout_id, limit=1)
+        if newest:
+            return newest[0]
+        raise
 
 
 def list_rollouts(

@@ -19,7 +19,9 @@ app = typer.Typer(
 )
 
 _JSON = typer.Option(False, "--json", help="Print JSON.")
-_ID = typer.Argument(..., help="Rollout id (or prefix).")
+_ID = typer.Argument(
+    ..., help="Rollout id (or prefix), or a model name for its newest rollout."
+)
 _STYLE = {
     "shadow": "cyan",
     "canary": "bold yellow",
