@@ -260,3 +260,44 @@ def test_lineage_shows_comparison_rollout_stages_and_promotion(
     assert stage.nodes[f"rollout_stage:{rollout.id}:1"].attributes["stage"] == (
         "promoted"
     )
+
+
+def test_a_canary_that_refuses_what_the_champion_takes_counts_errors_and_rolls_back(
+    workspace: Workspace,
+) -> None:
+    from rung.registry import register_model
+    from tests.unit.automation.challenger_models import fit
+
+    weak_and_strong(workspace)
+    train = churn_frame(200, seed=4)
+    train["age"] = 30.0
+    # v3 needs an "age" column the served requests lack.
+    wider = fit(train).fit(train[[*FEATURES, "age"]], train["churned"])
+    register_model(workspace, wider, name="churn", signature=train[[*FEATURES, "age"]])
+    rollout = start_rollout(
+        workspace, "churn", 3, share=1.0, max_error_rate=0.05, min_requests=5
+    )
+    answers = _traffic(workspace, requests=12, labels="none")
+    assert {a["version"] for a in answers} == {1}  # the champion answered them all
+    arms = rollout_stats(workspace, rollout.id)
+    assert (arms["canary"]["requests"], arms["canary"]["errors"]) == (12, 12)
+    assert arms["champion"]["requests"] == 12
+    report = Agent(workspace).tick(now=rollout.created_at + 5)
+    assert report.rollouts == {"churn@production v3": "rolled_back"}
+    reason = get_rollout(workspace, rollout.id).reason
+    assert reason == "canary error rate 100.00% of 12 requests, max 5.00%"
+
+
+def test_a_rollout_whose_alias_moved_meanwhile_is_aborted(workspace: Workspace) -> None:
+    from rung.registry import promote_model
+
+    weak_and_strong(workspace)
+    rollout = start_rollout(workspace, "churn", 2, max_error_rate=0.1)
+    promote_model(workspace, "churn", 2, "production")
+    report = Agent(workspace).tick()
+    assert report.rollouts == {"churn@production v2": "superseded"}
+    ended = get_rollout(workspace, rollout.id)
+    assert ended.stage == "aborted"
+    assert ended.reason == (
+        "production moved to v2 outside the rollout (it started against v1)"
+    )
