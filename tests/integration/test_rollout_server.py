@@ -67,10 +67,21 @@ def _versions(client: httpx.Client, count: int, *, keyed: bool = False) -> list[
     out = []
     for k in range(count):
         headers = {"X-Rung-Routing-Key": f"customer-{k}"} if keyed else {}
-        answer = client.post("/predict", json={"inputs": [row()]}, headers=headers)
-        assert answer.status_code == 200, answer.text
-        out.append(int(answer.json()["version"]))
+        answer = _until(
+            lambda headers=headers: _answered(client, headers),
+            "every worker to load the model",
+        )
+        out.append(int(answer["version"]))
     return out
+
+
+def _answered(client: httpx.Client, headers: dict[str, str]) -> Any:
+    """A request's answer, or None while the worker it reached is loading."""
+    answer = client.post("/predict", json={"inputs": [row()]}, headers=headers)
+    if answer.status_code == 503 and answer.json()["error"] == "not_ready":
+        return None  # with --workers 2, one may be ready before the other
+    assert answer.status_code == 200, answer.text
+    return answer.json()
 
 
 def _until(check: Any, what: str, seconds: float = 30.0) -> Any:

@@ -67,5 +67,6 @@ def test_the_documented_session_runs(tmp_path: Path) -> None:
     )
     [aborted] = [out for command, out in outputs.items() if "rollout abort" in command]
     assert "aborted: example: no traffic" in " ".join(aborted.split())
-    ledger = outputs["rung challenger ledger fraud"]
-    assert "rollout_aborted" in ledger and "rollout_started" in ledger
+    ledger = json.loads(outputs["rung challenger ledger fraud --json"])
+    assert [e["action"] for e in ledger] == ["rollout_aborted", "rollout_started"]
+    assert ledger[0]["evidence"]["rollout_id"] == listed["id"]
