@@ -1,0 +1,253 @@
+"""The ``estimated_performance`` check: performance before the labels arrive.
+
+CBPE (classifiers with probabilities) or DLE (regressors) is fitted on the
+monitor's labelled reference, with the model's outputs on it, and estimates
+the whole window as one chunk. Each metric is compared with its value
+realised on the reference: it degrades when the estimate is worse by more
+than ``<metric>_drop`` (the thresholds of the ``performance`` check), or when
+it leaves, on the worse side, the band the metric spans on reference chunks
+of the window's size (mean +- 3 std, NannyML's rule). A check that cannot be
+computed says why; it never reports a figure it cannot trust.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from rung.errors import EstimationError
+from rung.monitoring._checks import CheckOutcome, not_computable, value_record
+from rung.monitoring._columns import row_count
+from rung.monitoring._estimate import MIN_CHUNK_ROWS, fit_cbpe, fit_dle
+from rung.monitoring._performance import DEFAULT_DROPS, LOWER_IS_BETTER
+from rung.monitoring._realised import Scheme, realised_performance
+
+if TYPE_CHECKING:
+    from rung.monitoring._columns import Columns
+    from rung.monitoring._estimate import PerformanceEstimate
+
+__all__ = ["CHECK", "estimated_outcome", "scheme_of"]
+
+CHECK = "estimated_performance"
+_NO_LABELS = (
+    "the reference has no label column{name}: CBPE and DLE learn how far the "
+    "model can be trusted from labelled reference rows. Give a labelled "
+    "reference (--reference dataset:NAME, reference=<DataFrame>) and name its "
+    "label column (--label COLUMN, label=)"
+)
+_NO_PROBABILITIES = (
+    "the model gives no probabilities (no proba_<class> columns: a classifier "
+    "without predict_proba), and CBPE estimates a classifier's performance from "
+    "them. Serve a model with predict_proba (e.g. wrapped in "
+    "sklearn.calibration.CalibratedClassifierCV), or log probabilities with the "
+    "predictions"
+)
+_NO_LOGGED_PROBABILITIES = (
+    "the current rows have no probabilities ({columns}): they were logged "
+    "without them and the model cannot add them here ({why}). Log the "
+    "probabilities with each prediction"
+)
+
+
+def estimated_outcome(
+    reference: Columns,
+    current: Columns,
+    *,
+    label: str | None,
+    features: list[str],
+    thresholds: Mapping[str, float],
+    prediction_error: str | None = None,
+) -> CheckOutcome:
+    """Estimate the window's performance without its labels; judge it."""
+    if label is None or label not in reference:
+        name = "" if label is None else f" {label!r}"
+        return not_computable(CHECK, _NO_LABELS.format(name=name))
+    if "prediction" not in reference or "prediction" not in current:
+        side = "reference" if "prediction" not in reference else "current data"
+        why = prediction_error or f"the {side} has no model predictions"
+        return not_computable(CHECK, why)
+    rows = row_count(current)
+    least = int(thresholds.get("min_chunk_rows", MIN_CHUNK_ROWS))
+    if rows < least:
+        return not_computable(
+            CHECK,
+            f"the window has {rows} rows, fewer than the {least} an estimate "
+            "needs (threshold min_chunk_rows): a figure from so few rows would "
+            "be noise. Use a longer window",
+        )
+    probas = [c for c in reference if c.startswith("proba_")]
+    try:
+        if probas:
+            missing = [c for c in probas if c not in current]
+            if missing:
+                why = prediction_error or "no features to predict from"
+                return not_computable(
+                    CHECK,
+                    _NO_LOGGED_PROBABILITIES.format(
+                        columns=", ".join(missing), why=why
+                    ),
+                )
+            estimator: Any = fit_cbpe(
+                reference, label=label, chunk_size=rows, min_chunk_rows=least
+            )
+            scheme = Scheme(
+                "cbpe",
+                estimator.metrics,
+                estimator.classes,
+                estimator.columns,
+                estimator.complement,
+            )
+        elif _is_regression(reference, label):
+            usable = [f for f in features if f in current]
+            estimator = fit_dle(
+                reference,
+                features=usable,
+                label=label,
+                chunk_size=rows,
+                min_chunk_rows=least,
+            )
+            scheme = Scheme("dle", estimator.metrics)
+        else:
+            return not_computable(CHECK, _NO_PROBABILITIES)
+        result = estimator.estimate(current)
+    except EstimationError as exc:
+        return not_computable(CHECK, str(exc))
+    base = realised_performance(reference, scheme, label=label, intervals=False)
+    return _judge(result, scheme, base.metrics, thresholds, rows)
+
+
+def scheme_of(summary: Mapping[str, Any]) -> Scheme | None:
+    """The metric definitions an ``estimated_performance`` summary used."""
+    method = summary.get("method")
+    if method not in ("cbpe", "dle"):
+        return None
+    return Scheme(
+        method,
+        tuple(summary.get("metrics", {})),
+        tuple(summary.get("classes", ())),
+        tuple(summary.get("proba_columns", ())),
+        bool(summary.get("complement", False)),
+    )
+
+
+def _is_regression(reference: Columns, label: str) -> bool:
+    import numpy as np
+
+    values, predicted = reference[label], reference["prediction"]
+    if values.dtype.kind != "f" or predicted.dtype.kind != "f":
+        return False
+    finite = predicted[np.isfinite(predicted)]
+    return bool(finite.size) and not bool(np.all(finite == np.round(finite)))
+
+
+def _judge(
+    result: PerformanceEstimate,
+    scheme: Scheme,
+    reference: Mapping[str, float | None],
+    thresholds: Mapping[str, float],
+    rows: int,
+) -> CheckOutcome:
+    chunk = result.chunks[0]
+    limits = {
+        **DEFAULT_DROPS,
+        **{k: v for k, v in thresholds.items() if k.endswith("_drop")},
+    }
+    estimates: dict[str, float | None] = {}
+    confidence: dict[str, list[float | None]] = {}
+    bands: dict[str, list[float | None]] = {}
+    worse: dict[str, float] = {}
+    degraded: list[str] = []
+    reasons: dict[str, str] = {}
+    values = [value_record(CHECK, "", "rows", float(rows))]
+    for metric, found in chunk.metrics.items():
+        estimates[metric] = found.value
+        confidence[metric] = [found.lower_confidence, found.upper_confidence]
+        bands[metric] = [found.lower_threshold, found.upper_threshold]
+        if found.value is None:
+            reasons[metric] = found.reason
+            values.append(value_record(CHECK, "", metric, None))
+            continue
+        lower_better = metric in LOWER_IS_BETTER
+        limit = limits.get(f"{metric}_drop")
+        base = reference.get(metric)
+        breached = _outside_band(found.value, bands[metric], lower_better)
+        if base is not None:
+            worse[metric] = found.value - base if lower_better else base - found.value
+            breached = breached or (limit is not None and worse[metric] > limit)
+        if breached:
+            degraded.append(metric)
+        values += [
+            value_record(CHECK, "", metric, found.value, limit, breached),
+            value_record(CHECK, "", f"{metric}_lower", found.lower_confidence),
+            value_record(CHECK, "", f"{metric}_upper", found.upper_confidence),
+            value_record(CHECK, "", f"{metric}_reference", base),
+        ]
+    status = "breached" if degraded else "passed"
+    summary: dict[str, Any] = {
+        "status": status,
+        "method": scheme.method,
+        "task": result.task,
+        "rows": rows,
+        "reference_rows": result.reference_rows,
+        "metrics": estimates,
+        "confidence": confidence,
+        "reference": dict(reference),
+        "bands": bands,
+        "degradation": worse,
+        "thresholds": {
+            f"{m}_drop": limits[f"{m}_drop"] for m in estimates if f"{m}_drop" in limits
+        },
+        "degraded": degraded,
+        "classes": list(scheme.classes),
+        "proba_columns": list(scheme.proba),
+        "complement": scheme.complement,
+        "calibrated": dict(result.calibrated),
+    }
+    if reasons:
+        summary["reasons"] = reasons
+    outcome = CheckOutcome(CHECK, status, summary, values, result=result)
+    if degraded:
+        _alert(outcome, degraded, summary, limits)
+    return outcome
+
+
+def _outside_band(value: float, band: list[float | None], lower_better: bool) -> bool:
+    low, high = band
+    if lower_better:
+        return high is not None and value > high
+    return low is not None and value < low
+
+
+def _alert(
+    outcome: CheckOutcome,
+    degraded: list[str],
+    summary: dict[str, Any],
+    limits: Mapping[str, float],
+) -> None:
+    ratios = [
+        summary["degradation"].get(m, 0.0) / max(limits[f"{m}_drop"], 1e-12)
+        for m in degraded
+        if f"{m}_drop" in limits
+    ]
+    outcome.severity = "critical" if ratios and max(ratios) >= 2 else "warning"
+    parts = []
+    for m in degraded:
+        low, high = summary["confidence"][m]
+        span = (
+            f" ({low:.4g}-{high:.4g})" if low is not None and high is not None else ""
+        )
+        base = summary["reference"].get(m)
+        against = f" vs {base:.4g} on the reference" if base is not None else ""
+        parts.append(f"estimated {m} {summary['metrics'][m]:.4g}{span}{against}")
+    outcome.message = ", ".join(parts)
+    outcome.evidence = {
+        "method": summary["method"],
+        "estimated": {m: summary["metrics"][m] for m in degraded},
+        "confidence": {m: summary["confidence"][m] for m in degraded},
+        "reference": {m: summary["reference"].get(m) for m in degraded},
+        "thresholds": {
+            f"{m}_drop": limits[f"{m}_drop"] for m in degraded if f"{m}_drop" in limits
+        },
+        "bands": {m: summary["bands"][m] for m in degraded},
+        "rows": summary["rows"],
+    }
