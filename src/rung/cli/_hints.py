@@ -195,9 +195,20 @@ HINTS: tuple[Hint, ...] = (
         reason="already_labelled",
     ),
     Hint(
+        InvalidInputError,
+        "Replace labels already given with `rung feedback import FILE --overwrite`.",
+        reason="already_labelled_sheet",
+    ),
+    Hint(
         ServingError,
         "With `rung predict`, give `--on-bad-rows route --bad-rows-output bad.csv`.",
         reason="route_needs_file",
+    ),
+    Hint(
+        ServingError,
+        "Widen the time range (--since), or sample labelled ones too with "
+        "`rung predictions sample ... --include-labelled`.",
+        reason="nothing_to_sample",
     ),
     # automation
     Hint(
