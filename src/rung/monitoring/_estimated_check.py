@@ -244,7 +244,7 @@ def _alert(
         "method": summary["method"],
         "estimated": {m: summary["metrics"][m] for m in degraded},
         "confidence": {m: summary["confidence"][m] for m in degraded},
-        "reference": {m: summary["reference"].get(m) for m in degraded},
+        "reference_values": {m: summary["reference"].get(m) for m in degraded},
         "thresholds": {
             f"{m}_drop": limits[f"{m}_drop"] for m in degraded if f"{m}_drop" in limits
         },

@@ -69,8 +69,6 @@ def realised_performance(
     if label not in columns or prediction not in columns:
         return Realised(0, dict.fromkeys(scheme.metrics))
     keep = ~missing_mask(columns[label]) & ~missing_mask(columns[prediction])
-    if scheme.method == "cbpe":
-        keep &= _has_probabilities(columns, scheme)
     rows = {
         k: columns[k][keep] for k in (label, prediction, *scheme.proba) if k in columns
     }
@@ -80,15 +78,6 @@ def realised_performance(
     if scheme.method == "dle":
         return _regression(rows, scheme, label, prediction, intervals)
     return _classification(rows, scheme, label, prediction, intervals)
-
-
-def _has_probabilities(columns: Columns, scheme: Scheme) -> np.ndarray:
-    keep = np.ones(len(columns[next(iter(columns))]), dtype=bool)
-    for name in scheme.proba:
-        if name not in columns:
-            return np.zeros_like(keep)
-        keep &= ~missing_mask(columns[name])
-    return keep
 
 
 def _regression(
@@ -137,7 +126,10 @@ def _classification(
     return Realised(count, values, spans)
 
 
-def _scores(rows: Columns, scheme: Scheme) -> np.ndarray:
+def _scores(rows: Columns, scheme: Scheme) -> np.ndarray | None:
+    """The probabilities of every class (None: not logged for every row)."""
+    if any(c not in rows or missing_mask(rows[c]).any() for c in scheme.proba):
+        return None
     if len(scheme.classes) == 2:
         column = rows[scheme.proba[0]].astype(np.float64)
         positive = 1.0 - column if scheme.complement else column
@@ -146,7 +138,7 @@ def _scores(rows: Columns, scheme: Scheme) -> np.ndarray:
 
 
 def _statistics(
-    truth: np.ndarray, guess: np.ndarray, scores: np.ndarray, classes: int
+    truth: np.ndarray, guess: np.ndarray, scores: np.ndarray | None, classes: int
 ) -> dict[str, _Statistic]:
     """metric -> statistic of row indexes ``(..., n)`` (see bootstrap_interval)."""
     targets = range(1, 2) if classes == 2 else range(classes)
@@ -169,6 +161,8 @@ def _statistics(
         return statistic
 
     def auc(i: np.ndarray) -> np.ndarray:
+        if scores is None:  # no probabilities logged: no ROC AUC
+            return np.full(i.shape[:-1], np.nan)
         parts = [ranked_auc_rows(truth[i] == c, scores[:, c][i]) for c in targets]
         mean: np.ndarray = np.mean(parts, axis=0)
         return mean

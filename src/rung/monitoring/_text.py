@@ -44,7 +44,7 @@ def describe_monitor(record: MonitorRecord) -> str:
 
 
 def check_detail(summary: Any) -> str:
-    if summary.get("reason"):
+    if summary.get("reason") and not summary.get("metrics"):
         return f"- {summary['reason']}"
     if summary.get("drift_share") is not None:
         drifted = summary.get("drifted") or []
@@ -60,6 +60,8 @@ def check_detail(summary: Any) -> str:
     ]
     if spans and summary.get("rows"):
         parts.append(f"({summary['rows']} labelled rows, 95% CI)")
+    if summary.get("reason"):
+        parts.append(f"- {summary['reason']}")
     return " ".join(parts)
 
 
