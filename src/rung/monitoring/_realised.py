@@ -4,8 +4,9 @@ CBPE estimates binary figures for the positive class and one-vs-rest macro
 averages for more classes; DLE estimates MAE and RMSE. To compare an estimate
 with what the labels later say (and with the labelled reference), the
 realised metric must be the same figure: this module computes it on labelled
-rows, with a 95 % confidence interval (Wilson for proportions, else a
-percentile bootstrap; see ``rung.monitoring._intervals``).
+rows, with a 95 % confidence interval (Wilson for proportions, a bootstrap
+of the confusion matrix for F1 and macro averages, DeLong for a binary ROC
+AUC, Student's t for MAE and RMSE; see ``rung.monitoring._intervals``).
 """
 
 from __future__ import annotations
@@ -16,17 +17,22 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rung.monitoring._calibration import weighted_auc
 from rung.monitoring._columns import missing_mask
 from rung.monitoring._estimate_inputs import class_text
-from rung.monitoring._intervals import Interval, bootstrap_interval, wilson_interval
-from rung.monitoring._sample_intervals import ranked_auc_rows
+from rung.monitoring._intervals import (
+    Interval,
+    counts_interval,
+    delong_interval,
+    mean_interval,
+    wilson_interval,
+)
+from rung.monitoring._sample_intervals import root_interval
 
 if TYPE_CHECKING:
     from rung.monitoring._columns import Columns
 
 __all__ = ["Realised", "Scheme", "realised_performance"]
-
-_Statistic = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,46 +90,108 @@ def _regression(
     rows: Columns, scheme: Scheme, label: str, prediction: str, intervals: bool
 ) -> Realised:
     errors = rows[label].astype(np.float64) - rows[prediction].astype(np.float64)
-    statistics = {
-        "mae": lambda i: np.abs(errors[i]).mean(-1),
-        "rmse": lambda i: np.sqrt((errors[i] ** 2).mean(-1)),
+    values: dict[str, float | None] = {
+        "mae": float(np.mean(np.abs(errors))),
+        "rmse": float(np.sqrt(np.mean(errors**2))),
     }
-    everything = np.arange(errors.size)
-    values = {m: float(statistics[m](everything)) for m in scheme.metrics}
-    spans = (
-        {m: bootstrap_interval(statistics[m], errors.size) for m in scheme.metrics}
-        if intervals
-        else {}
+    spans: dict[str, Interval | None] = {}
+    if intervals:
+        spans = {
+            "mae": mean_interval(np.abs(errors)),
+            "rmse": root_interval(errors**2),
+        }
+    return Realised(
+        errors.size,
+        {m: values[m] for m in scheme.metrics},
+        {m: spans[m] for m in scheme.metrics if m in spans},
     )
-    return Realised(errors.size, dict(values), spans)
 
 
 def _classification(
     rows: Columns, scheme: Scheme, label: str, prediction: str, intervals: bool
 ) -> Realised:
+    classes = len(scheme.classes)
     names = {n: i for i, n in enumerate(scheme.classes)}
-    truth = np.array([names.get(class_text(v), -1) for v in rows[label]])
-    guess = np.array([names.get(class_text(v), -1) for v in rows[prediction]])
+    # A class the reference never showed is one more row and column: it
+    # counts against accuracy, and in no class's precision or recall.
+    truth = np.array([names.get(class_text(v), classes) for v in rows[label]])
+    guess = np.array([names.get(class_text(v), classes) for v in rows[prediction]])
+    size = classes + 1
+    cells = np.bincount(truth * size + guess, minlength=size * size)
+    figures = _figures(classes)
+    found = figures(cells.astype(np.float64))
     scores = _scores(rows, scheme)
-    count = truth.size
-    hit = truth == guess
-    values: dict[str, float | None] = {}
+    if "roc_auc" in scheme.metrics:
+        found["roc_auc"] = np.asarray(_auc(truth, scores, classes))
+    values = {
+        m: float(found[m]) if np.isfinite(found[m]) else None for m in scheme.metrics
+    }
     spans: dict[str, Interval | None] = {}
-    statistics = _statistics(truth, guess, scores, len(scheme.classes))
-    for metric in scheme.metrics:
-        found = float(statistics[metric](np.arange(count)))
-        values[metric] = found if np.isfinite(found) else None
-        if not intervals or values[metric] is None:
+    for metric in scheme.metrics if intervals else ():
+        if values[metric] is None:
             spans[metric] = None
         elif metric == "accuracy":
-            spans[metric] = wilson_interval(int(hit.sum()), count)
-        elif len(scheme.classes) == 2 and metric in ("precision", "recall"):
-            tp = int((hit & (truth == 1)).sum())
+            spans[metric] = wilson_interval(int(np.sum(truth == guess)), truth.size)
+        elif classes == 2 and metric in ("precision", "recall"):
+            tp = int(np.sum((truth == 1) & (guess == 1)))
             base = guess == 1 if metric == "precision" else truth == 1
             spans[metric] = wilson_interval(tp, int(base.sum()))
+        elif metric == "roc_auc":
+            binary = classes == 2 and scores is not None
+            spans[metric] = (
+                delong_interval(truth == 1, scores[:, 1])
+                if binary and scores is not None
+                else None
+            )
         else:
-            spans[metric] = bootstrap_interval(statistics[metric], count)
-    return Realised(count, values, spans)
+            spans[metric] = counts_interval(
+                cells.astype(np.float64), _pick(figures, metric)
+            )
+    return Realised(truth.size, values, spans)
+
+
+def _figures(classes: int) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
+    """Metrics of confusion-matrix counts ``(..., (classes+1)**2)``."""
+    size = classes + 1
+    targets = [1] if classes == 2 else list(range(classes))
+
+    def figures(cells: np.ndarray) -> dict[str, np.ndarray]:
+        matrix = cells.reshape(*cells.shape[:-1], size, size)
+        total = matrix.sum(axis=(-2, -1))
+        right = np.trace(matrix, axis1=-2, axis2=-1)
+        parts: dict[str, list[np.ndarray]] = {"precision": [], "recall": [], "f1": []}
+        for c in targets:
+            tp = matrix[..., c, c]
+            said, actual = matrix[..., :, c].sum(-1), matrix[..., c, :].sum(-1)
+            parts["precision"].append(_ratio(tp, said))
+            parts["recall"].append(_ratio(tp, actual))
+            parts["f1"].append(_ratio(2 * tp, said + actual))
+        out = {m: np.mean(v, axis=0) for m, v in parts.items()}
+        out["accuracy"] = _ratio(right, total)
+        return out
+
+    return figures
+
+
+def _pick(
+    figures: Callable[[np.ndarray], dict[str, np.ndarray]], metric: str
+) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda cells: figures(cells)[metric]
+
+
+def _auc(truth: np.ndarray, scores: np.ndarray | None, classes: int) -> float:
+    """ROC AUC (binary) or its one-vs-rest macro average; NaN if undefined."""
+    if scores is None:  # probabilities not logged: no ROC AUC
+        return float("nan")
+    targets = [1] if classes == 2 else range(classes)
+    return float(
+        np.mean(
+            [
+                weighted_auc((truth == c).astype(np.float64), scores[:, c])
+                for c in targets
+            ]
+        )
+    )
 
 
 def _scores(rows: Columns, scheme: Scheme) -> np.ndarray | None:
@@ -135,45 +203,6 @@ def _scores(rows: Columns, scheme: Scheme) -> np.ndarray | None:
         positive = 1.0 - column if scheme.complement else column
         return np.column_stack([1.0 - positive, positive])
     return np.column_stack([rows[c].astype(np.float64) for c in scheme.proba])
-
-
-def _statistics(
-    truth: np.ndarray, guess: np.ndarray, scores: np.ndarray | None, classes: int
-) -> dict[str, _Statistic]:
-    """metric -> statistic of row indexes ``(..., n)`` (see bootstrap_interval)."""
-    targets = range(1, 2) if classes == 2 else range(classes)
-
-    def averaged(kind: str) -> _Statistic:
-        def statistic(i: np.ndarray) -> np.ndarray:
-            parts = []
-            for c in targets:
-                actual, said = truth[i] == c, guess[i] == c
-                tp = (actual & said).sum(-1)
-                if kind == "precision":
-                    parts.append(_ratio(tp, said.sum(-1)))
-                elif kind == "recall":
-                    parts.append(_ratio(tp, actual.sum(-1)))
-                else:
-                    parts.append(_ratio(2 * tp, said.sum(-1) + actual.sum(-1)))
-            mean: np.ndarray = np.mean(parts, axis=0)
-            return mean
-
-        return statistic
-
-    def auc(i: np.ndarray) -> np.ndarray:
-        if scores is None:  # no probabilities logged: no ROC AUC
-            return np.full(i.shape[:-1], np.nan)
-        parts = [ranked_auc_rows(truth[i] == c, scores[:, c][i]) for c in targets]
-        mean: np.ndarray = np.mean(parts, axis=0)
-        return mean
-
-    return {
-        "accuracy": lambda i: (truth[i] == guess[i]).mean(-1),
-        "precision": averaged("precision"),
-        "recall": averaged("recall"),
-        "f1": averaged("f1"),
-        "roc_auc": auc,
-    }
 
 
 def _ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:

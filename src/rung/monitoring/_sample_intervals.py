@@ -1,11 +1,12 @@
 """Confidence intervals of the ``performance`` check's metrics.
 
 The metrics are those of :func:`~rung.monitoring.evaluate_performance`
-(binary figures for two classes 0/1 or false/true, else weighted averages).
-Accuracy, and binary precision and recall, are proportions: Wilson
-intervals. Binary F1 and ROC AUC, log loss, MAE, RMSE and R² are
-bootstrapped over the labelled rows. Weighted multiclass precision, recall,
-F1 and ROC AUC get none.
+(binary figures for two classes 0/1 or false/true, else weighted averages);
+each gets the interval of ``rung.monitoring._intervals`` that fits it:
+Wilson for accuracy and binary precision and recall, a bootstrap of the
+confusion matrix for binary F1, DeLong for binary ROC AUC, Student's t for
+log loss, MAE and RMSE, a row bootstrap for R². Weighted multiclass
+precision, recall, F1 and ROC AUC get none.
 """
 
 from __future__ import annotations
@@ -15,12 +16,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rung.monitoring._intervals import Interval, bootstrap_interval, wilson_interval
+from rung.monitoring._intervals import (
+    Interval,
+    bootstrap_interval,
+    counts_interval,
+    delong_interval,
+    mean_interval,
+    wilson_interval,
+)
 
 if TYPE_CHECKING:
     from rung.monitoring._columns import Columns
 
-__all__ = ["metric_intervals", "ranked_auc_rows"]
+__all__ = ["f1_of_counts", "metric_intervals", "root_interval"]
 
 
 def metric_intervals(
@@ -56,10 +64,10 @@ def _classification(
     hits = actual & predicted
     out["precision"] = wilson_interval(int(hits.sum()), int(predicted.sum()))
     out["recall"] = wilson_interval(int(hits.sum()), int(actual.sum()))
-    out["f1"] = bootstrap_interval(
-        lambda i: _ratio(2 * hits[i].sum(-1), predicted[i].sum(-1) + actual[i].sum(-1)),
-        y.size,
+    cells = np.array(
+        [hits.sum(), (predicted & ~actual).sum(), (actual & ~predicted).sum()]
     )
+    out["f1"] = counts_interval(np.append(cells, y.size - cells.sum()), f1_of_counts)
     probas = {
         _class_name(n.removeprefix("proba_")): v.astype(np.float64)
         for n, v in rows.items()
@@ -67,15 +75,13 @@ def _classification(
     }
     if set(probas) == set(classes) and len(set(y)) == 2:
         score = probas[positive]
-        out["roc_auc"] = bootstrap_interval(
-            lambda i: ranked_auc_rows(actual[i], score[i]), y.size
-        )
+        out["roc_auc"] = delong_interval(actual, score)
         matrix = np.column_stack([probas[c] for c in classes])
         matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1e-300)
         eps = np.finfo(np.float64).eps
         chosen = np.where(actual, matrix[:, 1], matrix[:, 0])
         losses = -np.log(np.clip(chosen, eps, 1 - eps))
-        out["log_loss"] = bootstrap_interval(lambda i: losses[i].mean(-1), y.size)
+        out["log_loss"] = mean_interval(losses)
     return out
 
 
@@ -91,23 +97,24 @@ def _regression(
         return 1.0 - _ratio((errors[i] ** 2).sum(-1), spread, empty=np.nan)
 
     return {
-        "mae": bootstrap_interval(lambda i: np.abs(errors[i]).mean(-1), y.size),
-        "rmse": bootstrap_interval(
-            lambda i: np.sqrt((errors[i] ** 2).mean(-1)), y.size
-        ),
+        "mae": mean_interval(np.abs(errors)),
+        "rmse": root_interval(errors**2),
         "r2": bootstrap_interval(r2, y.size),
     }
 
 
-def ranked_auc_rows(positive: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """ROC AUC of every row of ``(..., n)`` arrays (Mann-Whitney; NaN: one class)."""
-    from scipy import stats
+def f1_of_counts(cells: np.ndarray) -> np.ndarray:
+    """F1 of ``(..., 4)`` counts TP, FP, FN, TN (0 where nothing is positive)."""
+    tp, fp, fn = cells[..., 0], cells[..., 1], cells[..., 2]
+    return _ratio(2 * tp, 2 * tp + fp + fn)
 
-    ranks = stats.rankdata(scores, axis=-1)
-    ones = positive.sum(-1).astype(np.float64)
-    zeros = positive.shape[-1] - ones
-    top = (ranks * positive).sum(-1) - ones * (ones + 1) / 2
-    return _ratio(top, ones * zeros, empty=np.nan)
+
+def root_interval(squares: np.ndarray) -> Interval | None:
+    """The interval of sqrt(mean(squares)): RMSE from the squared errors."""
+    found = mean_interval(squares)
+    if found is None:
+        return None
+    return float(np.sqrt(max(found[0], 0.0))), float(np.sqrt(found[1]))
 
 
 def _ratio(top: np.ndarray, bottom: np.ndarray, empty: float = 0.0) -> np.ndarray:

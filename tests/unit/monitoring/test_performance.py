@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from sklearn import metrics as sk
@@ -133,3 +135,30 @@ def test_regression_intervals_and_none_where_no_honest_one_exists() -> None:
         {"label": np.array([1.5]), "prediction": np.array([1.0])}, task="regression"
     )
     assert one.intervals["mae"] is None  # one row: nothing to resample
+
+
+def test_f1_and_roc_auc_intervals_agree_with_a_row_bootstrap() -> None:
+    from scipy import stats
+
+    data = classified(300)
+    y, p, proba = data["label"], data["prediction"], data["proba_1"]
+    result = evaluate_performance(data)
+
+    def resampled(metric: Callable[..., float]) -> tuple[float, float]:
+        found = stats.bootstrap(
+            (y, p, proba),
+            metric,
+            paired=True,
+            vectorized=False,
+            n_resamples=2000,
+            method="percentile",
+            rng=np.random.default_rng(5),
+        ).confidence_interval
+        return float(found.low), float(found.high)
+
+    f1 = resampled(lambda a, b, _c: sk.f1_score(a, b))
+    auc = resampled(lambda a, _b, c: sk.roc_auc_score(a, c))
+    for metric, expected in (("f1", f1), ("roc_auc", auc)):
+        low, high = result.intervals[metric]  # type: ignore[misc]
+        assert low == pytest.approx(expected[0], abs=0.02), metric
+        assert high == pytest.approx(expected[1], abs=0.02), metric
