@@ -75,45 +75,54 @@ def estimated_outcome(
             "needs (threshold min_chunk_rows): a figure from so few rows would "
             "be noise. Use a longer window",
         )
-    probas = [c for c in reference if c.startswith("proba_")]
     try:
-        if probas:
-            missing = [c for c in probas if c not in current]
-            if missing:
-                why = prediction_error or "no features to predict from"
-                return not_computable(
-                    CHECK,
-                    _NO_LOGGED_PROBABILITIES.format(
-                        columns=", ".join(missing), why=why
-                    ),
-                )
-            estimator: Any = fit_cbpe(
-                reference, label=label, chunk_size=rows, min_chunk_rows=least
-            )
-            scheme = Scheme(
-                "cbpe",
-                estimator.metrics,
-                estimator.classes,
-                estimator.columns,
-                estimator.complement,
-            )
-        elif _is_regression(reference, label):
-            usable = [f for f in features if f in current]
-            estimator = fit_dle(
-                reference,
-                features=usable,
-                label=label,
-                chunk_size=rows,
-                min_chunk_rows=least,
-            )
-            scheme = Scheme("dle", estimator.metrics)
-        else:
-            return not_computable(CHECK, _NO_PROBABILITIES)
+        fitted = _fit(
+            reference,
+            current,
+            label=label,
+            features=features,
+            rows=rows,
+            least=least,
+            prediction_error=prediction_error,
+        )
+        if isinstance(fitted, str):
+            return not_computable(CHECK, fitted)
+        estimator, scheme = fitted
         result = estimator.estimate(current)
     except EstimationError as exc:
         return not_computable(CHECK, str(exc))
     base = realised_performance(reference, scheme, label=label, intervals=False)
     return _judge(result, scheme, base.metrics, thresholds, rows)
+
+
+def _fit(
+    reference: Columns,
+    current: Columns,
+    *,
+    label: str,
+    features: list[str],
+    rows: int,
+    least: int,
+    prediction_error: str | None,
+) -> tuple[Any, Scheme] | str:
+    """CBPE or DLE fitted on the reference (one chunk of ``rows``), or why not."""
+    probas = [c for c in reference if c.startswith("proba_")]
+    if probas:
+        missing = [c for c in probas if c not in current]
+        if missing:
+            why = prediction_error or "no features to predict from"
+            return _NO_LOGGED_PROBABILITIES.format(columns=", ".join(missing), why=why)
+        cbpe = fit_cbpe(reference, label=label, chunk_size=rows, min_chunk_rows=least)
+        return cbpe, Scheme(
+            "cbpe", cbpe.metrics, cbpe.classes, cbpe.columns, cbpe.complement
+        )
+    if not _is_regression(reference, label):
+        return _NO_PROBABILITIES
+    usable = [f for f in features if f in current]
+    dle = fit_dle(
+        reference, features=usable, label=label, chunk_size=rows, min_chunk_rows=least
+    )
+    return dle, Scheme("dle", dle.metrics)
 
 
 def scheme_of(summary: Mapping[str, Any]) -> Scheme | None:
