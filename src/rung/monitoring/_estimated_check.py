@@ -13,6 +13,7 @@ computed says why; it never reports a figure it cannot trust.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rung.errors import EstimationError
@@ -24,7 +25,8 @@ from rung.monitoring._realised import Scheme, realised_performance
 
 if TYPE_CHECKING:
     from rung.monitoring._columns import Columns
-    from rung.monitoring._estimate import PerformanceEstimate
+    from rung.monitoring._estimate import MetricEstimate, PerformanceEstimate
+    from rung.monitoring.records import CheckValueRecord
 
 __all__ = ["CHECK", "estimated_outcome", "scheme_of"]
 
@@ -149,6 +151,48 @@ def _is_regression(reference: Columns, label: str) -> bool:
     return bool(finite.size) and not bool(np.all(finite == np.round(finite)))
 
 
+@dataclass(slots=True)
+class _Verdicts:
+    """Per metric: the estimate, its bands, how much worse, what to store."""
+
+    estimates: dict[str, float | None] = field(default_factory=dict)
+    confidence: dict[str, list[float | None]] = field(default_factory=dict)
+    bands: dict[str, list[float | None]] = field(default_factory=dict)
+    worse: dict[str, float] = field(default_factory=dict)
+    degraded: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
+    values: list[CheckValueRecord] = field(default_factory=list)
+
+    def add(
+        self,
+        metric: str,
+        found: MetricEstimate,
+        base: float | None,
+        limit: float | None,
+    ) -> None:
+        self.estimates[metric] = found.value
+        self.confidence[metric] = [found.lower_confidence, found.upper_confidence]
+        self.bands[metric] = [found.lower_threshold, found.upper_threshold]
+        if found.value is None:
+            self.reasons[metric] = found.reason
+            self.values.append(value_record(CHECK, "", metric, None))
+            return
+        lower_better = metric in LOWER_IS_BETTER
+        breached = _outside_band(found.value, self.bands[metric], lower_better)
+        if base is not None:
+            worse = found.value - base if lower_better else base - found.value
+            self.worse[metric] = worse
+            breached = breached or (limit is not None and worse > limit)
+        if breached:
+            self.degraded.append(metric)
+        self.values += [
+            value_record(CHECK, "", metric, found.value, limit, breached),
+            value_record(CHECK, "", f"{metric}_lower", found.lower_confidence),
+            value_record(CHECK, "", f"{metric}_upper", found.upper_confidence),
+            value_record(CHECK, "", f"{metric}_reference", base),
+        ]
+
+
 def _judge(
     result: PerformanceEstimate,
     scheme: Scheme,
@@ -156,67 +200,41 @@ def _judge(
     thresholds: Mapping[str, float],
     rows: int,
 ) -> CheckOutcome:
-    chunk = result.chunks[0]
     limits = {
         **DEFAULT_DROPS,
         **{k: v for k, v in thresholds.items() if k.endswith("_drop")},
     }
-    estimates: dict[str, float | None] = {}
-    confidence: dict[str, list[float | None]] = {}
-    bands: dict[str, list[float | None]] = {}
-    worse: dict[str, float] = {}
-    degraded: list[str] = []
-    reasons: dict[str, str] = {}
-    values = [value_record(CHECK, "", "rows", float(rows))]
-    for metric, found in chunk.metrics.items():
-        estimates[metric] = found.value
-        confidence[metric] = [found.lower_confidence, found.upper_confidence]
-        bands[metric] = [found.lower_threshold, found.upper_threshold]
-        if found.value is None:
-            reasons[metric] = found.reason
-            values.append(value_record(CHECK, "", metric, None))
-            continue
-        lower_better = metric in LOWER_IS_BETTER
-        limit = limits.get(f"{metric}_drop")
-        base = reference.get(metric)
-        breached = _outside_band(found.value, bands[metric], lower_better)
-        if base is not None:
-            worse[metric] = found.value - base if lower_better else base - found.value
-            breached = breached or (limit is not None and worse[metric] > limit)
-        if breached:
-            degraded.append(metric)
-        values += [
-            value_record(CHECK, "", metric, found.value, limit, breached),
-            value_record(CHECK, "", f"{metric}_lower", found.lower_confidence),
-            value_record(CHECK, "", f"{metric}_upper", found.upper_confidence),
-            value_record(CHECK, "", f"{metric}_reference", base),
-        ]
-    status = "breached" if degraded else "passed"
+    verdicts = _Verdicts(values=[value_record(CHECK, "", "rows", float(rows))])
+    for metric, found in result.chunks[0].metrics.items():
+        verdicts.add(metric, found, reference.get(metric), limits.get(f"{metric}_drop"))
+    status = "breached" if verdicts.degraded else "passed"
     summary: dict[str, Any] = {
         "status": status,
         "method": scheme.method,
         "task": result.task,
         "rows": rows,
         "reference_rows": result.reference_rows,
-        "metrics": estimates,
-        "confidence": confidence,
+        "metrics": verdicts.estimates,
+        "confidence": verdicts.confidence,
         "reference": dict(reference),
-        "bands": bands,
-        "degradation": worse,
+        "bands": verdicts.bands,
+        "degradation": verdicts.worse,
         "thresholds": {
-            f"{m}_drop": limits[f"{m}_drop"] for m in estimates if f"{m}_drop" in limits
+            f"{m}_drop": limits[f"{m}_drop"]
+            for m in verdicts.estimates
+            if f"{m}_drop" in limits
         },
-        "degraded": degraded,
+        "degraded": verdicts.degraded,
         "classes": list(scheme.classes),
         "proba_columns": list(scheme.proba),
         "complement": scheme.complement,
         "calibrated": dict(result.calibrated),
     }
-    if reasons:
-        summary["reasons"] = reasons
-    outcome = CheckOutcome(CHECK, status, summary, values, result=result)
-    if degraded:
-        _alert(outcome, degraded, summary, limits)
+    if verdicts.reasons:
+        summary["reasons"] = verdicts.reasons
+    outcome = CheckOutcome(CHECK, status, summary, verdicts.values, result=result)
+    if verdicts.degraded:
+        _alert(outcome, verdicts.degraded, summary, limits)
     return outcome
 
 
