@@ -76,6 +76,7 @@ def test_the_tutorial_runs_as_written(tmp_path: Path) -> None:
             result = shell.run(command, tmp_path, timeout=180)
             assert result.returncode == 0, (command, result.stdout, result.stderr)
             done.append((command, result.stdout + result.stderr))
+        _wait_for(port, "version", "version", 1)  # the server followed the rollback
     finally:
         shell.close()
         if server is not None:
