@@ -31,6 +31,7 @@ from rung.errors import (
     InvalidInputError,
     ModelNotFoundError,
     ModelVersionNotFoundError,
+    MonitorDataError,
     MonitorNotFoundError,
     PackagingError,
     PolicySetNotFoundError,
@@ -187,6 +188,15 @@ HINTS: tuple[Hint, ...] = (
         MonitorNotFoundError,
         "List monitors with `rung monitor list`, or create one with "
         "`rung monitor create NAME --model MODEL@ALIAS`.",
+    ),
+    Hint(
+        MonitorDataError,
+        "From the shell: register the training file as a dataset (`rung datasets "
+        "register NAME FILE`) and add `--reference dataset:NAME` to `rung monitor "
+        "create`; or register the model again with its training data: "
+        "`rung models register {model} --artifact ARTIFACT_ID --training-data FILE` "
+        "(`rung models versions {model} --json` shows its `artifact_id`).",
+        reason="no_training_table",
     ),
     Hint(
         InvalidInputError,
