@@ -14,6 +14,8 @@ The prediction log, for monitoring and analysis:
   Parquet files of the asked model, version and window);
 - :func:`prediction_relation` returns a DuckDB relation for large windows;
 - :func:`log_predictions` / :func:`log_feedback` write rows directly;
+- :func:`sample_predictions` draws a labelling sheet (predictions to label
+  by hand), :func:`import_feedback` loads it back, filled in, as labels;
 - :func:`score_frame` / :func:`predict_file` score tables in batch;
 - :func:`read_shadow_pairs` joins a shadow challenger's mirrored predictions
   with the champion's answers.
@@ -43,6 +45,7 @@ __all__ = [
     "ROUTING_KEY_HEADER",
     "BatchScores",
     "Endpoint",
+    "FeedbackImport",
     "InputSchema",
     "LoadFailure",
     "ModelService",
@@ -57,6 +60,7 @@ __all__ = [
     "bind_socket",
     "check_bind",
     "finish_deployment",
+    "import_feedback",
     "is_loopback",
     "latency_quantile",
     "log_feedback",
@@ -69,6 +73,7 @@ __all__ = [
     "read_shadow_pairs",
     "reap_dead_deployments",
     "rollout_store",
+    "sample_predictions",
     "score_frame",
     "serve_deployment",
     "start_deployment",
@@ -82,6 +87,9 @@ _LAZY = {
     "rollout_store": "rung.serving._route",
     "NAN_POLICIES": "rung.serving._inputs",
     "Endpoint": "rung.serving._endpoint",
+    "FeedbackImport": "rung.serving._sheets",
+    "import_feedback": "rung.serving._sheets",
+    "sample_predictions": "rung.serving._sample",
     "ON_BAD_ROWS": "rung.serving._batch",
     "BatchScores": "rung.serving._batch",
     "InputSchema": "rung.serving._inputs",
@@ -168,5 +176,7 @@ if TYPE_CHECKING:
         latency_quantile,
         rollout_store,
     )
+    from rung.serving._sample import sample_predictions
     from rung.serving._service import ModelService, Prediction
     from rung.serving._shadow import read_shadow_pairs
+    from rung.serving._sheets import FeedbackImport, import_feedback
