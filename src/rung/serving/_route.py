@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import logging
 import os
 import queue
@@ -41,6 +42,7 @@ from rung._internal.ids import new_id
 from rung._internal.timeutil import now
 from rung.errors import InvalidInputError, RungError
 from rung.serving._decode import decode_inputs
+from rung.serving._model import concat_columns
 from rung.serving._write import BatchOrigin, Entry
 from rung.serving.records import RolloutStatRecord
 
@@ -68,6 +70,9 @@ __all__ = [
 
 _log = logging.getLogger("rung.serving")
 
+_Mirrored = tuple["Route", "Columns", "IdRange", float]
+"""A mirrored request: its route, checked columns, prediction ids, time."""
+
 ROUTING_KEY_HEADER = "x-rung-routing-key"
 """The request header whose value routes a request deterministically."""
 
@@ -88,6 +93,7 @@ LATENCY_BOUNDS_MS: tuple[float, ...] = (
 """Upper bounds of the latency buckets (one more bucket holds the rest)."""
 
 _SHADOW_QUEUE = 256
+_SHADOW_BATCH = 64
 
 
 def rollout_store(workspace: Workspace) -> RolloutStore:
@@ -292,6 +298,18 @@ class RolloutRouter:
         error: bool = False,
     ) -> None:
         seconds = time.perf_counter() - started
+        self._record(route, arm, version, rows, seconds, error=error)
+
+    def _record(
+        self,
+        route: Route,
+        arm: str,
+        version: int,
+        rows: int,
+        seconds: float,
+        *,
+        error: bool = False,
+    ) -> None:
         with self._lock:
             self._arm(route.rollout_id, arm, version).add(rows, seconds, error=error)
 
@@ -376,37 +394,60 @@ class RolloutRouter:
     def _mirror(self) -> None:
         while True:
             try:
-                job = self._shadow.get(timeout=0.2)
+                first = self._shadow.get(timeout=0.2)
             except queue.Empty:
                 if self._stop.is_set():
                     return
                 continue
-            try:
-                self._score_shadow(*job)
-            except Exception:  # one bad mirrored request never stops the others
-                _log.exception("Shadow scoring of %s@%s failed", self.model, self.alias)
+            # Requests mirrored meanwhile share one model call, as the
+            # batcher does for answered ones: the shadow costs less CPU.
+            jobs = [first]
+            while len(jobs) < _SHADOW_BATCH:
+                try:
+                    jobs.append(self._shadow.get_nowait())
+                except queue.Empty:
+                    break
+            for _, group in itertools.groupby(jobs, key=_batch_key):
+                try:
+                    self._score_shadow(list(group))
+                except Exception:  # one bad batch never stops the others
+                    _log.exception(
+                        "Shadow scoring of %s@%s failed", self.model, self.alias
+                    )
 
-    def _score_shadow(
-        self, route: Route, columns: Columns, ids: IdRange, at: float
-    ) -> None:
+    def _score_shadow(self, jobs: list[_Mirrored]) -> None:
+        route = jobs[0][0]
         challenger = route.challenger
         started = time.perf_counter()
         try:
-            outputs = challenger.predict(columns)
+            outputs = challenger.predict(concat_columns([job[1] for job in jobs]))
         except RungError:
-            self._count(
-                route, "shadow", challenger.version, len(ids), started, error=True
-            )
+            if len(jobs) > 1:  # find the request(s) the challenger refused
+                for job in jobs:
+                    self._score_shadow([job])
+                return
+            seconds = time.perf_counter() - started
+            self._record(route, "shadow", challenger.version, 0, seconds, error=True)
             return
-        self._count(route, "shadow", challenger.version, len(ids), started)
+        share = (time.perf_counter() - started) / len(jobs)
         origin = BatchOrigin(challenger.name, challenger.version, self.deployment_id)
-        self.shadow_log.append(Entry(origin, at, ids, columns, outputs))
+        start = 0
+        for _, columns, ids, at in jobs:
+            self._record(route, "shadow", challenger.version, len(ids), share)
+            part = outputs.slice(start, start + len(ids))
+            self.shadow_log.append(Entry(origin, at, ids, columns, part))
+            start += len(ids)
 
     def _safely(self, work: Callable[[], None]) -> None:
         try:
             work()
         except Exception:  # a router thread that dies would stop all routing
             _log.exception("Rollout routing of %s@%s failed", self.model, self.alias)
+
+
+def _batch_key(job: _Mirrored) -> tuple[int, tuple[str, ...]]:
+    # Consecutive requests of one route and one input schema are joined.
+    return id(job[0]), tuple(job[1])
 
 
 def _copy(arm: _Arm) -> _Arm:
