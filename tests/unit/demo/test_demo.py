@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -157,3 +158,22 @@ def test_training_refuses_years_outside_the_data(workspace: Workspace) -> None:
 def test_retraining_refuses_a_window_without_labels(workspace: Workspace) -> None:
     with pytest.raises(RungError, match="No labelled predictions of 'rainfall'"):
         retraining.run(params={"since": 0.0, "until": 1.0}, workspace=workspace)
+
+
+def test_readme_tells_the_story_the_data_tells(
+    story: tuple[Workspace, DemoReport],
+) -> None:
+    _, report = story
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    year = next(s for s in _steps(report, "monitor") if s.when == "1982")
+    fell = f"accuracy falls from {year.figures['baseline']:.2f} to"
+    assert f"{fell} {year.figures['accuracy']:.2f}" in " ".join(readme.split())
+    won = report.retrained
+    assert won is not None
+    c = won.comparison
+    challenger, champion = (
+        c.challenger_metrics["accuracy"],
+        c.champion_metrics["accuracy"],
+    )
+    figures = f"({challenger:.2f} vs {champion:.2f})"
+    assert figures in " ".join(readme.split())
