@@ -374,6 +374,9 @@ class _Story:
         if challenger is None:
             return
         alert_year = self.report.alert_year or 0
+        if alert_year + 1 > _last_year(self):
+            self.step("compare", "", "no fresh year left to compare on", "skipped")
+            return
         fresh = self.serve_year(endpoint, agent, alert_year + 1)
         comparison = self.compare(challenger, fresh)
         self.report.retrained = self.roll_out(comparison, endpoint)
