@@ -89,6 +89,7 @@ def test_demo_retrains_from_the_alert_and_promotes_the_winner(
     challenger = get_version(ws, report.model, comparison.challenger_version)
     assert challenger.run_id == fired[0].run_id
     assert report.champion == comparison.challenger_version
+    assert [s.when for s in _steps(report, "compare")] == ["1983", "1985"]
 
 
 def test_demo_rejects_the_stale_challenger_the_gate_let_through(
