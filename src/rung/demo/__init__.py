@@ -22,11 +22,19 @@ Example:
 
 from __future__ import annotations
 
-from rung.demo._story import FAST_PLAN, DemoPlan, DemoReport, DemoStep, run_demo
+from rung.demo._story import (
+    FAST_PLAN,
+    DemoError,
+    DemoPlan,
+    DemoReport,
+    DemoStep,
+    run_demo,
+)
 from rung.demo.rainfall import read_rainfall
 
 __all__ = [
     "FAST_PLAN",
+    "DemoError",
     "DemoPlan",
     "DemoReport",
     "DemoStep",

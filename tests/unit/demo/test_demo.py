@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from rung.automation import Agent, get_comparison, ledger
-from rung.demo import DemoPlan, read_rainfall, run_demo
-from rung.demo._story import DemoError
+from rung.demo import DemoError, DemoPlan, read_rainfall, run_demo
 from rung.demo.rainfall import FEATURES, LABEL, retraining, training
 from rung.errors import RungError
 from rung.registry import get_model, get_version, list_models
@@ -53,6 +52,7 @@ def test_read_rainfall_has_every_day_from_1949_with_a_date() -> None:
     assert set(frame[LABEL].unique()) == {0, 1}
 
 
+@pytest.mark.slow
 def test_demo_alerts_on_degradation_only_when_the_station_changes(
     story: tuple[Workspace, DemoReport],
 ) -> None:
@@ -70,6 +70,7 @@ def test_demo_alerts_on_degradation_only_when_the_station_changes(
     assert {"dew_point", "sea_level_pressure"} <= set(year.figures["drifted"])
 
 
+@pytest.mark.slow
 def test_demo_retrains_from_the_alert_and_promotes_the_winner(
     story: tuple[Workspace, DemoReport],
 ) -> None:
@@ -92,6 +93,7 @@ def test_demo_retrains_from_the_alert_and_promotes_the_winner(
     assert [s.when for s in _steps(report, "compare")] == ["1983", "1985"]
 
 
+@pytest.mark.slow
 def test_demo_rejects_the_stale_challenger_the_gate_let_through(
     story: tuple[Workspace, DemoReport],
 ) -> None:
@@ -111,6 +113,7 @@ def test_demo_rejects_the_stale_challenger_the_gate_let_through(
     assert stale_run[0].figures["cached"] == 2  # load_years and split
 
 
+@pytest.mark.slow
 def test_demo_logs_every_served_day_with_its_label(
     story: tuple[Workspace, DemoReport],
 ) -> None:
@@ -161,6 +164,7 @@ def test_retraining_refuses_a_window_without_labels(workspace: Workspace) -> Non
         retraining.run(params={"since": 0.0, "until": 1.0}, workspace=workspace)
 
 
+@pytest.mark.slow
 def test_readme_tells_the_story_the_data_tells(
     story: tuple[Workspace, DemoReport],
 ) -> None:
