@@ -40,8 +40,10 @@ def demo(
     production and served; every day gets a logged prediction and, later, its
     label. A monitor checks each year. When the station's recordings change,
     the alert fires a trigger, the agent retrains, and the challenger is
-    compared with the champion on fresh labelled days before it is promoted.
-    A second challenger, trained on the stale original recipe, is kept out.
+    compared with the champion on fresh labelled days. The winner then takes a
+    share of the next year's requests as a canary; the agent judges it on its
+    live labelled days and promotes it (or rolls it back). A second
+    challenger, trained on the stale original recipe, is kept out.
     """
     from rung.demo import FAST_PLAN, DemoPlan, run_demo
 
@@ -151,6 +153,8 @@ _STYLES = {
     "promote": "green",
     "fired": "yellow",
     "kept": "bold red",
+    "canary": "yellow",
+    "rolled_back": "bold red",
     "keep": "red",
     "drift + degraded": "bold red",
     "degraded": "bold red",
@@ -188,22 +192,30 @@ def _verdict(report: DemoReport) -> str:
     if report.retrained is not None:
         lines.append(
             f"Pass 1: retrained after the {report.alert_year} alert, "
-            + _pass_text(report.retrained)
+            + _pass_text(report.retrained, report)
         )
     if report.stale is not None:
-        lines.append("Pass 2: the original recipe, " + _pass_text(report.stale))
+        lines.append("Pass 2: the original recipe, " + _pass_text(report.stale, report))
     lines.append(
         f"{report.model}@production is v{report.champion}. Took {report.seconds:.1f} s."
     )
     return "\n".join(lines)
 
 
-def _pass_text(result: PromotionResult) -> str:
+def _pass_text(result: PromotionResult, report: DemoReport) -> str:
     c = result.comparison
     metric = c.metric
-    won = {"promoted": "won and was promoted", "kept": "lost: rejected"}.get(
-        result.outcome, result.outcome
-    )
+    rollout = report.rollout
+    if rollout is not None and rollout.challenger_version == c.challenger_version:
+        won = {
+            "promoted": f"won; a {rollout.share:.0%} canary held its live "
+            f"{metric}; promoted",
+            "rolled_back": f"won; the {rollout.share:.0%} canary was rolled back",
+        }.get(result.outcome, f"won; the canary ended {result.outcome}")
+    else:
+        won = {"promoted": "won and was promoted", "kept": "lost: rejected"}.get(
+            result.outcome, result.outcome
+        )
     return (
         f"v{c.challenger_version} vs v{c.champion_version}: {metric} "
         f"{c.challenger_metrics[metric]:.3f} vs {c.champion_metrics[metric]:.3f} on "
@@ -251,6 +263,7 @@ def _to_json(report: DemoReport) -> dict[str, Any]:
         "deployment": report.deployment,
         "retrained": passed(report.retrained),
         "stale": passed(report.stale),
+        "rollout": _rollout_json(report),
         "seconds": round(report.seconds, 3),
         "steps": [
             {
@@ -264,4 +277,29 @@ def _to_json(report: DemoReport) -> dict[str, Any]:
             }
             for s in report.steps
         ],
+    }
+
+
+def _rollout_json(report: DemoReport) -> dict[str, Any] | None:
+    rollout = report.rollout
+    if rollout is None:
+        return None
+    judged = next(
+        (s for s in reversed(report.steps) if s.stage == "canary" and s.ref), None
+    )
+    figures = {} if judged is None else judged.figures
+    return {
+        "id": rollout.id,
+        "stage": rollout.stage,
+        "reason": rollout.reason,
+        "challenger_version": rollout.challenger_version,
+        "champion_version": rollout.champion_version,
+        "share": rollout.share,
+        "bake_s": rollout.bake_s,
+        "metric": rollout.thresholds.get("metric"),
+        "min_metric": rollout.thresholds.get("min_metric"),
+        "live": figures.get("live"),
+        "labelled_rows": figures.get("labelled"),
+        "canary_rows": figures.get("canary_rows"),
+        "champion_rows": figures.get("champion_rows"),
     }

@@ -2,8 +2,9 @@
 
 It is the service behind ``POST /predict`` and ``POST /feedback`` (request
 decoding, batching, the prediction log, the feedback intake, the hot swap
-when the alias moves) without the HTTP socket: the demo sends it the same
-JSON bodies a client would, so it runs in a second and binds no port.
+when the alias moves, the rollout router that sends a canary its share of
+requests) without the HTTP socket: the demo sends it the same JSON bodies a
+client would, so it runs in a second and binds no port.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-    from rung.serving import ModelService
+    from rung.serving import ModelService, Prediction
     from rung.workspace import Workspace
 
 __all__ = ["DemoEndpoint"]
@@ -81,6 +82,42 @@ class DemoEndpoint:
         answer = asyncio.run(self.service.predict(body.encode(), _JSON))
         self.service.log.flush()
         return answer.ids.tolist()
+
+    def predict_each(self, rows: pd.DataFrame, keys: Sequence[str]) -> list[str]:
+        """One POST /predict per row, routed by its key; the prediction ids.
+
+        The requests are sent together, as concurrent clients would: the
+        service batches them, and during a canary rollout its router sends
+        each key's request to the canary or the champion.
+        """
+        bodies = [
+            json.dumps(
+                {"columns": {c: [v] for c, v in zip(rows.columns, row, strict=True)}}
+            ).encode()
+            for row in rows.itertuples(index=False, name=None)
+        ]
+
+        async def send() -> list[Prediction]:
+            return await asyncio.gather(
+                *(
+                    self.service.predict(body, _JSON, key=key)
+                    for body, key in zip(bodies, keys, strict=True)
+                )
+            )
+
+        answers = asyncio.run(send())
+        self.service.log.flush()
+        return [i for answer in answers for i in answer.ids.tolist()]
+
+    def follow_rollout(self) -> None:
+        """Read the alias's rollout now (a server polls it every second)."""
+        if self.service.rollouts is not None:
+            self.service.rollouts.refresh()
+
+    def report_rollout(self) -> None:
+        """Write the router's counters per arm now (a server does every second)."""
+        if self.service.rollouts is not None:
+            self.service.rollouts.report()
 
     def feedback(self, ids: Sequence[str], labels: Sequence[Any]) -> int:
         """POST /feedback with a label per prediction id; how many were accepted."""

@@ -12,9 +12,14 @@ The story, each step done by Rung's own code on the workspace given:
    trigger on its performance alert fires and the agent retrains on the
    labelled rows of the alert's window: a challenger.
 4. The next year's labelled rows are fresh to both models: the challenger
-   and the champion are compared on them, the challenger wins, is rolled out
-   (promoted through the gates, the deployment swaps to it) and watched.
-5. Pass 2: a teammate retrains with the original recipe (1949-1958, new
+   and the champion are compared on them and the challenger wins.
+5. Canary: a rollout sends a share of the following year's requests (routed
+   by day) to the challenger through the deployment's own router; their
+   labels arrive, and at the end of the bake the agent judges the canary on
+   its live labelled rows and promotes it through the registry's gates (or
+   rolls it back below the floor). The deployment swaps to it; a watch
+   follows.
+6. Pass 2: a teammate retrains with the original recipe (1949-1958, new
    ``C``: its first steps come from the cache). It passes the registry gate
    (its own test accuracy is fine) but loses on the fresh year, and is kept
    out of production.
@@ -50,6 +55,7 @@ if TYPE_CHECKING:
     from rung.automation.records import ChallengerComparison, DispatchRecord
     from rung.monitoring import MonitorEvaluation
     from rung.pipelines import EventHook
+    from rung.serving.records import RolloutRecord
     from rung.workspace import Workspace
 
 __all__ = [
@@ -84,7 +90,14 @@ class DemoPlan:
             version's own held-out score a year may fall (F1 swings with the
             share of rainy days, so it gets more room).
         margin: how much better a challenger must be on fresh rows.
-        metric_floor: the watch after a promotion: roll back below this.
+        metric_floor: the canary and the watch after a promotion: roll back
+            when the live metric falls below this.
+        canary_share: the challenger's share of the canary year's requests.
+        bake_s: the canary's bake period, in wall-clock seconds: a rollout's
+            bake is real time, and the demo serves a year in under a second,
+            so the canary bakes for one served year with a short bake that
+            the year outlasts (the agent's tick at the year's end finds it
+            over; if the year was served faster, the tick waits the rest).
         model: the model's name (a suffix is added if it is taken).
     """
 
@@ -102,6 +115,8 @@ class DemoPlan:
     )
     margin: float = 0.02
     metric_floor: float = 0.65
+    canary_share: float = 0.2
+    bake_s: float = 0.2
     model: str = MODEL
 
 
@@ -144,7 +159,11 @@ class DemoReport:
         champion: the ``production`` version at the end.
         alert_year: the year the monitor raised the alert that retrained
             (None if it never did).
-        retrained: pass 1: what became of the retrained challenger.
+        retrained: pass 1: what became of the retrained challenger: its
+            comparison, and ``promoted`` (at the end of its canary),
+            ``rolled_back`` / ``refused`` (by the canary) or ``kept`` (it
+            lost the comparison).
+        rollout: pass 1's canary rollout, as it ended (None without one).
         stale: pass 2: what became of the original-recipe challenger.
         monitor / triggers / deployment: names to look up afterwards.
         seconds: wall-clock time.
@@ -155,6 +174,7 @@ class DemoReport:
     champion: int = 0
     alert_year: int | None = None
     retrained: PromotionResult | None = None
+    rollout: RolloutRecord | None = None
     stale: PromotionResult | None = None
     monitor: str = ""
     triggers: tuple[str, ...] = ()
@@ -172,6 +192,7 @@ class _Year:
     until: float
     version: int
     labelled: int
+    canary: int | None = None
 
 
 def run_demo(
@@ -379,14 +400,16 @@ class _Story:
             return
         fresh = self.serve_year(endpoint, agent, alert_year + 1)
         comparison = self.compare(challenger, fresh)
-        self.report.retrained = self.roll_out(comparison, endpoint)
+        canary_year = alert_year + 2 if alert_year + 2 <= _last_year(self) else None
+        self.report.retrained = self.roll_out(comparison, endpoint, agent, canary_year)
         if alert_year + 3 > _last_year(self):
             return
-        self.serve_year(endpoint, agent, alert_year + 2)
+        if self.report.rollout is None:  # no canary served the year
+            self.serve_year(endpoint, agent, alert_year + 2)
         stale = self.retrain_by_hand(agent, alert_year + 2)
         fresh = self.serve_year(endpoint, agent, alert_year + 3)
         comparison = self.compare(stale, fresh)
-        self.report.stale = self.roll_out(comparison, endpoint)
+        self.report.stale = self.roll_out(comparison, endpoint, agent, None)
 
     def serve_until_retrained(self, endpoint: DemoEndpoint, agent: Agent) -> int | None:
         """Serve year after year until the agent retrains; the challenger."""
@@ -405,22 +428,46 @@ class _Story:
         return None
 
     def serve_year(
-        self, endpoint: DemoEndpoint, agent: Agent, year: int, *, quiet: bool = False
+        self,
+        endpoint: DemoEndpoint,
+        agent: Agent,
+        year: int,
+        *,
+        quiet: bool = False,
+        canary: RolloutRecord | None = None,
     ) -> _Year:
-        """Predict a year's days, take their labels, run the monitor, tick."""
+        """Predict a year's days, take their labels, run the monitor, tick.
+
+        During a ``canary`` rollout each day is a request of its own, routed
+        by its date, and the agent's tick at the year's end is the end of the
+        bake.
+        """
         from rung.monitoring import run_monitor
 
         rows = year_rows(self.data, year, year)
         self.status(f"{year}: serving {len(rows)} days with v{endpoint.version}")
         since = time.time()
-        ids = endpoint.predict(rows[list(FEATURES)])
+        if canary is None:
+            ids = endpoint.predict(rows[list(FEATURES)])
+        else:
+            days = rows["date"].dt.strftime("%Y-%m-%d").tolist()
+            ids = endpoint.predict_each(rows[list(FEATURES)], days)
         labelled = endpoint.feedback(ids, rows[LABEL].tolist())
         until = time.time() + 1e-3
         served = _Year(year, len(rows), since, until, endpoint.version, labelled)
+        if canary is not None:
+            served.canary = canary.challenger_version
         self.status(f"{year}: monitor {self.report.monitor}, agent tick")
         evaluation = run_monitor(self.ws, self.report.monitor)
         self.report_year(served, evaluation, quiet=quiet)
         self.last_fired = None
+        if canary is not None:
+            endpoint.report_rollout()  # the counters a server writes each second
+            # The bake is shorter than a served year; should this year have
+            # been served faster, the rest of the bake passes before the tick.
+            left = (canary.stage_ends_at or 0.0) - time.time()
+            if left > 0:
+                time.sleep(left)
         self.tick(agent, str(year))
         return served
 
@@ -435,8 +482,11 @@ class _Story:
         outcome = " + ".join(
             name for name, on in (("drift", drifted), ("degraded", degraded)) if on
         )
+        arms = f"v{served.version}"
+        if served.canary is not None:
+            arms += f" and the v{served.canary} canary"
         what = (
-            f"v{served.version} served {served.rows} days; {served.labelled} labels "
+            f"{arms} served {served.rows} days; {served.labelled} labels "
             "arrived; monitor ran"
         )
         opened = [a.check for a in evaluation.alerts.opened]
@@ -457,6 +507,7 @@ class _Story:
             outcome or "passed",
             evidence,
             version=served.version,
+            canary=served.canary,
             rows=served.rows,
             labelled=served.labelled,
             accuracy=metrics.get("accuracy"),
@@ -562,17 +613,23 @@ class _Story:
         return result
 
     def roll_out(
-        self, comparison: ChallengerComparison, endpoint: DemoEndpoint
+        self,
+        comparison: ChallengerComparison,
+        endpoint: DemoEndpoint,
+        agent: Agent,
+        canary_year: int | None,
     ) -> PromotionResult:
-        """Roll a compared challenger out: promote if it won, then watch.
+        """Roll a compared challenger out.
 
-        The rollout is one stage today: straight to ``production`` through the
-        registry's gates, with a watch that rolls back below the metric floor.
-        A canary stage (a share of live traffic for a bake period) goes here,
-        between the comparison and the promotion.
+        A winner goes to canary for ``canary_year`` (the agent promotes it at
+        the end of the bake, or rolls it back); a loser is kept out by
+        :func:`promote_if_better`, as is a winner with no year left to bake in.
         """
-        from rung.automation import promote_if_better
+        from rung.automation import PromotionResult, promote_if_better
 
+        if comparison.verdict == "promote" and canary_year is not None:
+            rollout = self.canary(comparison, endpoint, agent, canary_year)
+            return PromotionResult(comparison, rollout.stage, rollout.reason)
         result = promote_if_better(
             self.ws,
             self.model,
@@ -599,6 +656,93 @@ class _Story:
             serving=endpoint.version,
         )
         return result
+
+    def canary(
+        self,
+        comparison: ChallengerComparison,
+        endpoint: DemoEndpoint,
+        agent: Agent,
+        year: int,
+    ) -> RolloutRecord:
+        """Canary the winner for a served year; the agent judges it at the end."""
+        from rung.automation import (
+            abort_rollout,
+            get_rollout,
+            rollout_stats,
+            start_rollout,
+        )
+
+        plan = self.plan
+        metric = comparison.metric
+        started = start_rollout(
+            self.ws,
+            self.model,
+            comparison.challenger_version,
+            share=plan.canary_share,
+            bake_s=plan.bake_s,
+            metric=metric,
+            min_metric=plan.metric_floor,
+            max_error_rate=0.01,
+            watch_s=86_400.0,
+            comparison=comparison.id,
+        )
+        endpoint.follow_rollout()  # a server reads it within a second
+        version, champion = started.challenger_version, started.champion_version
+        self.step(
+            "canary",
+            str(year),
+            f"rollout: v{version} takes {plan.canary_share:.0%} of production's "
+            f"requests (routed by day) for a bake of one served year, {year} "
+            f"(bake {plan.bake_s:g} s of wall clock, which the year outlasts); "
+            f"v{champion} answers the rest",
+            "canary",
+            f"rolled back if live {metric} < {plan.metric_floor:g} on >= "
+            f"{started.thresholds['min_rows']} labelled rows, or errors > 1%",
+            started.id[:12],
+            version=version,
+            share=plan.canary_share,
+        )
+        year_served = self.serve_year(endpoint, agent, year, canary=started)
+        rollout = get_rollout(self.ws, started.id)
+        if rollout.is_active:  # the agent's check failed: leave nothing running
+            rollout = abort_rollout(
+                self.ws, rollout.id, reason="rung demo: the bake ended unjudged"
+            )
+        self.report.rollout = rollout
+        arms = rollout_stats(self.ws, rollout.id)
+        rows = {arm: int(arms.get(arm, {}).get("rows") or 0) for arm in arms}
+        served = {a: rows.get(a, 0) for a in ("canary", "champion")}
+        live = rollout.evidence.get(metric)
+        labelled = rollout.evidence.get("labelled_rows")
+        swapped = endpoint.follow_alias()
+        endpoint.follow_rollout()
+        evidence = (
+            f"v{version} answered {served['canary']} days, v{champion} "
+            f"{served['champion']}; live {metric} of the canary "
+            + (f"{live:.3f}" if live is not None else "not judged")
+            + f" on {labelled} labelled days (floor {plan.metric_floor:g}); "
+            + rollout.reason
+            + f"; {year} took {year_served.until - year_served.since:.2f} s to serve"
+        )
+        self.step(
+            "canary",
+            str(year),
+            "the agent judged the canary at the end of the bake"
+            + (f"; production -> v{version}, the deployment swaps" if swapped else ""),
+            rollout.stage,
+            evidence,
+            rollout.id[:12],
+            version=version,
+            champion_version=champion,
+            share=rollout.share,
+            canary_rows=served["canary"],
+            champion_rows=served["champion"],
+            live=live,
+            labelled=labelled,
+            floor=plan.metric_floor,
+            serving=endpoint.version,
+        )
+        return rollout
 
     def retrain_by_hand(self, agent: Agent, year: int) -> int:
         """Pass 2: a teammate fires the original recipe; the agent runs it."""

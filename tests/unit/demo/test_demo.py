@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from rung.automation import Agent, get_comparison, ledger
+from rung.automation import (
+    Agent,
+    challenger_ledger,
+    get_comparison,
+    get_rollout,
+    ledger,
+    rollout_stats,
+)
 from rung.demo import DemoError, DemoPlan, read_rainfall, run_demo
 from rung.demo.rainfall import FEATURES, LABEL, retraining, training
 from rung.errors import RungError
@@ -91,6 +98,51 @@ def test_demo_retrains_from_the_alert_and_promotes_the_winner(
     assert challenger.run_id == fired[0].run_id
     assert report.champion == comparison.challenger_version
     assert [s.when for s in _steps(report, "compare")] == ["1983", "1985"]
+
+
+@pytest.mark.slow
+def test_demo_canaries_the_winner_on_live_traffic_before_promoting_it(
+    story: tuple[Workspace, DemoReport],
+) -> None:
+    ws, report = story
+    won = report.retrained
+    assert won is not None and report.rollout is not None
+    rollout = get_rollout(ws, report.rollout.id)
+    assert rollout.stage == "promoted" and won.outcome == "promoted"
+    assert rollout.challenger_version == won.comparison.challenger_version
+    assert rollout.champion_version == 1
+    assert rollout.comparison_id == won.comparison.id
+    assert rollout.share == PLAN.canary_share
+    assert [s["stage"] for s in rollout.stages] == ["canary", "promoted"]
+    # The router split 1984's days (one request each) between the two arms.
+    arms = rollout_stats(ws, rollout.id)
+    canary, champion = arms["canary"], arms["champion"]
+    assert (canary["version"], champion["version"]) == (2, 1)
+    assert canary["rows"] + champion["rows"] == 366
+    assert 0 < canary["rows"] < champion["rows"]
+    assert canary["errors"] == champion["errors"] == 0
+    # The agent judged the canary on its own logged, labelled days.
+    served = read_predictions(
+        ws, report.model, 2, since=rollout.stage_started_at, until=rollout.ended_at
+    )
+    assert len(served) == canary["rows"] and served["label"].notna().all()
+    live = float((served["prediction"] == served["label"]).mean())
+    assert rollout.evidence["accuracy"] == pytest.approx(live)
+    assert rollout.evidence["labelled_rows"] == canary["rows"]
+    assert live >= PLAN.metric_floor
+    judged = [s for s in _steps(report, "canary") if s.outcome == "promoted"]
+    assert [s.when for s in judged] == ["1984"]
+    assert judged[0].figures["canary_rows"] == canary["rows"]
+    assert judged[0].figures["live"] == pytest.approx(live)
+    # The promotion went through the registry, and the ledger says why.
+    history = challenger_ledger(ws, report.model)
+    actions = [e.action for e in reversed(history)]
+    assert actions.index("rollout_started") < actions.index("promoted")
+    assert get_model(ws, report.model).aliases["production"] == 2
+    assert not any(
+        s.stage == "rollout" and s.when == "" and s.figures.get("version") == 2
+        for s in report.steps
+    )  # no promotion outside the canary
 
 
 @pytest.mark.slow
