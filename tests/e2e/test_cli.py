@@ -138,7 +138,8 @@ def test_demo_walks_the_loop_and_leaves_it_to_read(cli: Cli) -> None:
     assert code == 0, out
     assert "what happened and why" in out
     assert "Pass 1: retrained after the 1982 alert" in out
-    assert "won and was promoted" in out
+    said = " ".join(out.split())
+    assert "won; a 20% canary held its live accuracy; promoted" in said
     assert "Pass 2: the original recipe" in out and "lost: rejected" in out
     assert "rainfall@production is v2" in out
     runs = json.loads(cli("runs", "list", "--json")[1])
@@ -159,6 +160,14 @@ def test_demo_walks_the_loop_and_leaves_it_to_read(cli: Cli) -> None:
     assert report["alert_year"] == 1982
     assert report["retrained"]["outcome"] == "promoted"
     assert report["retrained"]["challenger"] > report["retrained"]["champion"]
+    rollout = report["rollout"]
+    assert rollout["stage"] == "promoted" and rollout["share"] == 0.2
+    assert (rollout["challenger_version"], rollout["champion_version"]) == (2, 1)
+    assert rollout["canary_rows"] + rollout["champion_rows"] == 366  # 1984's days
+    assert rollout["labelled_rows"] == rollout["canary_rows"] > 0
+    assert rollout["live"] >= rollout["min_metric"] == 0.65
+    code, out = cli("challenger", "rollout", "status", rollout["id"], "--json")
+    assert code == 0 and json.loads(out)["rollout"]["stage"] == "promoted"
     assert report["stale"]["outcome"] == "kept"
     assert report["stale"]["challenger"] < report["stale"]["champion"]
     assert report["champion"] == report["retrained"]["challenger_version"] == 2
