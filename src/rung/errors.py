@@ -483,6 +483,12 @@ class PredictionLogError(ServingError):
     headline = "Prediction log error"
 
 
+class PredictionLogBehindError(PredictionLogError):
+    """The prediction log's backlog is full: new predictions wait until it drains."""
+
+    headline = "Prediction log behind"
+
+
 # -- monitoring -------------------------------------------------------------------
 
 
