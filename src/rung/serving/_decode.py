@@ -187,7 +187,10 @@ def encode_json(model: str, version: int, ids: IdRange, outputs: Outputs) -> byt
     body: dict[str, Any] = {
         "model": model,
         "version": version,
-        "prediction_ids": ids.tolist(),
+        # Many ids: written by NumPy (see IdRange.to_json); a few: as strings.
+        "prediction_ids": msgspec.Raw(ids.to_json())
+        if len(ids) >= 64
+        else ids.tolist(),
         "predictions": _plain(outputs.predictions),
     }
     if outputs.probabilities is not None and outputs.classes is not None:

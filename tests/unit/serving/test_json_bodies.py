@@ -17,7 +17,7 @@ from rung.errors import InvalidInputError, MalformedPayloadError
 from rung.registry.records import SignatureColumn
 from rung.serving import InputSchema
 from rung.serving._decode import JSON_TYPE, decode_inputs, encode_json, parse_json
-from rung.serving._ids import PredictionIds
+from rung.serving._ids import IdRange, PredictionIds
 from rung.serving._model import Outputs
 
 FLOATS = InputSchema([SignatureColumn("a", "float64"), SignatureColumn("b", "float64")])
@@ -122,3 +122,19 @@ def test_numbers_only_split_bodies_take_the_typed_path() -> None:
     assert columns is not None
     assert (columns["a"].tolist(), columns["b"].tolist()) == ([2.5, 4.0], [1.0, 3.0])
     assert _float_split(b'{"columns": ["a", "b"], "data": [[1, null]]}', FLOATS) is None
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        IdRange("0123456789abcdef", 0, 100),
+        IdRange("0123456789abcdef", 999_999_999_950, 100),  # past 12 digits
+        IdRange("0123456789abcdef", 7, 0),
+    ],
+)
+def test_many_ids_are_written_as_their_strings(ids: IdRange) -> None:
+    assert json.loads(ids.to_json()) == ids.tolist()
+    outputs = Outputs(np.zeros(len(ids)))
+    assert json.loads(encode_json("m", 1, ids, outputs))["prediction_ids"] == (
+        ids.tolist()
+    )
