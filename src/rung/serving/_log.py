@@ -153,8 +153,16 @@ class PredictionLog:
         self._add(entry, len(entry.ids), self._feedback)
 
     def start(self) -> None:
-        """Start the background flusher (idempotent)."""
+        """Start the background flusher (idempotent).
+
+        A table is written to memory here first, so that every module a
+        write needs (Arrow's pandas shim, the Parquet writer: a second or so
+        of imports) is loaded before requests come, not by the first flush
+        in the middle of the traffic, which would hold the interpreter.
+        """
         if self._thread is None:
+            _load_writer()
+
             self._thread = threading.Thread(
                 target=self._run, name="rung-prediction-log", daemon=True
             )
@@ -352,6 +360,16 @@ class PredictionLog:
             self._rows += sum(len(e.ids) for e in group)
             if self._oldest is None:
                 self._oldest = time.monotonic()
+
+
+def _load_writer() -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pa.table({"x": np.zeros(1), "s": pc.utf8_lpad(pa.array(["1"]), 2, "0")})
+    pq.write_table(table, pa.BufferOutputStream(), compression="zstd")
 
 
 def _chunked_table(group: list[Any], rows: _Rows) -> pa.Table:
