@@ -50,6 +50,7 @@ __all__ = [
     "PolicyFileError",
     "PolicySetNotFoundError",
     "PolicyViolationError",
+    "PredictionLogBehindError",
     "PredictionLogError",
     "ProjectExistsError",
     "PromotionRefusedError",
