@@ -53,6 +53,7 @@ def outcome(call: Any) -> Any:
         b'{"columns": ["a", "b"], "data": [[1, 2]], "inputs": [{"a": 1}]}',
         b'{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2]]}, "x": 1}',
         b'{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2]], "index": [0]}}',
+        b'{"columns": ["x"], "columns": ["a", "b"], "data": [[1, 2]]}',  # last wins
         b'{"inputs": [{"a": 1, "b": 2.5}]}',
         b'{"columns": {"a": [1], "b": [2]}}',
     ],
