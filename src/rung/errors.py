@@ -50,6 +50,7 @@ __all__ = [
     "PolicyFileError",
     "PolicySetNotFoundError",
     "PolicyViolationError",
+    "PredictionLogBehindError",
     "PredictionLogError",
     "ProjectExistsError",
     "PromotionRefusedError",
@@ -502,6 +503,12 @@ class RolloutConflictError(RolloutError):
     """Another rollout of the alias is running, or the rollout changed meanwhile."""
 
     headline = "Rollout conflict"
+
+
+class PredictionLogBehindError(PredictionLogError):
+    """The prediction log's backlog is full: new predictions wait until it drains."""
+
+    headline = "Prediction log behind"
 
 
 # -- monitoring -------------------------------------------------------------------

@@ -39,6 +39,11 @@ def serve(
     flush_seconds: float = typer.Option(
         5.0, "--flush-seconds", help="...or when the oldest waiting row is this old."
     ),
+    max_backlog_rows: int = typer.Option(
+        1_000_000,
+        "--max-backlog-rows",
+        help="Rows the log may hold unwritten; past that /predict answers 503.",
+    ),
     allow_pickle: bool = typer.Option(
         False, "--allow-pickle", help="Load a pickled model (runs code from the file)."
     ),
@@ -80,6 +85,7 @@ def serve(
         max_body_bytes=int(max_body_mb * 1024 * 1024),
         flush_rows=flush_rows,
         flush_seconds=flush_seconds,
+        max_backlog_rows=max_backlog_rows,
         allow_pickle=allow_pickle,
         allow_remote=allow_remote,
         token_hash=hash_token(token) if token else None,

@@ -167,8 +167,17 @@ class _Endpoints:
         if served is None:
             body = {"status": "loading", "model": str(self.service.ref)}
             return _json({**body, "load_failures": failures}, 503)
+        log = self.service.log.describe()
+        # A full log backlog refuses predictions: not ready until it drains.
+        behind = log["behind"] and self.service.options.log_predictions
         return _json(
-            {"status": "ready", **served.describe(), "load_failures": failures}
+            {
+                "status": "log_behind" if behind else "ready",
+                **served.describe(),
+                "load_failures": failures,
+                "log": log,
+            },
+            503 if behind else 200,
         )
 
     async def version(self, _request: Request) -> Response:

@@ -22,7 +22,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rung._internal.timeutil import now
-from rung.errors import ModelNotReadyError, RungError, UnsupportedMediaTypeError
+from rung.errors import (
+    ModelNotReadyError,
+    PredictionLogBehindError,
+    RungError,
+    UnsupportedMediaTypeError,
+)
 from rung.registry import parse_model_uri, resolve_model
 from rung.serving._batcher import Batcher
 from rung.serving._decode import JSON_TYPE, decode_inputs, media_type, parse_json
@@ -92,7 +97,10 @@ class ModelService:
         self.options = options
         self.deployment_id = deployment_id
         self.log = PredictionLog(
-            workspace, max_rows=options.flush_rows, max_age=options.flush_seconds
+            workspace,
+            max_rows=options.flush_rows,
+            max_age=options.flush_seconds,
+            max_pending_rows=options.max_backlog_rows,
         )
         self.swaps = 0
         self.issued = IssuedIds()
@@ -160,6 +168,8 @@ class ModelService:
 
         Raises:
             ModelNotReadyError: no model is loaded yet.
+            PredictionLogBehindError: the log holds ``max_backlog_rows``
+                unwritten rows; nothing is predicted until it catches up.
             UnsupportedMediaTypeError / MalformedPayloadError /
             InvalidInputError: the body is refused (nothing is logged).
         """
@@ -168,6 +178,15 @@ class ModelService:
             raise ModelNotReadyError(
                 f"The model {self.ref} is still loading; retry in a moment "
                 "(GET /readyz says when it is ready)."
+            )
+        if self.options.log_predictions and self.log.is_behind:
+            self.log.refuse()
+            raise PredictionLogBehindError(
+                f"The prediction log has {self.log.pending_rows:,} rows waiting to be "
+                f"written (limit {self.log.max_pending_rows:,}): the store is not "
+                "keeping up, so this prediction was refused rather than answered "
+                "unlogged. Retry in a moment; GET /readyz says when the log has "
+                "caught up."
             )
         router = self.rollouts
         route = None if router is None else router.route  # the one lookup
