@@ -139,7 +139,7 @@ def test_demo_walks_the_loop_and_leaves_it_to_read(cli: Cli) -> None:
     assert "what happened and why" in out
     assert "Pass 1: retrained after the 1982 alert" in out
     said = " ".join(out.split())
-    assert "won; a 20% canary held its live accuracy; promoted" in said
+    assert "won; a 30% canary held its live accuracy; promoted" in said
     assert "Pass 2: the original recipe" in out and "lost: rejected" in out
     assert "rainfall@production is v2" in out
     runs = json.loads(cli("runs", "list", "--json")[1])
@@ -161,7 +161,7 @@ def test_demo_walks_the_loop_and_leaves_it_to_read(cli: Cli) -> None:
     assert report["retrained"]["outcome"] == "promoted"
     assert report["retrained"]["challenger"] > report["retrained"]["champion"]
     rollout = report["rollout"]
-    assert rollout["stage"] == "promoted" and rollout["share"] == 0.2
+    assert rollout["stage"] == "promoted" and rollout["share"] == 0.3
     assert (rollout["challenger_version"], rollout["champion_version"]) == (2, 1)
     assert rollout["canary_rows"] + rollout["champion_rows"] == 366  # 1984's days
     assert rollout["labelled_rows"] == rollout["canary_rows"] > 0

@@ -92,12 +92,14 @@ class DemoPlan:
         margin: how much better a challenger must be on fresh rows.
         metric_floor: the canary and the watch after a promotion: roll back
             when the live metric falls below this.
-        canary_share: the challenger's share of the canary year's requests.
-        bake_s: the canary's bake period, in wall-clock seconds: a rollout's
-            bake is real time, and the demo serves a year in under a second,
-            so the canary bakes for one served year with a short bake that
-            the year outlasts (the agent's tick at the year's end finds it
-            over; if the year was served faster, the tick waits the rest).
+        canary_share: the challenger's share of the canary year's requests
+            (about 110 days: enough for the live metric to say more than the
+            luck of the split).
+        bake_s: the canary's bake period, in wall-clock seconds. A rollout's
+            bake is real time and the demo serves a year in a fraction of a
+            second, so the canary serves one year under a short bake; the
+            agent's tick at the year's end judges it, after waiting for the
+            rest of the bake if the year was served faster.
         model: the model's name (a suffix is added if it is taken).
     """
 
@@ -115,7 +117,7 @@ class DemoPlan:
     )
     margin: float = 0.02
     metric_floor: float = 0.65
-    canary_share: float = 0.2
+    canary_share: float = 0.3
     bake_s: float = 0.2
     model: str = MODEL
 
@@ -692,12 +694,13 @@ class _Story:
             "canary",
             str(year),
             f"rollout: v{version} takes {plan.canary_share:.0%} of production's "
-            f"requests (routed by day) for a bake of one served year, {year} "
-            f"(bake {plan.bake_s:g} s of wall clock, which the year outlasts); "
-            f"v{champion} answers the rest",
+            f"requests (routed by day) for one served year, {year}; v{champion} "
+            "answers the rest",
             "canary",
             f"rolled back if live {metric} < {plan.metric_floor:g} on >= "
-            f"{started.thresholds['min_rows']} labelled rows, or errors > 1%",
+            f"{started.thresholds['min_rows']} labelled rows, or errors > 1%; "
+            f"bake {plan.bake_s:g} s of wall clock (a rollout's bake is real "
+            "time; the demo serves a year in a fraction of a second)",
             started.id[:12],
             version=version,
             share=plan.canary_share,
@@ -722,7 +725,9 @@ class _Story:
             + (f"{live:.3f}" if live is not None else "not judged")
             + f" on {labelled} labelled days (floor {plan.metric_floor:g}); "
             + rollout.reason
-            + f"; {year} took {year_served.until - year_served.since:.2f} s to serve"
+            + f"; {year} served in {year_served.until - year_served.since:.2f} s, "
+            f"judged {(rollout.ended_at or 0.0) - rollout.stage_started_at:.2f} s "
+            "after the start"
         )
         self.step(
             "canary",
