@@ -153,30 +153,6 @@ def run_creation(ctx: Context) -> list[Result]:
     return [row]
 
 
-def agent_tick(ctx: Context) -> list[Result]:
-    """Seconds of one idle agent tick over 1,000 triggers and 100 monitors.
-
-    No peer row: no open-source peer evaluates drift, data and registry
-    triggers in one loop on this machine (Dagster's sensor daemon is the
-    closest; it is not in the peers' environment).
-    """
-    triggers, monitors = ctx.size(1000, 100), ctx.size(100, 10)
-    ctx.note(f"Rung agent tick, {triggers} triggers + {monitors} monitors")
-    args = ["--triggers", str(triggers), "--monitors", str(monitors)]
-    rung = run_rung("agent_tick.py", [*args, "--repeats", str(ctx.size(5, 2))])
-    return [
-        Result(
-            workload="automation.idle_tick",
-            title=f"Agent tick, {triggers} triggers + {monitors} monitors idle",
-            unit="s/tick",
-            lower_is_better=True,
-            rung=rung["value"],
-            target=1.0,
-            details={"triggers": triggers, "monitors": monitors, "rung": rung},
-        )
-    ]
-
-
 def cli_startup(ctx: Context) -> list[Result]:
     """Wall seconds of ``rung --help`` vs ``zenml --version`` / ``mlflow --version``."""
     launches = ctx.size(10, 3)
@@ -272,6 +248,6 @@ WORKLOADS: list[Callable[[Context], list[Result]]] = [
     __import__("drift_suite").drift,  # benchmarks/drift_suite.py
     __import__("serving_suite").serving,  # benchmarks/serving_suite.py
     __import__("estimate_suite").estimate,  # benchmarks/estimate_suite.py
-    agent_tick,
+    __import__("automation_suite").agent_tick,  # benchmarks/automation_suite.py
     __import__("cli_suite").cli_commands,  # benchmarks/cli_suite.py
 ]
