@@ -226,11 +226,14 @@ class Agent:
         )
         for dispatch in ledger:
             stamp = dispatch.updated_at or dispatch.evaluated_at
-            if dispatch.run_id is None and at - stamp > self.lease_ttl:
+            # This agent's own firings without a run are waiting for its
+            # executor, not orphaned: starting them again would run twice.
+            mine = dispatch.holder == self.holder
+            if dispatch.run_id is None and not mine and at - stamp > self.lease_ttl:
                 recover_dispatch(self.workspace, dispatch, self.holder, self.executor)
 
     def _start_queued(self, at: float) -> list[DispatchRecord]:
-        from rung.automation._guards import running_runs
+        from rung.automation._guards import busy
 
         store = self.workspace.triggers
         queued = store.list_dispatches(
@@ -245,7 +248,7 @@ class Agent:
                     dispatch.id, {"outcome": "error", "reason": "trigger deleted"}
                 )
                 continue
-            if len(running_runs(self.workspace, trigger)) >= int(
+            if busy(self.workspace, trigger) >= int(
                 trigger.policy.get("max_concurrent", 1)
             ):
                 continue
