@@ -138,6 +138,8 @@ def main() -> None:
         stderr=log,
     )
     deadline = time.monotonic() + args.timeout
+    # Stopped from outside: still stop the daemon (the ``finally`` below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
     try:
         with DagsterInstance.get() as instance:
             states = _wait_for_iterations(
@@ -145,7 +147,10 @@ def main() -> None:
             )
             passes = _passes(instance, states, args.passes)
             [retrain] = [s for s in states if s.name == "retrain"]
-            alert = _alert_rounds(instance, retrain, args.alerts, deadline)
+            try:
+                alert = _alert_rounds(instance, retrain, args.alerts, deadline)
+            except _OutOfTime as exc:  # keep the pass: it was measured
+                alert = {"error": str(exc), **exc.partial}
             daemon.send_signal(signal.SIGINT)
             daemon.wait(60)
     finally:
@@ -167,6 +172,14 @@ def main() -> None:
             }
         )
     )
+
+
+class _OutOfTime(RuntimeError):
+    """The deadline passed; ``partial`` holds what was measured before."""
+
+    def __init__(self, message: str, partial: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.partial = partial
 
 
 def _sensor_states(instance: Any) -> list[Any]:
@@ -262,7 +275,10 @@ def _alert_rounds(
         stored = time.time()
         while True:
             if time.monotonic() > deadline:
-                raise SystemExit(f"no run started for {alert_id} in time")
+                raise _OutOfTime(
+                    f"no run started for {alert_id} before --timeout",
+                    _summary(results),
+                )
             records = instance.get_run_records(RunsFilter(tags={"alert": alert_id}))
             if records and records[0].start_time is not None:
                 record = records[0]
@@ -273,7 +289,10 @@ def _alert_rounds(
             DagsterRunStatus.FAILURE,
         ):  # let the run end before the next alert
             if time.monotonic() > deadline:
-                raise SystemExit(f"run for {alert_id} did not end in time")
+                raise _OutOfTime(
+                    f"run for {alert_id} did not end before --timeout",
+                    _summary(results),
+                )
             time.sleep(0.1)
         run_id = record.dagster_run.run_id
         ticks = instance.get_ticks(retrain.instigator_origin_id, retrain.selector_id)
@@ -292,10 +311,15 @@ def _alert_rounds(
                 "ticks": max(len(after), 1),
             }
         )
+    return _summary(results)
+
+
+def _summary(results: list[dict[str, Any]]) -> dict[str, Any]:
+    figures = [r["tick_to_started_ms"] for r in results]
     return {
-        "value": statistics.median(r["tick_to_started_ms"] for r in results),
+        **({"value": statistics.median(figures)} if figures else {}),
         "unit": "ms",
-        "samples": [r["tick_to_started_ms"] for r in results],
+        "samples": figures,
         "rounds": results,
     }
 

@@ -256,8 +256,7 @@ class Agent:
                 dispatch.id, {"outcome": "fired", "reason": "", "holder": self.holder}
             )
             event = Event(dispatch.event_key or "", chain=())
-            start_dispatch(self.workspace, trigger, fired, event, self.executor)
-            started.append(fired)
+            started.append(self._start(trigger, fired, event))
         return started
 
     def _evaluate(
@@ -308,8 +307,24 @@ class Agent:
             )
         )
         if dispatch is not None and dispatch.outcome == "fired":
-            start_dispatch(self.workspace, trigger, dispatch, event, self.executor)
+            return self._start(trigger, dispatch, event)
         return dispatch
+
+    def _start(
+        self, trigger: TriggerRecord, dispatch: DispatchRecord, event: Event
+    ) -> DispatchRecord:
+        """Start the firing's run; the entry as it is now, for the report.
+
+        Started here and now (no executor), the entry says how it went: the
+        run it started, or ``error`` with the reason it could not start.
+        """
+        start_dispatch(self.workspace, trigger, dispatch, event, self.executor)
+        if self.executor is not None:
+            return dispatch
+        try:
+            return self.workspace.triggers.get_dispatch(dispatch.project, dispatch.id)
+        except LookupError:  # the trigger was deleted meanwhile
+            return dispatch
 
 
 def describe(report: TickReport) -> dict[str, Any]:

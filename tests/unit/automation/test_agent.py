@@ -412,3 +412,18 @@ def test_a_firing_taken_over_by_a_new_leader_is_not_started_by_the_old_one(
     gate.set()
     pool.shutdown(wait=True)  # the old agent's worker finally gets to it
     assert _training_runs(workspace) == 1
+
+
+def test_a_tick_reports_a_firing_that_could_not_start_as_an_error(
+    workspace: Workspace, flow: str, tmp_path: Path
+) -> None:
+    create_trigger(workspace, "t", flow, "manual")
+    fire_trigger(workspace, "t")
+    # The pipeline's file is gone by the time the agent starts the run.
+    gone = f"{tmp_path / 'gone.py'}:training"
+    workspace.triggers.update_trigger(workspace.project, "t", {"pipeline": gone})
+    [entry] = _agent(workspace).tick().dispatches
+    assert entry.outcome == "error"
+    assert entry.reason.startswith("could not start: PipelineNotFoundError")
+    assert entry.run_id is None
+    assert ledger(workspace, "t")[0] == entry
