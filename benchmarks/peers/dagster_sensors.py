@@ -9,11 +9,12 @@ What Rung's ``agent_tick.py`` measures, done by Dagster's own daemon:
   RUNNING, with ``minimum_interval_seconds=0`` so that every sensor is
   evaluated at every iteration of the daemon's loop (the default, 30 s,
   changes how often a sensor is evaluated, not what one evaluation costs).
-- ``dagster-daemon run -f defs.py`` in a new ``DAGSTER_HOME`` (SQLite storage,
-  telemetry off, every other setting Dagster's default: sensors evaluated one
-  after another, the queued run coordinator, the default run launcher). The
-  daemon loads the file in a code server process of its own, as it does for
-  any code location, and calls it once per sensor evaluation.
+- ``dagster instance migrate`` then ``dagster-daemon run -f defs.py`` in a new
+  ``DAGSTER_HOME`` (SQLite storage, telemetry off, every other setting
+  Dagster's default: sensors evaluated one after another, the queued run
+  coordinator, the default run launcher). The daemon loads the file in a code
+  server process of its own, as it does for any code location, and calls it
+  once per sensor evaluation.
 - **Idle pass.** Every sensor's ticks are read back from the instance
   (``instance.get_batch_ticks``; Dagster stores a tick per evaluation, with its
   start ``timestamp`` and ``end_timestamp``). The k-th tick of every sensor
@@ -124,6 +125,13 @@ def main() -> None:
 
     from dagster import DagsterInstance
 
+    # The storage is created first: the daemon and this script creating it
+    # at once in a new DAGSTER_HOME can clash ("table ... already exists").
+    subprocess.run(
+        [str(Path(sys.executable).with_name("dagster")), "instance", "migrate"],
+        check=True,
+        capture_output=True,
+    )
     log = Path("daemon.log").open("w")  # the daemon's output, if it fails
     daemon = subprocess.Popen(
         [
