@@ -95,6 +95,12 @@ COMMANDS: dict[str, LazyCommand] = {
         True,
         "The prediction log: query it with SQL, list batches and deployments.",
     ),
+    "feedback": LazyCommand(
+        "rung.cli.feedback",
+        "app",
+        True,
+        "Ground-truth labels: import a filled labelling sheet.",
+    ),
     "monitor": LazyCommand(
         "rung.cli.monitor",
         "app",
