@@ -36,6 +36,8 @@ _ZENML_ENV = {
     "AUTO_OPEN_DASHBOARD": "false",
 }
 _MLFLOW_ENV = {"MLFLOW_TRACKING_URI": "sqlite:///{tmp}/mlflow.db"}
+# trackio writes its SQLite files under TRACKIO_DIR (default: the HF cache).
+_TRACKIO_ENV = {"TRACKIO_DIR": "{tmp}/trackio"}
 
 
 def orchestration(ctx: Context) -> list[Result]:
@@ -123,6 +125,15 @@ def metric_logging(ctx: Context) -> list[Result]:
         lambda peers: run_peer(
             peers, "mlflow_logging.py", [*batch, "1"], env=_MLFLOW_ENV
         ),
+    )
+    ctx.add_peer(
+        batch_row,
+        "trackio",
+        f"trackio log, {batches} x 1,000 metrics",
+        lambda peers: run_peer(
+            peers, "trackio_logging.py", [*batch, str(repeats)], env=_TRACKIO_ENV
+        ),
+        group="serving",
     )
     return [single_row, batch_row]
 

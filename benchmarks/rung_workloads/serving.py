@@ -6,7 +6,9 @@ A LogisticRegression on 10,000 x 20 floats (the same data and model as
 every prediction logged). ``../loadgen.py`` (threads + http.client, loopback,
 bounded by ``--seconds``) sends the same pre-encoded bodies as the MLflow run:
 
-- one row as ``dataframe_split`` JSON at concurrency 1, 8 and 32;
+- one row as ``dataframe_split`` JSON at concurrency 1, 8 and 32, and, when
+  ``wrk`` is installed, for ``--wrk-seconds`` from wrk's 8 connections (the
+  tail under load: p99);
 - 1,000 rows as ``dataframe_split`` JSON at concurrency 1;
 - 1,000 and 10,000 rows as Arrow IPC in and out at concurrency 2 (Rung only).
 
@@ -72,6 +74,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--wrk-seconds", type=float, default=15.0)
     args = parser.parse_args()
 
     frame = data()
@@ -106,6 +109,10 @@ def main() -> None:
         for concurrency in (1, 8, 32):
             figures[f"single_c{concurrency}"] = load.run_load(
                 url, one, concurrency=concurrency, seconds=args.seconds
+            )
+        if load.has_wrk():
+            figures["single_wrk_c8"] = load.run_wrk(
+                url, one, connections=8, seconds=args.wrk_seconds
             )
         figures["batch_json_c1"] = load.run_load(
             url, split_body(X.head(1000)), concurrency=1, seconds=args.seconds

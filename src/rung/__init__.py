@@ -50,6 +50,7 @@ __all__ = [
     "register_model",
     "resume_run",
     "set_tags",
+    "start_rollout",
     "start_run",
     "step",
     "use_workspace",
@@ -75,6 +76,7 @@ _LAZY = {
     "register_model": "rung._convenience",
     "resume_run": "rung._convenience",
     "set_tags": "rung.tracking",
+    "start_rollout": "rung._convenience",
     "start_run": "rung._convenience",
     "step": "rung.pipelines",
 }
@@ -117,6 +119,7 @@ if TYPE_CHECKING:
         promote_model,
         register_model,
         resume_run,
+        start_rollout,
         start_run,
     )
     from rung._session import open_workspace

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from rung.pipelines import EventHook
     from rung.registry import ModelCard, ModelRef
     from rung.registry.records import AliasRecord, ModelVersionRecord
+    from rung.serving.records import RolloutRecord
     from rung.tracking import ActiveRun, Run
     from rung.workspace import Workspace
 
@@ -39,6 +40,7 @@ __all__ = [
     "promote_model",
     "register_model",
     "resume_run",
+    "start_rollout",
     "start_run",
 ]
 
@@ -131,6 +133,22 @@ def promote_model(
 
     return registry.promote_model(
         current_workspace(), name, version, alias, comment=comment
+    )
+
+
+def start_rollout(model: str, challenger_version: int, **options: Any) -> RolloutRecord:
+    """Roll a challenger out behind an alias (shadow, canary, promotion); see
+    ``rung.automation.start_rollout`` for ``options``.
+
+    Example:
+        >>> import rung
+        >>> rung.start_rollout("churn", 3, share=0.1, bake_s=7200,
+        ...                    max_error_rate=0.01)  # doctest: +SKIP
+    """
+    from rung import automation
+
+    return automation.start_rollout(
+        current_workspace(), model, challenger_version, **options
     )
 
 

@@ -50,11 +50,15 @@ __all__ = [
     "PolicyFileError",
     "PolicySetNotFoundError",
     "PolicyViolationError",
+    "PredictionLogBehindError",
     "PredictionLogError",
     "ProjectExistsError",
     "PromotionRefusedError",
     "RegistryConflictError",
     "RegistryError",
+    "RolloutConflictError",
+    "RolloutError",
+    "RolloutNotFoundError",
     "RunError",
     "RunNotFoundError",
     "RungError",
@@ -481,6 +485,30 @@ class PredictionLogError(ServingError):
     """The prediction log cannot be written or queried."""
 
     headline = "Prediction log error"
+
+
+class RolloutError(ServingError, ValueError):
+    """A rollout cannot be started, advanced or stopped as asked."""
+
+    headline = "Rollout error"
+
+
+class RolloutNotFoundError(RolloutError, LookupError):
+    """No rollout has the given id in the project."""
+
+    headline = "Unknown rollout"
+
+
+class RolloutConflictError(RolloutError):
+    """Another rollout of the alias is running, or the rollout changed meanwhile."""
+
+    headline = "Rollout conflict"
+
+
+class PredictionLogBehindError(PredictionLogError):
+    """The prediction log's backlog is full: new predictions wait until it drains."""
+
+    headline = "Prediction log behind"
 
 
 # -- monitoring -------------------------------------------------------------------

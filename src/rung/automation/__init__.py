@@ -12,6 +12,10 @@ the champion on the same frozen window of labelled production rows,
 :func:`promote_if_better` promotes through the registry's gates when it won,
 and :func:`watch_promotion` has the agent roll the alias back when the live
 metric, error rate or latency breaches during the bake period.
+:func:`start_rollout` rolls a challenger out behind the alias's servers:
+shadow (it scores mirrored traffic), canary (it answers a share), then
+promotion; the agent rolls it back on a breach (:func:`check_rollouts`), and
+:func:`compare_shadow` compares the two prediction logs of a shadow.
 
 Example:
     >>> from rung.automation import Agent, create_trigger
@@ -44,6 +48,18 @@ from rung.automation._ledger import (
 from rung.automation._outcome import RetuneOrigin, RetuneResult
 from rung.automation._promote import PromotionResult, promote_if_better
 from rung.automation._retune import reset_study, retune
+from rung.automation._rollout import (
+    abort_rollout,
+    get_rollout,
+    list_rollouts,
+    start_rollout,
+)
+from rung.automation._rollout_check import (
+    RolloutCheck,
+    check_rollouts,
+    promote_rollout,
+)
+from rung.automation._rollout_measure import compare_shadow, rollout_stats
 from rung.automation._scoring import holdout_mask
 from rung.automation._space import ParamRange, parse_space
 from rung.automation._studies import RoundStatus, StudyStatus, study_status
@@ -111,6 +127,7 @@ __all__ = [
     "RetuneError",
     "RetuneOrigin",
     "RetuneResult",
+    "RolloutCheck",
     "RoundStatus",
     "SearchSpaceError",
     "StudyStatus",
@@ -123,31 +140,39 @@ __all__ = [
     "WatchNotFoundError",
     "WatchRecord",
     "WebhookSignatureError",
+    "abort_rollout",
     "approve_dispatch",
     "challenger_ledger",
+    "check_rollouts",
     "check_watches",
     "compare_challenger",
+    "compare_shadow",
     "create_trigger",
     "delete_trigger",
     "describe",
     "find_comparison",
     "fire_trigger",
     "get_comparison",
+    "get_rollout",
     "get_trigger",
     "holdout_mask",
     "ledger",
     "list_comparisons",
+    "list_rollouts",
     "list_triggers",
     "list_watches",
     "parse_space",
     "pause_trigger",
     "promote_if_better",
+    "promote_rollout",
     "receive_webhook",
     "reset_study",
     "resume_trigger",
     "retry_dispatch",
     "retune",
+    "rollout_stats",
     "sign_webhook",
+    "start_rollout",
     "study_status",
     "watch_promotion",
 ]

@@ -3,10 +3,12 @@
 Each tick the agent (1) takes or renews the workspace's lease — only the
 leader acts, and if it dies another agent takes over once the lease expires;
 (2) refreshes due datasets and runs due monitors, so that their new versions
-and alerts are seen in the same tick; (3) checks the post-promotion watches,
-rolling back an alias that breached; (4) restarts firings a killed agent left
-half-done; (5) starts queued firings; (6) evaluates every active trigger. An
-error in one trigger is recorded in the ledger and the others go on.
+and alerts are seen in the same tick; (3) moves running rollouts on (shadow ->
+canary -> promotion, or back to the champion on a breach) and checks the
+post-promotion watches, rolling back an alias that breached; (4) restarts
+firings a killed agent left half-done; (5) starts queued firings; (6)
+evaluates every active trigger. An error in one trigger is recorded in the
+ledger and the others go on.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ class TickReport:
         duration_s: wall-clock seconds.
         watches: ``model@alias vN -> outcome`` of the promotion watches checked
             (``ok``, ``passed``, ``rolled_back``, ``superseded``, ``error``).
+        rollouts: ``model@alias vN -> outcome`` of the rollouts checked
+            (``ok``, ``canary``, ``promoted``, ``refused``, ``rolled_back``,
+            ``superseded``, ``error``).
     """
 
     holder: str
@@ -64,6 +69,7 @@ class TickReport:
     failures: dict[str, str] = field(default_factory=dict)
     duration_s: float = 0.0
     watches: dict[str, str] = field(default_factory=dict)
+    rollouts: dict[str, str] = field(default_factory=dict)
 
     def count(self, outcome: str) -> int:
         """How many entries of this tick had ``outcome``."""
@@ -82,7 +88,8 @@ class Agent:
         refresh_datasets: refresh due datasets every tick.
         executor: where runs start (None: inside the tick, one after another).
         alert_allow_hosts: internal webhook receivers monitor alerts may reach.
-        watch_promotions: check post-promotion watches every tick.
+        watch_promotions: check post-promotion watches and move rollouts on
+            every tick.
 
     Example:
         >>> report = Agent(ws).tick()  # doctest: +SKIP
@@ -127,6 +134,7 @@ class Agent:
             return TickReport(self.holder, leader=False)
         written: list[DispatchRecord] = []
         monitors, datasets, failures = self._scheduled_work(at)
+        rollouts = self._check_rollouts(at, failures)
         watches = self._check_promotions(at, failures)
         self._recover(at)
         written += self._start_queued(at)
@@ -148,6 +156,7 @@ class Agent:
             failures,
             time.perf_counter() - started,
             watches,
+            rollouts,
         )
 
     def run_forever(
@@ -215,6 +224,25 @@ class Agent:
             return {}
         return {
             f"{c.watch.model}@{c.watch.alias} v{c.watch.version}": c.outcome
+            for c in checks
+        }
+
+    def _check_rollouts(self, at: float, failures: dict[str, str]) -> dict[str, str]:
+        """Rollouts (``rung.automation._rollout_check``): advance or roll back."""
+        if not self.watch_promotions:
+            return {}
+        from rung.automation._rollout_check import check_rollouts
+
+        try:
+            checks = check_rollouts(self.workspace, now=at)
+        except Exception as exc:  # the rest of the tick goes on
+            _log.warning("Checking rollouts failed", exc_info=True)
+            failures["rollouts"] = f"{type(exc).__name__}: {exc}"
+            return {}
+        return {
+            f"{c.rollout.model}@{c.rollout.alias} v{c.rollout.challenger_version}": (
+                c.outcome
+            )
             for c in checks
         }
 
@@ -340,5 +368,6 @@ def describe(report: TickReport) -> dict[str, Any]:
         "datasets": report.datasets,
         "failures": report.failures,
         "watches": report.watches,
+        "rollouts": report.rollouts,
         "duration_s": round(report.duration_s, 4),
     }

@@ -86,7 +86,9 @@ def receive_webhook(
     if not secret:
         raise AutomationError(
             f"Trigger {name!r} signs with {reference}, which is not set in this "
-            "process's environment. Set it where the agent runs."
+            "process's environment. Set it where the agent runs.",
+            trigger=name,
+            reason="secret_unset",
         )
     if not hmac.compare_digest(sign_webhook(secret, body), signature.strip()):
         raise WebhookSignatureError(

@@ -3,19 +3,28 @@
 Edges: monitor alert -> trigger firing (``fired``) -> the step runs of the run
 it started (``started``); model versions -> challenger comparison
 (``challenger``, ``champion``) -> promotion or refusal (``decided``) ->
-automatic rollback (``rolled back``). With the catalog's own edges (step run
--> artifact -> model version) ``rung lineage`` shows the whole chain:
-alert -> trigger -> run -> version -> comparison -> promotion -> rollback.
+automatic rollback (``rolled back``); comparison (or version) -> rollout
+(``rolled out``) -> its stages -> promotion (see ``_rollout_lineage``).
+With the catalog's own edges (step run -> artifact -> model version) ``rung
+lineage`` shows the whole chain: alert -> trigger -> run -> version ->
+comparison -> rollout stages -> promotion -> rollback.
 
 References: ``comparison:ID`` (or a full 32-character comparison id),
 ``promotion:N``, ``rollback:N`` (ledger entries), ``dispatch:N`` (trigger
-ledger entries), ``alert:ID``.
+ledger entries), ``alert:ID``, ``rollout:ID``, ``rollout_stage:ID:N``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rung.automation._rollout_lineage import (
+    find_rollout,
+    rollout_downstream,
+    rollout_upstream,
+    rollouts_of,
+    stage_node,
+)
 from rung.catalog import GraphEdge, GraphNode
 
 if TYPE_CHECKING:
@@ -25,6 +34,7 @@ if TYPE_CHECKING:
         DispatchRecord,
     )
     from rung.catalog._lineage import Neighbour
+    from rung.serving.records import RolloutRecord
     from rung.workspace import Workspace
 
 __all__ = ["CHALLENGERS", "AutomationLineage"]
@@ -46,6 +56,8 @@ class AutomationLineage:
             )
         if kind == "comparison":
             return self._comparison(workspace, rest)
+        if kind in ("rollout", "rollout_stage"):
+            return find_rollout(workspace, kind, rest)
         if kind in ("promotion", "rollback") and rest.isdigit():
             event = workspace.triggers.get_challenger_event(
                 workspace.project, int(rest)
@@ -76,8 +88,14 @@ class AutomationLineage:
                 parent = _version_node(workspace, attrs, attrs[f"{role}_version"])
                 out.append((parent, GraphEdge(parent.id, node.id, role)))
             return out
+        if node.kind in ("rollout", "rollout_stage"):
+            return rollout_upstream(
+                workspace, node, lambda r: self._rollout_parent(workspace, r)
+            )
+        if node.kind == "promotion" and attrs.get("rollout_id"):
+            return _promoted_by_rollout(workspace, node)
         if node.kind == "promotion":
-            found = self._comparison(workspace, attrs["comparison_id"])
+            found = self._comparison(workspace, attrs["comparison_id"] or "")
             return [(p, GraphEdge(p.id, node.id, "decided")) for p in found]
         if node.kind == "rollback":
             return _rollback_cause(workspace, node)
@@ -93,7 +111,9 @@ class AutomationLineage:
         """What a node led to: comparisons, decisions, rollbacks, runs."""
         attrs = node.attributes
         if node.kind == "model_version" and "project" in attrs:
-            return _compared(workspace, node)
+            return _compared(workspace, node) + rollouts_of(
+                workspace, node, comparison_id=None
+            )
         if not _is_ours(node):
             return []
         store = workspace.triggers
@@ -103,7 +123,14 @@ class AutomationLineage:
                 comparison_id=attrs["comparison_id"],
                 actions=_DECISIONS,
             )
-            return [_edge(node, e, "decided") for e in reversed(events)]
+            direct = [e for e in events if not e.evidence.get("rollout_id")]
+            return [_edge(node, e, "decided") for e in reversed(direct)] + rollouts_of(
+                workspace, node, comparison_id=attrs["comparison_id"]
+            )
+        if node.kind in ("rollout", "rollout_stage"):
+            return rollout_downstream(workspace, node, _event_node)
+        if node.kind == "promotion" and not attrs["comparison_id"]:
+            return _rolled_back_after(workspace, node)
         if node.kind == "promotion" and attrs["outcome"] == "promoted":
             events = store.list_challenger_events(
                 workspace.project,
@@ -121,11 +148,22 @@ class AutomationLineage:
         return []
 
     def _comparison(self, workspace: Workspace, reference: str) -> list[GraphNode]:
+        if not reference:
+            return []
         try:
             found = workspace.triggers.get_comparison(workspace.project, reference)
         except LookupError:
             return []
         return [_comparison_node(found)]
+
+    def _rollout_parent(
+        self, workspace: Workspace, rollout: RolloutRecord
+    ) -> GraphNode:
+        found = self._comparison(workspace, rollout.comparison_id or "")
+        if found:
+            return found[0]
+        attrs = {"project": rollout.project, "model": rollout.model}
+        return _version_node(workspace, attrs, rollout.challenger_version)
 
 
 def _is_ours(node: GraphNode) -> bool:
@@ -135,6 +173,8 @@ def _is_ours(node: GraphNode) -> bool:
         "rollback": "event_id",
         "trigger_dispatch": "dispatch_id",
         "alert": "alert_id",
+        "rollout": "rollout_id",
+        "rollout_stage": "rollout_id",
     }
     return keys.get(node.kind, "") in node.attributes
 
@@ -177,6 +217,36 @@ def _rollback_cause(workspace: Workspace, node: GraphNode) -> list[Neighbour]:
                 return [(parent, GraphEdge(parent.id, node.id, "rolled back"))]
     watched = _version_node(workspace, attrs, attrs["from_version"])
     return [(watched, GraphEdge(watched.id, node.id, "rolled back"))]
+
+
+def _promoted_by_rollout(workspace: Workspace, node: GraphNode) -> list[Neighbour]:
+    from rung.serving import rollout_store
+
+    try:
+        rollout = rollout_store(workspace).get_rollout(
+            workspace.project, node.attributes["rollout_id"]
+        )
+    except LookupError:
+        return []
+    last = stage_node(rollout, len(rollout.stages) - 1)
+    return [(last, GraphEdge(last.id, node.id, "decided"))]
+
+
+def _rolled_back_after(workspace: Workspace, node: GraphNode) -> list[Neighbour]:
+    """Rollbacks of a version promoted without a comparison (by a rollout)."""
+    attrs = node.attributes
+    if attrs["outcome"] != "promoted":
+        return []
+    events = workspace.triggers.list_challenger_events(
+        workspace.project, model=attrs["model"], actions=["rolled_back"]
+    )
+    return [
+        _edge(node, e, "rolled back")
+        for e in reversed(events)
+        if e.alias == attrs["alias"]
+        and e.evidence.get("from_version") == attrs["version"]
+        and e.at >= attrs["at"]
+    ]
 
 
 def _started_by(workspace: Workspace, node: GraphNode) -> list[Neighbour]:
@@ -247,6 +317,7 @@ def _event_node(event: ChallengerEventRecord) -> GraphNode | None:
         "alias": event.alias,
         "comparison_id": event.comparison_id,
         "watch_id": event.watch_id,
+        "rollout_id": event.evidence.get("rollout_id"),
         "at": event.at,
         "user": event.user,
         "reason": event.reason,

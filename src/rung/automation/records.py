@@ -151,7 +151,16 @@ CHALLENGER_ACTIONS: tuple[str, ...] = (
     "watch_superseded",
     "rolled_back",
     "watch_error",
+    "rollout_started",
+    "rollout_canary",
+    "rollout_rolled_back",
+    "rollout_aborted",
+    "rollout_refused",
 )
+"""The ``rollout_*`` entries follow a rollout (``evidence["rollout_id"]``): its
+start, the move from shadow to canary, an automatic rollback of the canary,
+an abort by hand, a promotion the registry refused. A rollout's promotion is
+a ``promoted`` entry like any other."""
 
 
 @dataclass(frozen=True, slots=True)

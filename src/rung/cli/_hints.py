@@ -40,6 +40,9 @@ from rung.errors import (
     PromotionRefusedError,
     RegistryConflictError,
     RegistryError,
+    RolloutConflictError,
+    RolloutError,
+    RolloutNotFoundError,
     RungError,
     RunNotFoundError,
     ServingError,
@@ -179,6 +182,31 @@ HINTS: tuple[Hint, ...] = (
         reason="plan_refused",
     ),
     # serving and monitoring
+    Hint(
+        RolloutNotFoundError,
+        "List them with `rung challenger rollout list`.",
+    ),
+    Hint(
+        RolloutConflictError,
+        "Follow it with `rung challenger rollout status {rollout_id}`, or stop it "
+        "with `rung challenger rollout abort {rollout_id}`.",
+        reason="rollout_running",
+    ),
+    Hint(
+        RolloutError,
+        "Promote one with `rung models promote {model} VERSION --alias {alias}`.",
+        reason="alias_unset",
+    ),
+    Hint(
+        RolloutError,
+        "Restore it with `rung models restore {model} {version}`.",
+        reason="archived",
+    ),
+    Hint(
+        RolloutError,
+        "Give one of --min-metric, --max-error-rate, --max-latency-ms.",
+        reason="no_threshold",
+    ),
     Hint(
         DeploymentNotFoundError,
         "List deployments with `rung predictions deployments`, or give a longer "

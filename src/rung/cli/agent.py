@@ -79,7 +79,8 @@ def _print_quietly(report: TickReport) -> None:
         return
     quiet = {"ok"}
     watches = any(o not in quiet for o in report.watches.values())
-    if report.dispatches or report.failures or report.monitors or watches:
+    rollouts = any(o not in quiet for o in report.rollouts.values())
+    if report.dispatches or report.failures or report.monitors or watches or rollouts:
         _print(report)
 
 
@@ -101,6 +102,8 @@ def _print(report: TickReport) -> None:
         console.print(f"  {entry.trigger}: {entry.outcome}{why}{run}")
     for watched, outcome in report.watches.items():
         console.print(f"  watch {watched}: {outcome}")
+    for rolled, outcome in report.rollouts.items():
+        console.print(f"  rollout {rolled}: {outcome}")
     for what, reason in report.failures.items():
         console.print(f"  [red]{what}[/]: {reason}")
 

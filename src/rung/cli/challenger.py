@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from rung.cli._common import console, open_client, print_json, short
+from rung.cli.rollout import app as rollout_app
 
 if TYPE_CHECKING:
     from rung.automation import (
@@ -22,6 +23,7 @@ app = typer.Typer(
     help="Champion and challenger: compare on production data, promote, roll back.",
     no_args_is_help=True,
 )
+app.add_typer(rollout_app, name="rollout")
 
 _JSON = typer.Option(False, "--json", help="Print JSON.")
 _ALIAS = typer.Option("production", "--alias", "-a", help="The champion's alias.")

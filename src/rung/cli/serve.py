@@ -39,6 +39,11 @@ def serve(
     flush_seconds: float = typer.Option(
         5.0, "--flush-seconds", help="...or when the oldest waiting row is this old."
     ),
+    max_backlog_rows: int = typer.Option(
+        1_000_000,
+        "--max-backlog-rows",
+        help="Rows the log may hold unwritten; past that /predict answers 503.",
+    ),
     allow_pickle: bool = typer.Option(
         False, "--allow-pickle", help="Load a pickled model (runs code from the file)."
     ),
@@ -56,6 +61,12 @@ def serve(
         None, "--region", help="Where this endpoint runs (residency policies)."
     ),
     name: str = typer.Option(None, "--name", help="Deployment name."),
+    webhooks: list[str] = typer.Option(
+        [],
+        "--webhook",
+        help="Accept signed deliveries for this webhook trigger on "
+        "POST /webhooks/NAME (repeat; * for every webhook trigger).",
+    ),
     no_log: bool = typer.Option(
         False, "--no-log", help="Do not log predictions (feedback is still logged)."
     ),
@@ -74,12 +85,14 @@ def serve(
         max_body_bytes=int(max_body_mb * 1024 * 1024),
         flush_rows=flush_rows,
         flush_seconds=flush_seconds,
+        max_backlog_rows=max_backlog_rows,
         allow_pickle=allow_pickle,
         allow_remote=allow_remote,
         token_hash=hash_token(token) if token else None,
         region=region,
         name=name,
         log_predictions=not no_log,
+        webhooks=tuple(webhooks),
     )
     with open_client() as client:
         client.serve_deployment(

@@ -21,6 +21,7 @@ from rung.client._deployments import _Deployments
 from rung.client._models import _Models
 from rung.client._monitors import _Monitors
 from rung.client._policies import _Policies
+from rung.client._rollout import _Rollouts
 from rung.errors import ArtifactError
 from rung.pipelines import end_dead_runs, load_pipeline, resume_run
 from rung.tracking import Run, compare_runs
@@ -66,6 +67,7 @@ class Client(
     _Monitors,
     _Automation,
     _Challenger,
+    _Rollouts,
 ):
     """Read and act on one workspace: runs, artifacts, models, datasets, ...
 

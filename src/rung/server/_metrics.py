@@ -42,10 +42,14 @@ class _PredictionStats:
         key = (model, version)
         predictions = outputs.predictions
         if outputs.probabilities is not None and outputs.classes is not None:
-            labels, counts = np.unique(predictions, return_counts=True)
+            if len(predictions) == 1:  # np.unique costs more than the model here
+                labels, counts = predictions.tolist(), [1]
+            else:
+                found, tally = np.unique(predictions, return_counts=True)
+                labels, counts = found.tolist(), tally.tolist()
             top = outputs.probabilities.max(axis=1)
             with self._lock:
-                for label, count in zip(labels.tolist(), counts.tolist(), strict=True):
+                for label, count in zip(labels, counts, strict=True):
                     self._classes[(model, version, str(label))] += count
                 self._top[key][0] += len(top)
                 self._top[key][1] += float(top.sum())
@@ -129,6 +133,12 @@ class ServingMetrics:
             registry=self.registry,
         )
         self.pending.set_function(lambda: service.log.pending_rows)
+        self.refused = Gauge(
+            "rung_log_refused_requests",
+            "Predictions refused because the log was behind (since start)",
+            registry=self.registry,
+        )
+        self.refused.set_function(lambda: service.log.refused_requests)
         self.stats = _PredictionStats()
         self.registry.register(self.stats)
         self._children: dict[tuple[str, ...], Any] = {}

@@ -31,6 +31,7 @@ from rung.serving._decode import (
     encode_json,
     wants_arrow,
 )
+from rung.serving._route import ROUTING_KEY_HEADER
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -46,6 +47,7 @@ def create_serving_app(
     token_hash: str | None = None,
     max_body_bytes: int = 16 * 1024 * 1024,
     on_close: Callable[[], None] | None = None,
+    webhooks: tuple[str, ...] = (),
 ) -> FastAPI:
     """The ASGI app serving ``service``.
 
@@ -58,6 +60,8 @@ def create_serving_app(
             ``/feedback`` and ``/metrics`` need ``Authorization: Bearer``.
         max_body_bytes: bigger bodies get 413.
         on_close: called after the service closed (e.g. close the workspace).
+        webhooks: webhook triggers whose signed deliveries ``POST
+            /webhooks/<trigger>`` accepts (``*``: all); none: no such route.
 
     Example:
         >>> from fastapi.testclient import TestClient
@@ -93,6 +97,13 @@ def create_serving_app(
     app.add_route("/readyz", endpoints.readyz, methods=["GET"])
     app.add_route("/version", endpoints.version, methods=["GET"])
     app.add_route("/metrics", endpoints.metrics, methods=["GET"])
+    if webhooks:  # every other trigger, and every server without it, gets 404
+        from rung.server._webhooks import WebhookEndpoint
+
+        hook = WebhookEndpoint(
+            service.workspace, webhooks, lambda r: _read_body(r, max_body_bytes)
+        )
+        app.add_route("/webhooks/{trigger}", hook.receive, methods=["POST"])
     app.state.service = service
     app.state.metrics = endpoints.stats
     return app
@@ -111,7 +122,9 @@ class _Endpoints:
             self.auth.check(request.headers.get("authorization"))
             body = await _read_body(request, self.limit)
             result = await self.service.predict(
-                body, request.headers.get("content-type")
+                body,
+                request.headers.get("content-type"),
+                request.headers.get(ROUTING_KEY_HEADER),
             )
         except RungError as exc:
             return self._refuse("predict", exc, start)
@@ -154,8 +167,17 @@ class _Endpoints:
         if served is None:
             body = {"status": "loading", "model": str(self.service.ref)}
             return _json({**body, "load_failures": failures}, 503)
+        log = self.service.log.describe()
+        # A full log backlog refuses predictions: not ready until it drains.
+        behind = log["behind"] and self.service.options.log_predictions
         return _json(
-            {"status": "ready", **served.describe(), "load_failures": failures}
+            {
+                "status": "log_behind" if behind else "ready",
+                **served.describe(),
+                "load_failures": failures,
+                "log": log,
+            },
+            503 if behind else 200,
         )
 
     async def version(self, _request: Request) -> Response:

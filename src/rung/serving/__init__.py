@@ -16,7 +16,13 @@ The prediction log, for monitoring and analysis:
 - :func:`log_predictions` / :func:`log_feedback` write rows directly;
 - :func:`sample_predictions` draws a labelling sheet (predictions to label
   by hand), :func:`import_feedback` loads it back, filled in, as labels;
-- :func:`score_frame` / :func:`predict_file` score tables in batch.
+- :func:`score_frame` / :func:`predict_file` score tables in batch;
+- :func:`read_shadow_pairs` joins a shadow challenger's mirrored predictions
+  with the champion's answers.
+
+During a rollout of the alias it follows (``rung.automation.start_rollout``),
+a server routes a share of requests to the canary or mirrors them to the
+shadow; :func:`rollout_store` holds the rollouts and the servers' counters.
 
 Importing this package is cheap: pandas, pyarrow and DuckDB load on first use.
 It registers deployments and prediction batches as a lineage source.
@@ -33,8 +39,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
+    "LATENCY_BOUNDS_MS",
     "NAN_POLICIES",
     "ON_BAD_ROWS",
+    "ROUTING_KEY_HEADER",
     "BatchScores",
     "Endpoint",
     "FeedbackImport",
@@ -54,6 +62,7 @@ __all__ = [
     "finish_deployment",
     "import_feedback",
     "is_loopback",
+    "latency_quantile",
     "log_feedback",
     "log_predictions",
     "predict_file",
@@ -61,7 +70,9 @@ __all__ = [
     "prediction_relation",
     "query_predictions",
     "read_predictions",
+    "read_shadow_pairs",
     "reap_dead_deployments",
+    "rollout_store",
     "sample_predictions",
     "score_frame",
     "serve_deployment",
@@ -69,6 +80,11 @@ __all__ = [
 ]
 
 _LAZY = {
+    "LATENCY_BOUNDS_MS": "rung.serving._route",
+    "ROUTING_KEY_HEADER": "rung.serving._route",
+    "latency_quantile": "rung.serving._route",
+    "read_shadow_pairs": "rung.serving._shadow",
+    "rollout_store": "rung.serving._route",
     "NAN_POLICIES": "rung.serving._inputs",
     "Endpoint": "rung.serving._endpoint",
     "FeedbackImport": "rung.serving._sheets",
@@ -154,6 +170,13 @@ if TYPE_CHECKING:
         read_predictions,
     )
     from rung.serving._retry import LoadFailure
+    from rung.serving._route import (
+        LATENCY_BOUNDS_MS,
+        ROUTING_KEY_HEADER,
+        latency_quantile,
+        rollout_store,
+    )
     from rung.serving._sample import sample_predictions
     from rung.serving._service import ModelService, Prediction
+    from rung.serving._shadow import read_shadow_pairs
     from rung.serving._sheets import FeedbackImport, import_feedback

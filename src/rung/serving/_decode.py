@@ -1,6 +1,6 @@
-"""Request bodies in, response bodies out: JSON (std ``json``) and Arrow IPC.
+"""Request bodies in, response bodies out: JSON (msgspec) and Arrow IPC.
 
-No pickle anywhere: JSON goes through ``json.loads``, Arrow IPC through
+No pickle anywhere: JSON goes through msgspec's parser, Arrow IPC through
 pyarrow's stream reader. Accepted JSON shapes (``inputs`` is Rung's; the
 others are MLflow's and pandas' names, so existing clients keep working):
 
@@ -8,6 +8,15 @@ others are MLflow's and pandas' names, so existing clients keep working):
 - columns: ``{"columns": {"a": [...], ...}}``
 - split: ``{"columns": [...], "data": [[...], ...]}`` or
   ``{"dataframe_split": {"columns": [...], "data": [...]}}``
+
+The standard library's parser took half the server's time on large bodies.
+msgspec parses the same documents several times faster, and for an all-float
+signature a split body is decoded straight into typed lists (numbers only,
+no other key): the type checks happen inside the parser. Whatever msgspec
+refuses (``NaN`` literals, integers beyond 64 bits, UTF-16 bodies, lone
+surrogates, deep nesting, a body of another shape) goes to the standard
+library's parser and the generic checks, so what is accepted, and every
+error message, stays the same.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import numpy as np
 
 from rung.errors import MalformedPayloadError, UnsupportedMediaTypeError
@@ -47,8 +57,35 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").partition(";")[0].strip().lower()
 
 
+class _Split(msgspec.Struct, forbid_unknown_fields=True):
+    columns: list[str]
+    data: list[list[float]]
+
+
+class _SplitBody(msgspec.Struct, forbid_unknown_fields=True):
+    """A split body with numbers only, at the top level or in dataframe_split."""
+
+    dataframe_split: _Split | None = None
+    columns: list[str] | None = None
+    data: list[list[float]] | None = None
+
+
+_DECODE = msgspec.json.Decoder()
+_DECODE_SPLIT = msgspec.json.Decoder(_SplitBody)
+_ENCODE = msgspec.json.Encoder()
+
+
 def parse_json(body: bytes) -> Any:
-    """``json.loads`` with errors turned into MalformedPayloadError."""
+    """Parse a JSON body; errors become MalformedPayloadError.
+
+    msgspec first; what it refuses is parsed by ``json.loads``, which accepts
+    the same documents plus ``NaN``/``Infinity``, big integers and UTF-16/32,
+    and words its errors as it always did.
+    """
+    try:
+        return _DECODE.decode(body)
+    except (ValueError, RecursionError):  # msgspec.DecodeError: json decides
+        pass
     try:
         return json.loads(body)
     except RecursionError:
@@ -71,7 +108,8 @@ def decode_inputs(
     if kind == ARROW_TYPE:
         columns = schema.from_arrow(_read_arrow(body))
     elif kind == JSON_TYPE or kind.endswith("+json"):
-        columns = _from_json(parse_json(body), schema)
+        fast = _float_split(body, schema) if schema.is_all_float else None
+        columns = _from_json(parse_json(body), schema) if fast is None else fast
     else:
         raise UnsupportedMediaTypeError(
             f"Cannot read a {kind or 'body without Content-Type'}. Send "
@@ -80,6 +118,27 @@ def decode_inputs(
         )
     rows = len(next(iter(columns.values()))) if columns else 0
     return columns, rows
+
+
+def _float_split(body: bytes, schema: InputSchema) -> Columns | None:
+    """A split body of numbers for an all-float signature, checked (else None).
+
+    None sends the body down the generic path, which finds and words any
+    problem; this path only takes bodies that path would accept unchanged.
+    """
+    try:
+        split = _DECODE_SPLIT.decode(body)
+    except (ValueError, RecursionError):  # msgspec.DecodeError and the like
+        return None
+    if split.dataframe_split is not None:
+        if split.columns is not None or split.data is not None:
+            return None
+        columns, data = split.dataframe_split.columns, split.dataframe_split.data
+    elif split.columns is not None and split.data is not None:
+        columns, data = split.columns, split.data
+    else:
+        return None
+    return schema.float_split(columns, data)
 
 
 def _from_json(payload: Any, schema: InputSchema) -> Columns:
@@ -128,13 +187,16 @@ def encode_json(model: str, version: int, ids: IdRange, outputs: Outputs) -> byt
     body: dict[str, Any] = {
         "model": model,
         "version": version,
-        "prediction_ids": ids.tolist(),
+        # Many ids: written by NumPy (see IdRange.to_json); a few: as strings.
+        "prediction_ids": msgspec.Raw(ids.to_json())
+        if len(ids) >= 64
+        else ids.tolist(),
         "predictions": _plain(outputs.predictions),
     }
     if outputs.probabilities is not None and outputs.classes is not None:
         body["classes"] = list(outputs.classes)
         body["probabilities"] = outputs.probabilities.tolist()
-    return json.dumps(body, separators=(",", ":")).encode()
+    return _ENCODE.encode(body)
 
 
 def encode_arrow(ids: IdRange, outputs: Outputs) -> bytes:

@@ -45,6 +45,31 @@ class IdRange:
         prefix = self.prefix
         return [f"{prefix}{n:012d}" for n in range(self.start, self.start + self.count)]
 
+    def to_json(self) -> bytes:
+        """The ids as a JSON array, written by NumPy (no Python string per id).
+
+        Ids are ASCII (a hex prefix and digits): nothing to escape.
+        """
+        import numpy as np
+
+        if self.count == 0:
+            return b"[]"
+        if self.start + self.count > 10**_DIGITS or not self.prefix.isascii():
+            import json  # a counter past 12 digits: ids get longer
+
+            return json.dumps(self.tolist(), separators=(",", ":")).encode()
+        head = b'"' + self.prefix.encode("ascii")
+        width = len(head) + _DIGITS + 2  # "prefix000000000042",
+        out = np.empty((self.count, width), dtype=np.uint8)
+        out[:, : len(head)] = np.frombuffer(head, dtype=np.uint8)
+        numbers = np.arange(self.start, self.start + self.count, dtype=np.uint64)
+        powers = np.uint64(10) ** np.arange(_DIGITS - 1, -1, -1, dtype=np.uint64)
+        digits = (numbers[:, None] // powers) % np.uint64(10) + np.uint64(ord("0"))
+        out[:, len(head) : len(head) + _DIGITS] = digits.astype(np.uint8)
+        out[:, -2] = ord('"')
+        out[:, -1] = ord(",")
+        return b"[" + out.tobytes()[:-1] + b"]"
+
     def to_arrow(self) -> pa.Array:
         """The ids as an Arrow string array (no Python string per row)."""
         return ids_to_arrow([self])

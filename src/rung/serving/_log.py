@@ -10,6 +10,20 @@ buffer and is retried at the next flush. A batch whose table cannot be built
 (a value Parquet cannot hold) is written row by row instead: the rows that
 fail alone are quarantined (``kind="quarantine"``, with the reason) and the
 others are written, so one bad row never blocks the rest.
+
+The flusher never holds up a request. A background thread that runs Python
+for milliseconds makes every other thread wait up to the interpreter's switch
+interval (5 ms) each time it wants the GIL back, and a request wants it back
+after every socket read and write: that was the whole tail latency of a
+logging server. So the flusher builds its table in chunks of
+``_CHUNK_ENTRIES`` model calls (well under a millisecond each) and hands the
+GIL over between chunks and between the steps of a write; Parquet encoding
+and compression run in Arrow without the GIL.
+
+The buffer is bounded (``max_pending_rows``): when the store cannot keep up,
+:attr:`PredictionLog.is_behind` turns true and the server refuses new
+predictions (503, counted in :attr:`PredictionLog.refused_requests`) until
+the log has caught up. A prediction that was answered is never dropped.
 """
 
 from __future__ import annotations
@@ -19,7 +33,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from rung.errors import PredictionLogError
@@ -52,6 +66,12 @@ __all__ = ["PredictionLog"]
 _log = logging.getLogger("rung.serving")
 _TICK_S = 0.25
 _CLOSE_TRIES = 3
+_CHUNK_ENTRIES = 128  # model calls turned into table rows between two GIL hand-overs
+
+
+def _let_requests_run() -> None:
+    """Hand the GIL to a thread that waits for it (the server's event loop)."""
+    time.sleep(0)
 
 
 class PredictionLog:
@@ -61,6 +81,11 @@ class PredictionLog:
         workspace: where batches go (artifact store + metadata index).
         max_rows: flush when this many rows wait.
         max_age: flush when the oldest waiting row is this old (seconds).
+        kind: the batch kind its prediction rows are written as
+            (``predictions``, or ``shadow`` for a challenger's mirrored rows).
+        max_pending_rows: past this many waiting rows the log is behind
+            (:attr:`is_behind`): the server refuses new predictions until the
+            flusher has caught up. Rows are always accepted by :meth:`append`.
 
     Example:
         >>> log = PredictionLog(ws, max_rows=10_000, max_age=5.0)  # doctest: +SKIP
@@ -69,11 +94,23 @@ class PredictionLog:
     """
 
     def __init__(
-        self, workspace: Workspace, *, max_rows: int = 10_000, max_age: float = 5.0
+        self,
+        workspace: Workspace,
+        *,
+        max_rows: int = 10_000,
+        max_age: float = 5.0,
+        kind: str = "predictions",
+        max_pending_rows: int = 1_000_000,
     ) -> None:
         self.workspace = workspace
+        # "shadow": a challenger's predictions of mirrored requests, kept apart
+        # from the answered ones (monitoring reads "predictions" only).
+        self._predictions = (
+            _PREDICTIONS if kind == "predictions" else replace(_PREDICTIONS, kind=kind)
+        )
         self.max_rows = max_rows
         self.max_age = max_age
+        self.max_pending_rows = max_pending_rows
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._entries: list[Entry] = []
@@ -86,11 +123,34 @@ class PredictionLog:
         self.flushed_rows = 0
         self.failed_flushes = 0
         self.quarantined_rows = 0
+        self.refused_requests = 0
 
     @property
     def pending_rows(self) -> int:
         """Rows (predictions and labels) waiting to be written."""
         return self._rows
+
+    @property
+    def is_behind(self) -> bool:
+        """True when ``max_pending_rows`` or more rows wait to be written."""
+        return self._rows >= self.max_pending_rows
+
+    def refuse(self) -> None:
+        """Count a request refused because the log is behind."""
+        with self._lock:
+            self.refused_requests += 1
+
+    def describe(self) -> dict[str, Any]:
+        """The log's state, for ``/readyz``: backlog, limit, refusals, writes."""
+        return {
+            "pending_rows": self._rows,
+            "max_pending_rows": self.max_pending_rows,
+            "behind": self.is_behind,
+            "refused_requests": self.refused_requests,
+            "flushed_rows": self.flushed_rows,
+            "failed_flushes": self.failed_flushes,
+            "quarantined_rows": self.quarantined_rows,
+        }
 
     def append(self, entry: Entry) -> None:
         """Buffer the rows of one model call (cheap: no copy, no I/O)."""
@@ -101,8 +161,16 @@ class PredictionLog:
         self._add(entry, len(entry.ids), self._feedback)
 
     def start(self) -> None:
-        """Start the background flusher (idempotent)."""
+        """Start the background flusher (idempotent).
+
+        A table is written to memory here first, so that every module a
+        write needs (Arrow's pandas shim, the Parquet writer: a second or so
+        of imports) is loaded before requests come, not by the first flush
+        in the middle of the traffic, which would hold the interpreter.
+        """
         if self._thread is None:
+            _load_writer()
+
             self._thread = threading.Thread(
                 target=self._run, name="rung-prediction-log", daemon=True
             )
@@ -195,7 +263,7 @@ class PredictionLog:
         groups: dict[Any, list[Entry]] = defaultdict(list)
         for entry in entries:
             groups[entry.origin].append(entry)
-        return self._write_groups(groups.items(), _PREDICTIONS)
+        return self._write_groups(groups.items(), self._predictions)
 
     def _write_feedback(
         self, entries: list[FeedbackEntry]
@@ -228,7 +296,7 @@ class PredictionLog:
         self, origin: BatchOrigin, group: list[Any], rows: _Rows
     ) -> list[PredictionBatchRecord]:
         try:
-            table = rows.table(group)
+            table = _chunked_table(group, rows)
         except Exception as exc:  # a value the table cannot hold: find its row
             _log.warning("Isolating a bad row of the %s log: %s", rows.kind, exc)
             return self._write_isolated(origin, group, rows)
@@ -280,7 +348,8 @@ class PredictionLog:
         self, origin: BatchOrigin, table: pa.Table, group: list[Any], rows: _Rows
     ) -> PredictionBatchRecord:
         times = [rows.time(entry) for entry in group]
-        return write_batch(
+        _let_requests_run()
+        record = write_batch(
             self.workspace,
             table,
             origin,
@@ -288,15 +357,47 @@ class PredictionLog:
             first_at=min(times),
             last_at=max(times),
         )
+        _let_requests_run()
+        return record
 
     def _put_back(self, rows: _Rows, group: list[Any]) -> None:
         self.failed_flushes += 1
         with self._lock:
-            target = self._entries if rows.kind == "predictions" else self._feedback
+            target = self._feedback if rows.kind == "feedback" else self._entries
             target[:0] = group
             self._rows += sum(len(e.ids) for e in group)
             if self._oldest is None:
                 self._oldest = time.monotonic()
+
+
+def _load_writer() -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pa.table({"x": np.zeros(1), "s": pc.utf8_lpad(pa.array(["1"]), 2, "0")})
+    pq.write_table(table, pa.BufferOutputStream(), compression="zstd")
+
+
+def _chunked_table(group: list[Any], rows: _Rows) -> pa.Table:
+    """``rows.table(group)``, built a few entries at a time (see the docstring).
+
+    Chunks whose column types differ (ints in one, floats in the next) are
+    built again in one piece, which finds the common type as before.
+    """
+    if len(group) <= _CHUNK_ENTRIES:
+        return rows.table(group)
+    import pyarrow as pa
+
+    parts = []
+    for start in range(0, len(group), _CHUNK_ENTRIES):
+        parts.append(rows.table(group[start : start + _CHUNK_ENTRIES]))
+        _let_requests_run()
+    try:
+        return pa.concat_tables(parts)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return rows.table(group)
 
 
 def _tables(good: list[Any], rows: _Rows) -> list[tuple[pa.Table, list[Any]]]:

@@ -26,6 +26,9 @@ class ServeOptions:
         nan_policy: ``reject`` (nulls/NaN only in nullable columns) or ``allow``.
         max_body_bytes: larger request bodies get 413.
         flush_rows / flush_seconds: when the prediction log writes a batch.
+        max_backlog_rows: rows the log may hold unwritten; past that,
+            ``/predict`` answers 503 until it has caught up (nothing answered
+            goes unlogged).
         allow_pickle: load a pickled model version (runs code from the file).
         allow_remote: bind a non-loopback address (needs a token).
         token_hash: SHA-256 hex of the API token; None: no token.
@@ -33,6 +36,9 @@ class ServeOptions:
         name: the deployment's name (default ``model-alias``).
         log_predictions: write every prediction to the log.
         max_batch_rows: concurrent requests are predicted together up to this.
+        webhooks: the webhook triggers whose signed deliveries this server
+            accepts on ``POST /webhooks/<trigger>`` (``*``: every webhook
+            trigger); none by default, so the route refuses everything.
     """
 
     host: str = "127.0.0.1"
@@ -43,6 +49,7 @@ class ServeOptions:
     max_body_bytes: int = 16 * _MB
     flush_rows: int = 10_000
     flush_seconds: float = 5.0
+    max_backlog_rows: int = 1_000_000
     allow_pickle: bool = False
     allow_remote: bool = False
     token_hash: str | None = None
@@ -50,6 +57,7 @@ class ServeOptions:
     name: str | None = None
     log_predictions: bool = True
     max_batch_rows: int = 2048
+    webhooks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         checks = [
@@ -63,6 +71,11 @@ class ServeOptions:
             (
                 self.flush_rows > 0 and self.flush_seconds > 0,
                 "flush limits must be > 0",
+            ),
+            (
+                self.max_backlog_rows >= self.flush_rows,
+                f"--max-backlog-rows must be >= --flush-rows ({self.flush_rows}), "
+                f"got {self.max_backlog_rows}",
             ),
             (0 <= self.port <= 65535, f"--port must be 0-65535, got {self.port}"),
         ]
@@ -85,4 +98,7 @@ class ServeOptions:
     def from_dict(cls, data: Mapping[str, Any]) -> ServeOptions:
         """The inverse of :meth:`to_dict`."""
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        values = {k: v for k, v in data.items() if k in names}
+        if "webhooks" in values:  # a JSON list after to_dict
+            values["webhooks"] = tuple(values["webhooks"])
+        return cls(**values)

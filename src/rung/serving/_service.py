@@ -22,7 +22,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rung._internal.timeutil import now
-from rung.errors import ModelNotReadyError, RungError, UnsupportedMediaTypeError
+from rung.errors import (
+    ModelNotReadyError,
+    PredictionLogBehindError,
+    RungError,
+    UnsupportedMediaTypeError,
+)
 from rung.registry import parse_model_uri, resolve_model
 from rung.serving._batcher import Batcher
 from rung.serving._decode import JSON_TYPE, decode_inputs, media_type, parse_json
@@ -44,6 +49,7 @@ if TYPE_CHECKING:
     from rung.serving._intake import FeedbackResult
     from rung.serving._model import Outputs
     from rung.serving._options import ServeOptions
+    from rung.serving._route import RolloutRouter
     from rung.workspace import Workspace
 
 __all__ = ["ModelService", "Prediction"]
@@ -91,7 +97,10 @@ class ModelService:
         self.options = options
         self.deployment_id = deployment_id
         self.log = PredictionLog(
-            workspace, max_rows=options.flush_rows, max_age=options.flush_seconds
+            workspace,
+            max_rows=options.flush_rows,
+            max_age=options.flush_seconds,
+            max_pending_rows=options.max_backlog_rows,
         )
         self.swaps = 0
         self.issued = IssuedIds()
@@ -100,6 +109,7 @@ class ModelService:
         )
         self._current = served
         self._batcher = Batcher(options.max_batch_rows, self._on_batch)
+        self.rollouts = None if self.ref.alias is None else self._router()
         self._listeners: list[Callable[[ServedModel | None, ServedModel], None]] = []
         self._retries = LoadRetries(base=options.poll_interval)
         self._lock = threading.Lock()
@@ -132,6 +142,8 @@ class ModelService:
                 listener(None, self._current)
         if self.ref.alias is not None:
             self._spawn(self._watch, "rung-alias-watcher")
+        if self.rollouts is not None:
+            self.rollouts.start()
 
     def close(self) -> None:
         """Stop watching, write the rest of the log. Idempotent."""
@@ -139,13 +151,25 @@ class ModelService:
         for thread in self._threads:
             thread.join()
         self._threads.clear()
-        self.log.close()
+        try:
+            if self.rollouts is not None:
+                self.rollouts.close()
+        finally:
+            self.log.close()
 
-    async def predict(self, body: bytes, content_type: str | None) -> Prediction:
+    async def predict(
+        self, body: bytes, content_type: str | None, key: str | None = None
+    ) -> Prediction:
         """Check, predict and log one request's rows.
+
+        During a rollout of the alias, the request may be answered by the
+        canary (``key`` routes it deterministically) or mirrored to the
+        shadow (see ``rung.serving._route``).
 
         Raises:
             ModelNotReadyError: no model is loaded yet.
+            PredictionLogBehindError: the log holds ``max_backlog_rows``
+                unwritten rows; nothing is predicted until it catches up.
             UnsupportedMediaTypeError / MalformedPayloadError /
             InvalidInputError: the body is refused (nothing is logged).
         """
@@ -155,6 +179,22 @@ class ModelService:
                 f"The model {self.ref} is still loading; retry in a moment "
                 "(GET /readyz says when it is ready)."
             )
+        if self.options.log_predictions and self.log.is_behind:
+            self.log.refuse()
+            raise PredictionLogBehindError(
+                f"The prediction log has {self.log.pending_rows:,} rows waiting to be "
+                f"written (limit {self.log.max_pending_rows:,}): the store is not "
+                "keeping up, so this prediction was refused rather than answered "
+                "unlogged. Retry in a moment; GET /readyz says when the log has "
+                "caught up."
+            )
+        router = self.rollouts
+        route = None if router is None else router.route  # the one lookup
+        if router is not None and route is not None:
+            served, outputs, ids = await router.predict(
+                route, served, body, content_type, key, self._batcher
+            )
+            return Prediction(served, ids, outputs)
         columns, rows = decode_inputs(body, content_type, served.schema)
         outputs, ids = await self._batcher.predict(served, columns, rows)
         return Prediction(served, ids, outputs)
@@ -292,6 +332,25 @@ class ModelService:
                 _log.exception("Cannot update deployment %s", self.deployment_id)
         for listener in self._listeners:
             listener(old, new)
+
+    def _router(self) -> RolloutRouter:
+        from rung.serving._route import RolloutRouter
+
+        shadow = PredictionLog(
+            self.workspace,
+            max_rows=self.options.flush_rows,
+            max_age=self.options.flush_seconds,
+            kind="shadow",
+        )
+        return RolloutRouter(
+            self.workspace,
+            self.ref.name,
+            str(self.ref.alias),
+            self._load,
+            interval=min(self.options.poll_interval, 1.0),
+            shadow_log=shadow,
+            deployment_id=self.deployment_id,
+        )
 
     def _load_first(self) -> None:
         while not self._stop.is_set() and self._current is None:

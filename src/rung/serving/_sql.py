@@ -1,4 +1,6 @@
-"""``SqlDeploymentStore``: deployments and the prediction-batch index on SQL."""
+"""SQL stores of serving: ``SqlDeploymentStore`` (deployments and the
+prediction-batch index) and ``SqlRolloutStore`` (rollouts and the counters
+servers report for them)."""
 
 from __future__ import annotations
 
@@ -7,27 +9,51 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from rung.serving._schema import deployments, prediction_batches
-from rung.serving.records import DeploymentRecord, PredictionBatchRecord
+from rung._internal.timeutil import now
+from rung.errors import RolloutConflictError
+from rung.serving._schema import (
+    deployments,
+    prediction_batches,
+    rollout_stats,
+    rollouts,
+)
+from rung.serving.records import (
+    DeploymentRecord,
+    PredictionBatchRecord,
+    RolloutRecord,
+    RolloutStatRecord,
+)
 from rung.serving.store import (
     apply_deployment_changes,
+    apply_rollout_changes,
     choose_deployment,
     clean_batch,
     clean_deployment,
+    clean_rollout,
+    clean_rollout_stat,
     deployment_not_found,
+    rollout_not_found,
 )
-from rung.store import already_exists, dump_json, load_json
-from rung.store.sql import id_candidates
+from rung.store import (
+    MIN_PREFIX,
+    already_exists,
+    dump_json,
+    load_json,
+    refuse_ambiguous,
+)
+from rung.store.sql import id_candidates, upsert
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from rung.store.sql import Database
 
-__all__ = ["SqlDeploymentStore"]
+__all__ = ["SqlDeploymentStore", "SqlRolloutStore"]
 
 _DEPLOYMENT_COLUMNS = tuple(col.name for col in deployments.c)
 _BATCH_COLUMNS = tuple(col.name for col in prediction_batches.c)
+_JSON = ("thresholds", "evidence")
+_ROLLOUT_COLUMNS = tuple(c.name for c in rollouts.c if c.name != "active_key")
 
 
 class SqlDeploymentStore:
@@ -213,3 +239,201 @@ def _diagnose_batches(conn: sa.Connection, ids: list[str]) -> None:
         if batch_id in stored or batch_id in seen:
             raise already_exists("Prediction batch", batch_id)
         seen.add(batch_id)
+
+
+class SqlRolloutStore:
+    """The ``RolloutStore`` protocol on SQL (SQLite or PostgreSQL).
+
+    Args:
+        database: the workspace's database.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def add_rollout(self, rollout: RolloutRecord) -> None:
+        """Insert a rollout (RolloutConflictError: the alias has an active one)."""
+        clean = clean_rollout(rollout)
+        row = _row(clean)
+
+        def write(conn: sa.Connection) -> None:
+            active = _active(conn, clean.project, clean.model, clean.alias)
+            if active is not None:
+                raise _busy(active)
+            conn.execute(rollouts.insert(), row)
+
+        def diagnose(conn: sa.Connection) -> None:
+            active = _active(conn, clean.project, clean.model, clean.alias)
+            if active is not None:
+                raise _busy(active)
+            raise already_exists("Rollout", clean.id)
+
+        self._db.write(write, diagnose)
+
+    def update_rollout(
+        self,
+        project: str,
+        rollout_id: str,
+        changes: Mapping[str, Any],
+        *,
+        expect_stage: str | None = None,
+    ) -> RolloutRecord:
+        """Change a rollout if its stage is still ``expect_stage`` (when given)."""
+
+        def write(conn: sa.Connection) -> RolloutRecord:
+            current = _select(conn, project, rollout_id, lock=True)
+            if expect_stage is not None and current.stage != expect_stage:
+                raise RolloutConflictError(
+                    f"Rollout {current.id[:12]} is {current.stage} now, not "
+                    f"{expect_stage}: it changed meanwhile. Look at its status again.",
+                    rollout_id=current.id,
+                    stage=current.stage,
+                )
+            new = apply_rollout_changes(current, changes, now())
+            conn.execute(
+                rollouts.update().where(rollouts.c.id == current.id), _row(new)
+            )
+            return new
+
+        return self._db.write(write)
+
+    def get_rollout(self, project: str, rollout_id: str) -> RolloutRecord:
+        """Return a rollout by id or unique prefix (>= 4 characters)."""
+        return self._db.read(lambda conn: _select(conn, project, rollout_id))
+
+    def list_rollouts(
+        self,
+        project: str,
+        *,
+        model: str | None = None,
+        alias: str | None = None,
+        stages: Sequence[str] | None = None,
+        limit: int | None = 100,
+    ) -> list[RolloutRecord]:
+        """Return rollouts, newest first, filtered by the given fields."""
+        t = rollouts.c
+        query = sa.select(rollouts).where(t.project == project)
+        if model is not None:
+            query = query.where(t.model == model)
+        if alias is not None:
+            query = query.where(t.alias == alias)
+        if stages is not None:
+            query = query.where(t.stage.in_(list(stages)))
+        query = query.order_by(t.created_at.desc(), t.id.desc()).limit(limit)
+        return self._db.read(
+            lambda conn: [_record(r) for r in conn.execute(query).mappings()]
+        )
+
+    def active_rollout(
+        self, project: str, model: str, alias: str
+    ) -> RolloutRecord | None:
+        """The alias's rollout in shadow or canary, if any (one indexed read)."""
+        return self._db.read(lambda conn: _active(conn, project, model, alias))
+
+    def put_rollout_stats(self, stats: Sequence[RolloutStatRecord]) -> None:
+        """Insert or replace stat rows, in one transaction."""
+        rows = [_stat_row(clean_rollout_stat(s)) for s in stats]
+        if not rows:
+            return
+
+        def write(conn: sa.Connection) -> None:
+            statement = upsert(conn, rollout_stats, ("rollout_id", "worker", "arm"))
+            conn.execute(statement, rows)
+
+        self._db.write(write)
+
+    def list_rollout_stats(self, rollout_id: str) -> list[RolloutStatRecord]:
+        """Every stat row of a rollout."""
+        t = rollout_stats.c
+        query = (
+            sa.select(rollout_stats)
+            .where(t.rollout_id == rollout_id)
+            .order_by(t.arm, t.worker)
+        )
+        return self._db.read(
+            lambda conn: [_stat(r) for r in conn.execute(query).mappings()]
+        )
+
+
+def _active_key(project: str, model: str, alias: str) -> str:
+    return json.dumps([project, model, alias], separators=(",", ":"))
+
+
+def _active(
+    conn: sa.Connection, project: str, model: str, alias: str
+) -> RolloutRecord | None:
+    key = _active_key(project, model, alias)
+    row = (
+        conn.execute(sa.select(rollouts).where(rollouts.c.active_key == key))
+        .mappings()
+        .first()
+    )
+    return None if row is None else _record(row)
+
+
+def _busy(active: RolloutRecord) -> RolloutConflictError:
+    return RolloutConflictError(
+        f"{active.model}@{active.alias} already has a rollout in {active.stage}: "
+        f"{active.id[:12]} (v{active.challenger_version} against "
+        f"v{active.champion_version}). Let it finish, or abort it first.",
+        rollout_id=active.id,
+        model=active.model,
+        alias=active.alias,
+        reason="rollout_running",
+    )
+
+
+def _select(
+    conn: sa.Connection, project: str, rollout_id: str, *, lock: bool = False
+) -> RolloutRecord:
+    t = rollouts.c
+    query = sa.select(rollouts).where((t.project == project) & (t.id == rollout_id))
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    if row is None and len(rollout_id) >= MIN_PREFIX:
+        matches = sa.func.substr(t.id, 1, len(rollout_id)) == rollout_id
+        found = list(
+            conn.execute(
+                sa.select(t.id).where((t.project == project) & matches).limit(11)
+            ).scalars()
+        )
+        refuse_ambiguous("rollout", rollout_id, found)
+        if found:
+            return _select(conn, project, found[0], lock=lock)
+    if row is None:
+        raise rollout_not_found(project, rollout_id)
+    return _record(row)
+
+
+def _row(rollout: RolloutRecord) -> dict[str, Any]:
+    row = {name: getattr(rollout, name) for name in _ROLLOUT_COLUMNS}
+    for key in _JSON:
+        row[key] = dump_json(getattr(rollout, key), f"rollout {key}")
+    row["stages"] = json.dumps([dict(s) for s in rollout.stages], default=str)
+    row["active_key"] = (
+        _active_key(rollout.project, rollout.model, rollout.alias)
+        if rollout.is_active
+        else None
+    )
+    return row
+
+
+def _record(row: Any) -> RolloutRecord:
+    values = {name: row[name] for name in _ROLLOUT_COLUMNS}
+    for key in _JSON:
+        values[key] = load_json(values[key])
+    values["stages"] = tuple(json.loads(values["stages"]))
+    return RolloutRecord(**values)
+
+
+def _stat_row(stat: RolloutStatRecord) -> dict[str, Any]:
+    row = {c.name: getattr(stat, c.name) for c in rollout_stats.c}
+    row["latency_buckets"] = json.dumps(list(stat.latency_buckets))
+    return row
+
+
+def _stat(row: Any) -> RolloutStatRecord:
+    values = dict(row)
+    values["latency_buckets"] = tuple(json.loads(values["latency_buckets"]))
+    return RolloutStatRecord(**values)

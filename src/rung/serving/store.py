@@ -18,12 +18,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol, runtime_checkable
 
-from rung.errors import DeploymentNotFoundError, InvalidRecordError
+from rung.errors import (
+    DeploymentNotFoundError,
+    InvalidRecordError,
+    RolloutNotFoundError,
+)
 from rung.serving.records import (
     BATCH_KINDS,
     DEPLOYMENT_STATUSES,
+    ROLLOUT_ARMS,
+    ROLLOUT_STAGES,
     DeploymentRecord,
     PredictionBatchRecord,
+    RolloutRecord,
+    RolloutStatRecord,
 )
 from rung.store import MIN_PREFIX, clean_mapping
 
@@ -31,11 +39,16 @@ __all__ = [
     "DeploymentRecords",
     "DeploymentStore",
     "PredictionBatchRecords",
+    "RolloutStore",
     "apply_deployment_changes",
+    "apply_rollout_changes",
     "choose_deployment",
     "clean_batch",
     "clean_deployment",
+    "clean_rollout",
+    "clean_rollout_stat",
     "deployment_not_found",
+    "rollout_not_found",
 ]
 
 
@@ -110,6 +123,165 @@ class PredictionBatchRecords(Protocol):
 @runtime_checkable
 class DeploymentStore(DeploymentRecords, PredictionBatchRecords, Protocol):
     """Everything the serving domain stores."""
+
+
+@runtime_checkable
+class RolloutStore(Protocol):
+    """Rollouts and the counters servers report for them.
+
+    Rules every backend keeps:
+
+    - at most one active rollout (shadow or canary) per project, model and
+      alias: :meth:`add_rollout` raises RolloutConflictError otherwise;
+    - :meth:`update_rollout` changes a rollout only if its stage is still
+      ``expect_stage`` (when given; RolloutConflictError otherwise), and adds
+      one to ``generation`` on every change;
+    - a stat row is keyed by rollout, worker and arm; writing it again
+      replaces it.
+    """
+
+    def add_rollout(self, rollout: RolloutRecord) -> None:
+        """Insert a rollout (RolloutConflictError: the alias has an active one)."""
+        ...
+
+    def update_rollout(
+        self,
+        project: str,
+        rollout_id: str,
+        changes: Mapping[str, Any],
+        *,
+        expect_stage: str | None = None,
+    ) -> RolloutRecord:
+        """Change a rollout; see the rules above. Raises RolloutNotFoundError."""
+        ...
+
+    def get_rollout(self, project: str, rollout_id: str) -> RolloutRecord:
+        """Return a rollout by id or unique prefix (>= 4 characters)."""
+        ...
+
+    def list_rollouts(
+        self,
+        project: str,
+        *,
+        model: str | None = None,
+        alias: str | None = None,
+        stages: Sequence[str] | None = None,
+        limit: int | None = 100,
+    ) -> list[RolloutRecord]:
+        """Return rollouts, newest first, filtered by the given fields."""
+        ...
+
+    def active_rollout(
+        self, project: str, model: str, alias: str
+    ) -> RolloutRecord | None:
+        """The alias's rollout in shadow or canary, if any (one indexed read)."""
+        ...
+
+    def put_rollout_stats(self, stats: Sequence[RolloutStatRecord]) -> None:
+        """Insert or replace stat rows, in one transaction."""
+        ...
+
+    def list_rollout_stats(self, rollout_id: str) -> list[RolloutStatRecord]:
+        """Every stat row of a rollout."""
+        ...
+
+
+_ROLLOUT_CHANGEABLE = frozenset(
+    {"stage", "stage_started_at", "ended_at", "reason", "stages", "evidence", "share"}
+)
+
+
+def clean_rollout(rollout: RolloutRecord) -> RolloutRecord:
+    """Check a new rollout (raises InvalidRecordError); return it as stored."""
+    for name in ("id", "project", "model", "alias"):
+        if not getattr(rollout, name):
+            raise InvalidRecordError(f"Rollout {rollout.id!r} has an empty {name}.")
+    _check_stage(rollout.stage)
+    if not 0.0 < float(rollout.share) <= 1.0:
+        raise InvalidRecordError(
+            f"Rollout {rollout.id!r}: share must be in (0, 1], got {rollout.share!r}."
+        )
+    if float(rollout.shadow_s) < 0 or float(rollout.bake_s) <= 0:
+        raise InvalidRecordError(
+            f"Rollout {rollout.id!r}: shadow_s must be >= 0 and bake_s > 0, got "
+            f"{rollout.shadow_s!r} and {rollout.bake_s!r}."
+        )
+    return replace(
+        rollout,
+        champion_version=int(rollout.champion_version),
+        challenger_version=int(rollout.challenger_version),
+        share=float(rollout.share),
+        shadow_s=float(rollout.shadow_s),
+        bake_s=float(rollout.bake_s),
+        thresholds=clean_mapping(rollout.thresholds, "rollout thresholds"),
+        evidence=clean_mapping(rollout.evidence, "rollout evidence"),
+        stages=tuple(clean_mapping(s, "rollout stage") for s in rollout.stages),
+    )
+
+
+def apply_rollout_changes(
+    rollout: RolloutRecord, changes: Mapping[str, Any], at: float
+) -> RolloutRecord:
+    """Return ``rollout`` with checked ``changes`` and the next generation."""
+    bad = sorted(set(changes) - _ROLLOUT_CHANGEABLE)
+    if bad:
+        raise InvalidRecordError(
+            f"Cannot change {', '.join(map(repr, bad))} of a rollout. "
+            f"Changeable: {', '.join(sorted(_ROLLOUT_CHANGEABLE))}."
+        )
+    values = dict(changes)
+    if "stage" in values:
+        _check_stage(values["stage"])
+    if "evidence" in values:
+        values["evidence"] = clean_mapping(values["evidence"], "rollout evidence")
+    if "stages" in values:
+        values["stages"] = tuple(
+            clean_mapping(s, "rollout stage") for s in values["stages"]
+        )
+    return clean_rollout(
+        replace(rollout, **values, updated_at=at, generation=rollout.generation + 1)
+    )
+
+
+def clean_rollout_stat(stat: RolloutStatRecord) -> RolloutStatRecord:
+    """Check a stat row (raises InvalidRecordError); return it as stored."""
+    if stat.arm not in ROLLOUT_ARMS:
+        raise InvalidRecordError(
+            f"Invalid rollout arm {stat.arm!r}. Use one of: {', '.join(ROLLOUT_ARMS)}."
+        )
+    if not stat.rollout_id or not stat.worker:
+        raise InvalidRecordError("A rollout stat row needs a rollout id and a worker.")
+    if min(stat.requests, stat.errors, stat.rows) < 0:
+        raise InvalidRecordError(
+            f"Rollout stat counters must be >= 0, got requests={stat.requests}, "
+            f"errors={stat.errors}, rows={stat.rows}."
+        )
+    return replace(
+        stat,
+        version=int(stat.version),
+        requests=int(stat.requests),
+        errors=int(stat.errors),
+        rows=int(stat.rows),
+        latency_ms_sum=float(stat.latency_ms_sum),
+        latency_buckets=tuple(int(n) for n in stat.latency_buckets),
+        updated_at=float(stat.updated_at),
+    )
+
+
+def rollout_not_found(project: str, rollout_id: str) -> RolloutNotFoundError:
+    """Return the error for an unknown rollout id."""
+    return RolloutNotFoundError(
+        f"No rollout {rollout_id!r} in project {project!r}.",
+        rollout_id=rollout_id,
+        project=project,
+    )
+
+
+def _check_stage(stage: object) -> None:
+    if stage not in ROLLOUT_STAGES:
+        raise InvalidRecordError(
+            f"Invalid rollout stage {stage!r}. Use one of: {', '.join(ROLLOUT_STAGES)}."
+        )
 
 
 def clean_deployment(deployment: DeploymentRecord) -> DeploymentRecord:

@@ -53,3 +53,20 @@ def test_the_documented_session_runs(tmp_path: Path) -> None:
     assert "ran round 2, 4 trials" in retunes[1] and "champion  version 1" in retunes[1]
     status = outputs["rung retune status fraud"]
     assert "6/6" in status and "4/4" in status
+    rollout = " ".join(outputs["rung challenger rollout status fraud"].split())
+    assert "fraud@production v2 against v1, shadow" in rollout
+    assert "max_error_rate=0.01" in rollout
+    checked = " ".join(outputs["rung challenger rollout check"].split())
+    assert "fraud@production v2: ok" in checked
+    assert "error rate and latency not judged yet: 0 shadow request(s)" in checked
+    [listed] = json.loads(outputs["rung challenger rollout list --json"])
+    assert (listed["stage"], listed["share"], listed["shadow_s"]) == (
+        "shadow",
+        0.1,
+        1800.0,
+    )
+    [aborted] = [out for command, out in outputs.items() if "rollout abort" in command]
+    assert "aborted: example: no traffic" in " ".join(aborted.split())
+    ledger = json.loads(outputs["rung challenger ledger fraud --json"])
+    assert [e["action"] for e in ledger] == ["rollout_aborted", "rollout_started"]
+    assert ledger[0]["evidence"]["rollout_id"] == listed["id"]

@@ -486,3 +486,38 @@ def test_readyz_reports_a_failed_load_until_the_model_loads(
             time.sleep(0.01)
         assert answer.json()["status"] == "ready"
         assert answer.json()["load_failures"] == []
+
+
+def test_a_full_log_backlog_refuses_predictions_until_it_drains(
+    workspace: Workspace, churn: list[ModelVersionRecord]
+) -> None:
+    from rung.serving import ServedModel
+
+    options = ServeOptions(flush_seconds=60, flush_rows=3, max_backlog_rows=3)
+    served = ServedModel.load(workspace, "churn@production")
+    svc = ModelService(workspace, "churn@production", options, served=served)
+    svc.log.max_rows = 1_000  # keep the rows waiting: the store is "slow"
+    with TestClient(create_serving_app(svc)) as c:
+        rows = {"inputs": [row(), row(), row()]}
+        assert c.post("/predict", json=rows).status_code == 200
+        refused = c.post("/predict", json={"inputs": [row()]})
+        assert refused.status_code == 503
+        assert refused.json()["error"] == "log_behind"
+        assert "3 rows waiting" in refused.json()["message"]
+        ready = c.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["status"] == "log_behind"
+        assert ready.json()["log"]["refused_requests"] == 1
+        assert "rung_log_refused_requests 1.0" in c.get("/metrics").text
+        svc.log.flush()  # the store caught up
+        assert c.get("/readyz").json()["status"] == "ready"
+        assert c.post("/predict", json={"inputs": [row()]}).status_code == 200
+    # Everything answered was logged; the refused request predicted nothing.
+    assert len(read_predictions(workspace, "churn", with_labels=False)) == 4
+
+
+def test_backlog_limit_below_the_flush_size_is_refused() -> None:
+    from rung.errors import ServerStartError
+
+    with pytest.raises(ServerStartError, match="--max-backlog-rows must be >="):
+        ServeOptions(flush_rows=10, max_backlog_rows=5)

@@ -259,3 +259,27 @@ def test_a_backdated_label_still_counts_as_given(
     log_feedback(workspace, "churn", {ids[0]: 1}, received_at=10.0)  # a backfill
     with pytest.raises(InvalidInputError, match="already labelled"):
         log_feedback(workspace, "churn", {ids[0]: 0})
+
+
+def test_a_large_flush_is_built_in_chunks_into_one_batch(workspace: Workspace) -> None:
+    from rung.serving import _log
+
+    log = PredictionLog(workspace)
+    count = 3 * _log._CHUNK_ENTRIES + 5
+    for i in range(count):
+        log.append(entry(1, 2, float(i)))
+    # Integer predictions in the first chunk, floats from then on: the chunks
+    # differ in type, and the batch still holds one common type, as before.
+    columns = {"x": np.array([0.5, 1.5])}
+    outputs = Outputs(np.array([0.5, 2.0]))
+    log.append(Entry(BatchOrigin("m", 1), 9e3, IDS.take(2), columns, outputs))
+    log.close()
+    [batch] = workspace.deployments.list_prediction_batches()
+    assert (batch.row_count, batch.first_at, batch.last_at) == (
+        2 * count + 2,
+        0.0,
+        9e3,
+    )
+    frame = read_predictions(workspace, "m", with_labels=False)
+    assert frame["prediction"].tolist()[-2:] == [0.5, 2.0]
+    assert frame["x"].tolist()[:2] == [0.0, 1.0]

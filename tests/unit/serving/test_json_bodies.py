@@ -1,0 +1,141 @@
+"""JSON request bodies: the typed fast path for float signatures and the fallbacks.
+
+Every body is decoded twice, through ``decode_inputs`` (which takes the fast
+path where it applies) and through the generic parser and checks, and must
+give the same columns or the same error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rung.errors import InvalidInputError, MalformedPayloadError
+from rung.registry.records import SignatureColumn
+from rung.serving import InputSchema
+from rung.serving._decode import JSON_TYPE, decode_inputs, encode_json, parse_json
+from rung.serving._ids import IdRange, PredictionIds
+from rung.serving._model import Outputs
+
+FLOATS = InputSchema([SignatureColumn("a", "float64"), SignatureColumn("b", "float64")])
+
+
+def generic(body: bytes, schema: InputSchema) -> dict[str, Any]:
+    """The columns the generic path gives (standard parser, generic checks)."""
+    from rung.serving._decode import _from_json
+
+    return _from_json(json.loads(body), schema)
+
+
+def outcome(call: Any) -> Any:
+    try:
+        return {k: v.tolist() for k, v in call().items()}
+    except (InvalidInputError, MalformedPayloadError) as exc:
+        return type(exc).__name__, str(exc), getattr(exc, "problems", None)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2.5], [3.0, -4]]}}',
+        b'{"columns": ["b", "a"], "data": [[1, 2.5], [1e300, 0]]}',
+        b'{"columns": ["a", "b"], "data": [[1, 2.5], [3]]}',  # ragged
+        b'{"columns": ["a", "b"], "data": [[1, true]]}',  # a bool
+        b'{"columns": ["a", "b"], "data": [[1, null]]}',  # a null
+        b'{"columns": ["a", "b"], "data": [[1, "2"]]}',  # a string
+        b'{"columns": ["a", "b"], "data": [[1, 1e400]]}',  # overflows to inf
+        b'{"columns": ["a", "c"], "data": [[1, 2]]}',  # unknown column
+        b'{"columns": ["a", "a", "b"], "data": [[1, 2, 3]]}',  # a column twice
+        b'{"columns": ["a", "b"], "data": []}',  # no rows
+        b'{"columns": ["a", "b"], "data": [[1, 2]], "inputs": [{"a": 1}]}',
+        b'{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2]]}, "x": 1}',
+        b'{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2]], "index": [0]}}',
+        b'{"columns": ["x"], "columns": ["a", "b"], "data": [[1, 2]]}',  # last wins
+        b'{"inputs": [{"a": 1, "b": 2.5}]}',
+        b'{"columns": {"a": [1], "b": [2]}}',
+    ],
+)
+def test_float_bodies_decode_as_the_generic_path_does(body: bytes) -> None:
+    fast = outcome(lambda: decode_inputs(body, JSON_TYPE, FLOATS)[0])
+    assert fast == outcome(lambda: generic(body, FLOATS))
+
+
+def test_nan_literals_still_reach_the_checks() -> None:
+    body = b'{"columns": ["a", "b"], "data": [[NaN, 1], [2, Infinity]]}'
+    with pytest.raises(InvalidInputError) as info:
+        decode_inputs(body, JSON_TYPE, FLOATS)
+    problems = {p["column"]: p["problem"] for p in info.value.problems}
+    assert problems == {"a": "NaN in a non-nullable column", "b": "infinite value"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[1e400]",
+        b"[1180591620717411303424]",
+        b'"\\ud800"',
+        b'{"a": 1, "a": 2}',
+        "[1]".encode("utf-16"),
+        b"\xef\xbb\xbf[1]",
+    ],
+)
+def test_parse_json_accepts_what_the_standard_parser_accepts(body: bytes) -> None:
+    assert parse_json(body) == json.loads(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (b"{nope", "not valid JSON"),
+        (b"\xff\xfe\xff", "not valid JSON"),
+        (b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+    ],
+)
+def test_parse_json_words_errors_as_before(body: bytes, words: str) -> None:
+    with pytest.raises(MalformedPayloadError, match=words):
+        parse_json(body)
+
+
+def test_encoded_response_reads_back_as_the_outputs() -> None:
+    ids = PredictionIds().take(3)
+    outputs = Outputs(
+        np.array([1.5, np.nan, 2.0]), np.array([[0.25, 0.75]] * 3), ("no", "yés")
+    )
+    body = json.loads(encode_json("m", 2, ids, outputs))
+    assert body == {
+        "model": "m",
+        "version": 2,
+        "prediction_ids": ids.tolist(),
+        "predictions": [1.5, None, 2.0],
+        "classes": ["no", "yés"],
+        "probabilities": [[0.25, 0.75]] * 3,
+    }
+
+
+def test_numbers_only_split_bodies_take_the_typed_path() -> None:
+    from rung.serving._decode import _float_split
+
+    body = b'{"dataframe_split": {"columns": ["b", "a"], "data": [[1, 2.5], [3, 4]]}}'
+    columns = _float_split(body, FLOATS)
+    assert columns is not None
+    assert (columns["a"].tolist(), columns["b"].tolist()) == ([2.5, 4.0], [1.0, 3.0])
+    assert _float_split(b'{"columns": ["a", "b"], "data": [[1, null]]}', FLOATS) is None
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        IdRange("0123456789abcdef", 0, 100),
+        IdRange("0123456789abcdef", 999_999_999_950, 100),  # past 12 digits
+        IdRange("0123456789abcdef", 7, 0),
+    ],
+)
+def test_many_ids_are_written_as_their_strings(ids: IdRange) -> None:
+    assert json.loads(ids.to_json()) == ids.tolist()
+    outputs = Outputs(np.zeros(len(ids)))
+    assert json.loads(encode_json("m", 1, ids, outputs))["prediction_ids"] == (
+        ids.tolist()
+    )
