@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         MetricRecord,
         PipelineSummary,
         RunRecord,
+        StepFinish,
         StepRunRecord,
     )
 
@@ -91,6 +92,18 @@ class StepRunRecords(Protocol):
         ``changes["outputs"]`` (name -> artifact id), if given, become output
         lineage edges. Every output id must be in ``artifacts`` or already
         stored. Raises LookupError subclasses for unknown ids.
+        """
+        ...
+
+    def advance_step_runs(
+        self, finished: Sequence[StepFinish], started: Sequence[StepRunRecord]
+    ) -> None:
+        """In one transaction: finish each of ``finished`` as ``finish_step_run``
+        would (its artifacts added first), then insert each of ``started`` as
+        ``create_step_run`` would.
+
+        The run engine's step in a pipeline: the steps that just completed
+        and the ones they made ready, one write. All or nothing.
         """
         ...
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rung._internal.hashing import hash_json
+from rung._internal.ids import new_id
 from rung._internal.timeutil import now
 from rung.errors import RungError, StepFailedError
 from rung.orchestrators import open_orchestrator
@@ -23,6 +24,7 @@ from rung.pipelines._node import (
     NodeTask,
     execute_node,
     find_cache_hit,
+    new_step_run,
     task_cache_key,
 )
 from rung.tracking import (
@@ -36,7 +38,7 @@ from rung.tracking import (
 from rung.tracking._lifecycle import heartbeats
 
 if TYPE_CHECKING:
-    from rung.metadata import ArtifactRecord, RunRecord, StepRunRecord
+    from rung.metadata import ArtifactRecord, RunRecord, StepFinish, StepRunRecord
     from rung.orchestrators import Orchestrator
     from rung.pipelines._dag import Dag
     from rung.workspace import Workspace
@@ -138,6 +140,8 @@ class _Scheduler:
         self.on_event = on_event
         self.done: dict[str, dict[str, ArtifactRecord]] = {}
         self.cache_hits: list[StepRunRecord] = []
+        # Ends of completed steps, stored with the next write of step runs.
+        self.finished: list[StepFinish] = []
         self.failure: BaseException | None = None
         self.external = _store_constants(workspace, plan.dag)
 
@@ -172,12 +176,50 @@ class _Scheduler:
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for future in finished:
                     self._collect(running.pop(future), future)
+            self._store_finished(self.failure)
         except BaseException as exc:
+            self._drain(running)
+            self._store_finished(exc)
             self._record_cache_hits(exc)
             raise
         self._record_cache_hits(self.failure)
         for name in pending:
             self.emit("step_skipped", name)
+
+    def _drain(self, running: dict[Future[NodeResult], str]) -> None:
+        """After an interruption: drop queued steps, wait for running ones, and
+        keep the ends of those that complete, so that they are stored as
+        completed (a step that fails stores its failure itself)."""
+        for future in running:
+            future.cancel()
+        for future in running:
+            if future.cancelled():
+                continue
+            try:
+                result = future.result()
+            except Exception:  # noqa: S112 - recorded by the step itself
+                continue
+            if result.finish is not None:
+                self.finished.append(result.finish)
+
+    def _store_finished(self, original: BaseException | None = None) -> None:
+        """Store the ends of completed steps not stored yet (scheduling ends).
+
+        With ``original`` (scheduling was interrupted), a failure to store
+        them is noted on it, never raised over it.
+        """
+        finished, self.finished = self.finished, []
+        try:
+            self.workspace.runs.advance_step_runs(finished, [])
+        except Exception as exc:
+            if original is None:
+                raise
+            _logger.warning(
+                "Could not record completed steps of run %s after it failed",
+                self.record.id,
+                exc_info=True,
+            )
+            original.add_note(f"Recording completed steps failed too: {_one_line(exc)}")
 
     def _record_cache_hits(self, original: BaseException | None) -> None:
         """Record the run's cache hits; never let that hide an earlier error.
@@ -200,8 +242,19 @@ class _Scheduler:
     def _start_ready(
         self, pending: list[str], running: dict[Future[NodeResult], str]
     ) -> None:
-        """Start every ready node: answer cache hits here, submit the rest."""
+        """Start every ready node: answer cache hits here, submit the rest.
+
+        The ends of the steps that completed since the last pass are stored
+        now, before any step starts: a completed step is on record before a
+        step that reads its outputs runs (what ``resume`` relies on). When a
+        single step starts and none is running (a chain), the engine stores
+        its ``running`` step run in that same write, so the step costs one
+        write less; otherwise each step stores its own start, when a worker
+        picks it up (a step still queued when a run is interrupted leaves no
+        record, as before).
+        """
         dag = self.plan.dag
+        starting: list[tuple[str, NodeTask]] = []
         ready = [n for n in pending if dag.nodes[n].upstream <= set(self.done)]
         while ready and self.failure is None:
             for name in ready:
@@ -214,12 +267,33 @@ class _Scheduler:
                     hit = find_cache_hit(self.workspace, task)
                 except Exception as exc:
                     self._fail(name, exc)
-                    return
+                    break
                 if hit is not None:
                     self._succeed(name, hit)
                 else:
-                    running[self._submit(name, task)] = name
+                    starting.append((name, task))
             ready = [n for n in pending if dag.nodes[n].upstream <= set(self.done)]
+        started: list[StepRunRecord] = []
+        if len(starting) == 1 and not running:
+            name, task = starting[0]
+            task = replace(task, step_run_id=new_id())
+            starting[0] = (name, task)
+            started.append(
+                new_step_run(task, str(task.step_run_id), str(task.cache_key))
+            )
+        finished, self.finished = self.finished, []
+        try:
+            if finished or started:
+                self.workspace.runs.advance_step_runs(finished, started)
+        except Exception as exc:
+            # Nothing was stored: the ends are tried again when scheduling
+            # ends; the steps that could not start fail the run.
+            self.finished = finished + self.finished
+            for name, _task in starting:
+                self._fail(name, exc)
+            return
+        for name, task in starting:
+            running[self._submit(name, task)] = name
 
     def _task(self, name: str) -> NodeTask:
         node = self.plan.dag.nodes[name]
@@ -252,6 +326,8 @@ class _Scheduler:
 
     def _succeed(self, name: str, result: NodeResult) -> None:
         self.done[name] = result.outputs
+        if result.finish is not None:
+            self.finished.append(result.finish)
         if result.cache_hit is not None:
             self.cache_hits.append(result.cache_hit)
             self.emit("step_cached", name, result.cached_from)

@@ -31,6 +31,7 @@ __all__ = [
     "find_cached_step_run",
     "finish_step_run",
     "insert_step_run",
+    "insert_step_runs",
     "lineage",
     "list_artifacts",
     "list_step_runs",
@@ -38,8 +39,9 @@ __all__ = [
 ]
 
 _ID: sa.BindParameter[str] = sa.bindparam("id")
+_INSERT_STEP = step_runs.insert()
+_INSERT_EDGE = step_run_artifacts.insert()
 _EDGE_KEYS = ("step_run_id", "direction", "name")
-_GET_STEP = sa.select(step_runs).where(step_runs.c.id == _ID).with_for_update()
 _STEP_EXISTS = sa.select(step_runs.c.id).where(step_runs.c.id == _ID)
 _UPDATE = step_runs.update().where(step_runs.c.id == sa.bindparam("step_run_id_"))
 _LINKS = sa.select(
@@ -48,7 +50,6 @@ _LINKS = sa.select(
     step_run_artifacts.c.name,
     step_run_artifacts.c.artifact_id,
 )
-_STEP_LINKS = _LINKS.where(step_run_artifacts.c.step_run_id == _ID)
 _RUN_LINKS = _LINKS.where(
     step_run_artifacts.c.step_run_id.in_(
         sa.select(step_runs.c.id).where(step_runs.c.run_id == _ID).scalar_subquery()
@@ -76,16 +77,39 @@ _EDGE_ORDER = (
 
 def insert_step_run(conn: sa.Connection, step_run: StepRunRecord) -> None:
     """Insert a cleaned step run; its inputs and outputs become edges."""
-    conn.execute(step_runs.insert(), step_to_row(step_run))
+    conn.execute(_INSERT_STEP, step_to_row(step_run))
     _put_edges(conn, step_run, insert=True)
 
 
-def diagnose_new_step_run(conn: sa.Connection, step_run: StepRunRecord) -> None:
-    """Raise the error that explains why inserting a step run failed."""
+def insert_step_runs(conn: sa.Connection, records: Sequence[StepRunRecord]) -> None:
+    """Insert cleaned step runs and their edges: two statements for them all."""
+    if not records:
+        return
+    conn.execute(_INSERT_STEP, [step_to_row(step_run) for step_run in records])
+    edges = [
+        edge
+        for step_run in records
+        for edge in (
+            *edge_rows(step_run.id, "input", step_run.inputs),
+            *edge_rows(step_run.id, "output", step_run.outputs),
+        )
+    ]
+    if edges:
+        conn.execute(_INSERT_EDGE, edges)
+
+
+def diagnose_new_step_run(
+    conn: sa.Connection, step_run: StepRunRecord, known: Collection[str] = ()
+) -> None:
+    """Raise the error that explains why inserting a step run failed.
+
+    ``known``: artifact ids written in the same (rolled back) transaction.
+    """
     require_run(conn, step_run.run_id)
     if conn.execute(_STEP_EXISTS, {"id": step_run.id}).first() is not None:
         raise already_exists("Step run", step_run.id)
-    diagnose_links(conn, {*step_run.inputs.values(), *step_run.outputs.values()})
+    links = {*step_run.inputs.values(), *step_run.outputs.values()}
+    diagnose_links(conn, links - set(known))
 
 
 def diagnose_links(conn: sa.Connection, artifact_ids: Collection[str]) -> None:
@@ -146,24 +170,43 @@ _CACHED = (
 )
 
 
+# A step run with its edges, locked for the update that follows (finish).
+_GET_STEP = (
+    sa.select(
+        step_runs,
+        step_run_artifacts.c.direction.label("edge_direction"),
+        step_run_artifacts.c.name.label("edge_name"),
+        step_run_artifacts.c.artifact_id.label("edge_artifact"),
+    )
+    .outerjoin(step_run_artifacts, step_run_artifacts.c.step_run_id == step_runs.c.id)
+    .where(step_runs.c.id == _ID)
+    .with_for_update(of=step_runs)
+)
+
+
 def find_cached_step_run(conn: sa.Connection, cache_key: str) -> StepRunRecord | None:
     """Return the newest completed step run with this cache key, if any."""
     rows = conn.execute(_CACHED, {"id": cache_key}).mappings().all()
     if not rows:
         return None
+    return _from_joined_rows(rows)
+
+
+def _load_step_run(conn: sa.Connection, step_run_id: str) -> StepRunRecord:
+    rows = conn.execute(_GET_STEP, {"id": step_run_id}).mappings().all()
+    if not rows:
+        raise c.step_run_not_found(step_run_id)
+    return _from_joined_rows(rows)
+
+
+def _from_joined_rows(rows: Sequence[sa.RowMapping]) -> StepRunRecord:
+    """One step run from its rows joined with its edges (one row per edge)."""
     edges: dict[str, dict[str, str]] = {"input": {}, "output": {}}
     for row in rows:
         if row["edge_direction"] is not None:
             edges[row["edge_direction"]][row["edge_name"]] = row["edge_artifact"]
     record = {k: v for k, v in rows[0].items() if not k.startswith("edge_")}
     return step_from_row(record, edges["input"], edges["output"])
-
-
-def _load_step_run(conn: sa.Connection, step_run_id: str) -> StepRunRecord:
-    row = conn.execute(_GET_STEP, {"id": step_run_id}).mappings().first()
-    if row is None:
-        raise c.step_run_not_found(step_run_id)
-    return _with_edges(conn, [row], _STEP_LINKS, step_run_id)[0]
 
 
 def _with_edges(
@@ -195,11 +238,7 @@ def _put_edges(
     if "outputs" in only:
         rows += edge_rows(step_run.id, "output", step_run.outputs)
     if rows:
-        stmt = (
-            step_run_artifacts.insert()
-            if insert
-            else upsert(conn, step_run_artifacts, _EDGE_KEYS)
-        )
+        stmt = _INSERT_EDGE if insert else upsert(conn, step_run_artifacts, _EDGE_KEYS)
         conn.execute(stmt, rows)
 
 
