@@ -417,6 +417,8 @@ def test_advance_step_runs_is_all_or_nothing(store: RunStore, run: RunRecord) ->
         store.advance_step_runs([end], [make_step("gone")])
     with pytest.raises(StepRunNotFoundError, match="Step run 'nope' not found"):
         store.advance_step_runs([StepFinish("nope", {"status": "failed"})], [])
+    with pytest.raises(StepRunNotFoundError, match="Step run 'nope' not found"):
+        store.advance_step_runs([StepFinish("nope", {"outputs": {}})], [])
     with pytest.raises(InvalidRecordError, match="Cannot change 'id'"):
         store.advance_step_runs([StepFinish(first.id, {"id": "x"})], [])
     assert store.list_step_runs(run.id) == [first]

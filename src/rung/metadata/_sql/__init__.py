@@ -168,7 +168,7 @@ class SqlRunStore:
 
         def write(conn: Any) -> None:
             for step_run_id, changes, new_artifacts in ends:
-                _steps.finish_step_run(conn, step_run_id, changes, new_artifacts)
+                _steps.end_step_run(conn, step_run_id, changes, new_artifacts)
             _steps.insert_step_runs(conn, starts)
 
         def diagnose(conn: Any) -> None:

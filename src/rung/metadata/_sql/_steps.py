@@ -17,7 +17,7 @@ from rung.metadata._sql._rows import (
     step_to_row,
 )
 from rung.metadata._sql._runs import require_run
-from rung.store import already_exists
+from rung.store import already_exists, dump_json
 from rung.store.sql import id_candidates, insert_ignore, upsert
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ __all__ = [
     "add_artifacts",
     "diagnose_links",
     "diagnose_new_step_run",
+    "end_step_run",
     "find_artifact",
     "find_cached_step_run",
     "finish_step_run",
@@ -40,6 +41,7 @@ __all__ = [
 
 _ID: sa.BindParameter[str] = sa.bindparam("id")
 _INSERT_STEP = step_runs.insert()
+_STEP_COLUMN_NAMES = frozenset(col.name for col in step_runs.c) - {"id"}
 _INSERT_EDGE = step_run_artifacts.insert()
 _EDGE_KEYS = ("step_run_id", "direction", "name")
 _STEP_EXISTS = sa.select(step_runs.c.id).where(step_runs.c.id == _ID)
@@ -133,6 +135,35 @@ def finish_step_run(
     if fields:
         conn.execute(_UPDATE, {"step_run_id_": step_run_id, **fields})
     return new
+
+
+def end_step_run(
+    conn: sa.Connection,
+    step_run_id: str,
+    changes: Mapping[str, Any],
+    new_artifacts: Sequence[ArtifactRecord],
+) -> None:
+    """``finish_step_run`` that returns nothing, so loads nothing first.
+
+    The same rows in the end: new edges are upserted (the step run's other
+    edges are already stored), changed columns updated.
+    """
+    fields = {k: v for k, v in changes.items() if k in _STEP_COLUMN_NAMES}
+    if "params" in fields:
+        fields["params"] = dump_json(fields["params"], "params")
+    if fields:
+        done = conn.execute(_UPDATE, {"step_run_id_": step_run_id, **fields})
+        if done.rowcount == 0:
+            raise c.step_run_not_found(step_run_id)
+    elif conn.execute(_STEP_EXISTS, {"id": step_run_id}).first() is None:
+        raise c.step_run_not_found(step_run_id)
+    add_artifacts(conn, new_artifacts)
+    rows = [
+        *edge_rows(step_run_id, "input", changes.get("inputs", {})),
+        *edge_rows(step_run_id, "output", changes.get("outputs", {})),
+    ]
+    if rows:
+        conn.execute(upsert(conn, step_run_artifacts, _EDGE_KEYS), rows)
 
 
 def list_step_runs(conn: sa.Connection, run_id: str) -> list[StepRunRecord]:
