@@ -184,7 +184,9 @@ def list_step_runs(conn: sa.Connection, run_id: str) -> list[StepRunRecord]:
 # one statement built once (cache lookups run for every step of every run).
 _NEWEST_COMPLETED = (
     sa.select(step_runs.c.id)
-    .where(step_runs.c.cache_key == _ID, step_runs.c.status == "completed")
+    # A literal, not a parameter: the partial index (status = 'completed')
+    # serves only a query whose condition implies it as written.
+    .where(step_runs.c.cache_key == _ID, sa.text("step_runs.status = 'completed'"))
     .order_by(step_runs.c.started_at.desc(), step_runs.c.id.desc())
     .limit(1)
     .scalar_subquery()
