@@ -438,6 +438,21 @@ def test_list_step_runs_in_start_order(store: RunStore, run: RunRecord) -> None:
         store.list_step_runs("nope")
 
 
+def test_list_step_runs_of_one_status(store: RunStore, run: RunRecord) -> None:
+    data = make_artifact()
+    store.add_artifacts([data])
+    later = make_step(run.id, name="evaluate", started_at=1005.0, inputs={"d": data.id})
+    first = make_step(run.id, name="load", started_at=1001.0, outputs={"d": data.id})
+    done = make_step(run.id, name="train", started_at=1003.0, status="completed")
+    for step in (later, first, done):
+        store.create_step_run(step)
+    assert store.list_step_runs(run.id, status="running") == [first, later]
+    assert store.list_step_runs(run.id, status="completed") == [done]
+    assert store.list_step_runs(run.id, status="failed") == []
+    with pytest.raises(RunNotFoundError, match="Run 'nope' not found"):
+        store.list_step_runs("nope", status="running")
+
+
 def test_find_cached_step_run_returns_newest_completed(
     store: RunStore, run: RunRecord
 ) -> None:

@@ -113,8 +113,11 @@ class StepRunRecords(Protocol):
         metrics its source (``cached_from``) logged."""
         ...
 
-    def list_step_runs(self, run_id: str) -> list[StepRunRecord]:
-        """Return a run's step runs in start order (all attempts)."""
+    def list_step_runs(
+        self, run_id: str, *, status: str | None = None
+    ) -> list[StepRunRecord]:
+        """Return a run's step runs in start order (all attempts); with
+        ``status``, only those in that status."""
         ...
 
     def find_cached_step_run(self, cache_key: str) -> StepRunRecord | None:

@@ -185,9 +185,12 @@ class SqlRunStore:
 
         self._db.write(write, diagnose)
 
-    def list_step_runs(self, run_id: str) -> list[StepRunRecord]:
-        """Return a run's step runs in start order (all attempts)."""
-        return self._db.read(lambda conn: _steps.list_step_runs(conn, run_id))
+    def list_step_runs(
+        self, run_id: str, *, status: str | None = None
+    ) -> list[StepRunRecord]:
+        """Return a run's step runs in start order (all attempts); with
+        ``status``, only those in that status."""
+        return self._db.read(lambda conn: _steps.list_step_runs(conn, run_id, status))
 
     def find_cached_step_run(self, cache_key: str) -> StepRunRecord | None:
         """Return the newest completed (not cached) step run with this key."""

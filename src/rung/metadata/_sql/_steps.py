@@ -166,18 +166,36 @@ def end_step_run(
         conn.execute(upsert(conn, step_run_artifacts, _EDGE_KEYS), rows)
 
 
-def list_step_runs(conn: sa.Connection, run_id: str) -> list[StepRunRecord]:
-    """Return a run's step runs in start order; raise if the run is unknown."""
-    query = (
-        sa.select(step_runs)
-        .where(step_runs.c.run_id == _ID)
-        .order_by(step_runs.c.started_at, step_runs.c.id)
-    )
-    rows = list(conn.execute(query, {"id": run_id}).mappings())
+def list_step_runs(
+    conn: sa.Connection, run_id: str, status: str | None = None
+) -> list[StepRunRecord]:
+    """Return a run's step runs in start order (only ``status`` ones, if
+    given); raise if the run is unknown."""
+    if status is None:
+        rows = list(conn.execute(_RUN_STEPS, {"id": run_id}).mappings())
+    else:
+        rows = list(
+            conn.execute(_RUN_STEPS_IN, {"id": run_id, "status": status}).mappings()
+        )
     if not rows:
         require_run(conn, run_id)
         return []
-    return _with_edges(conn, rows, _RUN_LINKS, run_id)
+    if status is None:
+        return _with_edges(conn, rows, _RUN_LINKS, run_id)
+    return [
+        _from_joined_rows(
+            conn.execute(_STEP_WITH_EDGES, {"id": row["id"]}).mappings().all()
+        )
+        for row in rows
+    ]
+
+
+_RUN_STEPS = (
+    sa.select(step_runs)
+    .where(step_runs.c.run_id == _ID)
+    .order_by(step_runs.c.started_at, step_runs.c.id)
+)
+_RUN_STEPS_IN = _RUN_STEPS.where(step_runs.c.status == sa.bindparam("status"))
 
 
 # The newest completed step run with a cache key, with its lineage edges, in
@@ -203,8 +221,9 @@ _CACHED = (
 )
 
 
-# A step run with its edges, locked for the update that follows (finish).
-_GET_STEP = (
+# A step run with its edges (one row per edge); locked for the update that
+# follows in finish_step_run.
+_STEP_WITH_EDGES = (
     sa.select(
         step_runs,
         step_run_artifacts.c.direction.label("edge_direction"),
@@ -213,8 +232,8 @@ _GET_STEP = (
     )
     .outerjoin(step_run_artifacts, step_run_artifacts.c.step_run_id == step_runs.c.id)
     .where(step_runs.c.id == _ID)
-    .with_for_update(of=step_runs)
 )
+_GET_STEP = _STEP_WITH_EDGES.with_for_update(of=step_runs)
 
 
 def find_cached_step_run(conn: sa.Connection, cache_key: str) -> StepRunRecord | None:
