@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -409,14 +410,46 @@ def _reopen(workspace: Workspace, record: RunRecord) -> RunRecord:
 
 
 class _Provenance:
-    """Collects git state and the package lock in the background."""
+    """Collects git state and the package lock in the background.
+
+    On one long-lived daemon thread per process: starting a thread per run
+    waits for the new thread to be scheduled, which on a busy machine cost
+    more than a run of small steps.
+    """
+
+    _queue: queue.SimpleQueue[_Provenance] | None = None
+    _queue_pid = 0  # a forked child has the queue but not the thread
+    _queue_lock = threading.Lock()
 
     def __init__(self, folder: Path) -> None:
         self.result: dict[str, Any] = {}
-        self._thread = threading.Thread(
-            target=self._collect, args=(folder,), daemon=True
-        )
-        self._thread.start()
+        self._folder = folder
+        self._done = threading.Event()
+        self._work().put(self)
+
+    @classmethod
+    def _work(cls) -> queue.SimpleQueue[_Provenance]:
+        with cls._queue_lock:
+            if cls._queue is None or cls._queue_pid != os.getpid():
+                cls._queue, cls._queue_pid = queue.SimpleQueue(), os.getpid()
+                threading.Thread(
+                    target=cls._serve,
+                    args=(cls._queue,),
+                    name="rung-provenance",
+                    daemon=True,
+                ).start()
+            return cls._queue
+
+    @staticmethod
+    def _serve(requests: queue.SimpleQueue[_Provenance]) -> None:
+        while True:
+            request = requests.get()
+            try:
+                request._collect(request._folder)
+            except Exception:  # a run is never failed by its provenance
+                _logger.debug("Could not collect provenance", exc_info=True)
+            finally:
+                request._done.set()
 
     def _collect(self, folder: Path) -> None:
         version = code_version(folder)
@@ -429,7 +462,7 @@ class _Provenance:
         }
 
     def changes(self, workspace: Workspace) -> dict[str, Any]:
-        self._thread.join(timeout=10)
+        self._done.wait(timeout=10)
         result = dict(self.result)
         packages = result.pop("_packages", None)
         # Which locks this workspace already holds: a set of its own, so two
