@@ -412,36 +412,42 @@ def _reopen(workspace: Workspace, record: RunRecord) -> RunRecord:
 class _Provenance:
     """Collects git state and the package lock in the background.
 
-    On one long-lived daemon thread per process: starting a thread per run
-    waits for the new thread to be scheduled, which on a busy machine cost
-    more than a run of small steps.
+    On long-lived daemon threads: starting a thread per run waits for the new
+    thread to be scheduled, which on a busy machine cost more than a run of
+    small steps. A run hands its request to an idle worker, or starts one
+    when all are busy (concurrent runs each get theirs, up to a cap).
     """
 
+    _MAX_WORKERS = 8
+    _lock = threading.Lock()
     _queue: queue.SimpleQueue[_Provenance] | None = None
-    _queue_pid = 0  # a forked child has the queue but not the thread
-    _queue_lock = threading.Lock()
+    _pid = 0  # a forked child inherits the queue, not the threads
+    _idle = 0
+    _workers = 0
 
     def __init__(self, folder: Path) -> None:
         self.result: dict[str, Any] = {}
         self._folder = folder
         self._done = threading.Event()
-        self._work().put(self)
-
-    @classmethod
-    def _work(cls) -> queue.SimpleQueue[_Provenance]:
-        with cls._queue_lock:
-            if cls._queue is None or cls._queue_pid != os.getpid():
-                cls._queue, cls._queue_pid = queue.SimpleQueue(), os.getpid()
+        cls = type(self)
+        with cls._lock:
+            if cls._queue is None or cls._pid != os.getpid():
+                cls._queue, cls._pid = queue.SimpleQueue(), os.getpid()
+                cls._idle = cls._workers = 0
+            if cls._idle > 0:
+                cls._idle -= 1  # that worker takes this request
+            elif cls._workers < cls._MAX_WORKERS:
+                cls._workers += 1
                 threading.Thread(
                     target=cls._serve,
                     args=(cls._queue,),
                     name="rung-provenance",
                     daemon=True,
                 ).start()
-            return cls._queue
+            cls._queue.put(self)
 
-    @staticmethod
-    def _serve(requests: queue.SimpleQueue[_Provenance]) -> None:
+    @classmethod
+    def _serve(cls, requests: queue.SimpleQueue[_Provenance]) -> None:
         while True:
             request = requests.get()
             try:
@@ -450,6 +456,9 @@ class _Provenance:
                 _logger.debug("Could not collect provenance", exc_info=True)
             finally:
                 request._done.set()
+                with cls._lock:
+                    if requests is cls._queue:
+                        cls._idle += 1
 
     def _collect(self, folder: Path) -> None:
         version = code_version(folder)
