@@ -71,7 +71,7 @@ def _may_be_in_git(folder: Path) -> bool:
         return True
     try:
         current = folder.resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop
         return True
     for place in (current, *current.parents):
         if os.path.lexists(place / ".git"):
