@@ -1,7 +1,7 @@
 """The CLI-command workload of ``benchmarks/run.py``: reading a workspace.
 
 Registered in ``suite.WORKLOADS``. ``rung_workloads/cli_commands.py`` fills a
-fresh workspace (``rung demo``, a registered and promoted model, an evaluated
+fresh workspace (``rung demo --fast``, a registered and promoted model, an evaluated
 monitor), then times ``rung runs list``, ``rung runs show ID``, ``rung models
 show NAME`` and ``rung monitor status NAME`` as whole processes, Rung as
 installed (bytecode cached). One row per command; no peer runs these.

@@ -36,6 +36,21 @@ def doc_session(guide: str) -> list[str]:
     return session.splitlines()
 
 
+def doc_commands(guide: str) -> list[str]:
+    """The ``$ command`` lines of all the guide's ``console`` blocks, in order.
+
+    A tutorial spreads its session over several blocks; each line is one
+    command, with an optional ``  # note`` after it.
+    """
+    return [
+        line.removeprefix("$ ")
+        for kind, body in doc_blocks(guide)
+        if kind == "console"
+        for line in body.splitlines()
+        if line.startswith("$ ")
+    ]
+
+
 def write_doc_files(guide: str, folder: Path) -> None:
     """Write the guide's ``# file:`` blocks into ``folder``."""
     for name, body in doc_files(guide).items():

@@ -1,6 +1,6 @@
 """Rung: whole-process wall time of CLI commands that read a workspace.
 
-Prepares a workspace in the current folder through the CLI (``rung demo``:
+Prepares a workspace in the current folder through the CLI (``rung demo --fast``:
 three runs; ``models register`` + ``promote``; ``monitor create`` + ``run``),
 then launches each command ``--launches`` times after one untimed launch and
 reports the median seconds per command; ``value`` is the slowest median.
@@ -51,7 +51,7 @@ def _call(args: list[str], env: dict[str, str]) -> str:
 
 def _prepare(env: dict[str, str]) -> str:
     """A workspace with 3 runs, a model with an alias, an evaluated monitor."""
-    _call(["demo"], env)
+    _call(["demo", "--fast"], env)
     runs = json.loads(_call(["runs", "list", "--json"], env))
     newest, oldest = runs[0]["id"], runs[-1]["id"]
     _call(["models", "register", "demo", "--run", newest, "--step", "train"], env)

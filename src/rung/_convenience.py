@@ -72,6 +72,7 @@ def register_model(
     signature: Any = None,
     card: ModelCard | Mapping[str, Any] | None = None,
     allow_pickle: bool = False,
+    training_data: Any = None,
 ) -> ModelVersionRecord:
     """Register a new version of model ``name``; see ``rung.registry.register_model``.
 
@@ -100,6 +101,7 @@ def register_model(
         signature=signature,
         card=card,
         allow_pickle=allow_pickle,
+        training_data=training_data,
     )
 
 

@@ -133,11 +133,38 @@ def test_commands_that_read_need_a_workspace(cli: Cli) -> None:
 
 
 @pytest.mark.slow
-def test_demo_runs_three_times_with_caching(cli: Cli) -> None:
-    code, out = cli("demo")
+def test_demo_walks_the_loop_and_leaves_it_to_read(cli: Cli) -> None:
+    code, out = cli("demo", "--fast")
     assert code == 0, out
-    assert "4/4" in out  # the second run came entirely from the cache
-    assert "2/4" in out  # a new C re-runs train and evaluate only
+    assert "what happened and why" in out
+    assert "Pass 1: retrained after the 1982 alert" in out
+    assert "won and was promoted" in out
+    assert "Pass 2: the original recipe" in out and "lost: rejected" in out
+    assert "rainfall@production is v2" in out
+    runs = json.loads(cli("runs", "list", "--json")[1])
+    assert sorted(r["pipeline"] for r in runs) == ["retraining", "training", "training"]
+    code, out = cli("triggers", "ledger", "rainfall-retrain")
+    assert code == 0 and "fired" in out and "monitor:" in out
+    code, out = cli("models", "list")
+    assert "production=v2" in out
+    code, out = cli("lineage", "rainfall/2", "--upstream")
+    assert code == 0 and "rainfall-retrain fired" in out and "alert" in out
+
+    # Again in the same workspace: a model of its own; the steps before
+    # registration come from the cache.
+    code, out = cli("demo", "--fast", "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["model"] == "rainfall-2"
+    assert report["alert_year"] == 1982
+    assert report["retrained"]["outcome"] == "promoted"
+    assert report["retrained"]["challenger"] > report["retrained"]["champion"]
+    assert report["stale"]["outcome"] == "kept"
+    assert report["stale"]["challenger"] < report["stale"]["champion"]
+    assert report["champion"] == report["retrained"]["challenger_version"] == 2
+    train = next(s for s in report["steps"] if s["stage"] == "train")
+    assert train["figures"]["cached"] == 4
+    assert report["triggers"] == ["rainfall-2-retrain", "rainfall-2-original-recipe"]
 
 
 def _command_paths(command: Any, path: list[str]) -> Iterator[list[str]]:

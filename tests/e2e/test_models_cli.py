@@ -109,6 +109,36 @@ def test_register_list_show_versions_compare(cli: Cli, run_id: str) -> None:
     assert code == 0 and "churn" in out
 
 
+def test_register_with_its_training_data_from_a_file(
+    cli: Cli, run_id: str, project: Path
+) -> None:
+    first = as_json(
+        cli, "models", "register", "churn", "--run", run_id, "--step", "train"
+    )
+    (project / "train.csv").write_text("x,n,y\n0.5,1,1\n-0.2,3,0\n1.5,0,1\n")
+    artifact = first["artifact_id"][:12]
+    second = as_json(
+        cli, "models", "register", "churn", "--artifact", artifact,
+        "--training-data", "train.csv",
+    )  # fmt: skip
+    [table] = second["training_data"].values()
+    assert table not in first["training_data"].values()
+    assert [c["name"] for c in second["signature"]] == ["x", "n"]
+    (project / "notes.txt").write_text("not a table")
+    refused = cli.process(
+        "models", "register", "churn", "--artifact", artifact,
+        "--training-data", "notes.txt",
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "read only from .csv or .parquet" in refused.stderr
+    refused = cli.process(
+        "models", "register", "churn", "--artifact", artifact,
+        "--training-data", artifact,
+    )  # fmt: skip
+    assert refused.returncode == 1 and "training_data must be a table" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
 def test_gates_approvals_promotion_rollback_and_history(
     cli: Cli, run_id: str, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -275,7 +275,9 @@ class ModelLineage:
     def upstream(self, workspace: Workspace, node: GraphNode) -> list[Neighbour]:
         """The artifact a model version was registered from, and the step run
         it was registered in when that step run did not output the artifact
-        (a model registered inside a step's body)."""
+        (a model registered inside a step's body), and the training data it
+        was registered with when no step run of its lineage read it (a model
+        fitted in a script, registered with ``training_data=``)."""
         if node.kind != "model_version":
             return []
         artifact_id = node.attributes["artifact_id"]
@@ -284,6 +286,8 @@ class ModelLineage:
         step = _registering_step(workspace, node.attributes, artifact_id)
         if step is not None:
             found.append((step, GraphEdge(step.id, node.id, "registered in")))
+        for table in _given_training_data(workspace, node.attributes):
+            found.append((table, GraphEdge(table.id, node.id, "trained on")))
         return found
 
     def downstream(self, workspace: Workspace, node: GraphNode) -> list[Neighbour]:
@@ -332,6 +336,35 @@ def _registering_step(
     if step_run_id not in steps:
         return None
     return step_node(step_run_id, steps[step_run_id].name, run_id)
+
+
+def _given_training_data(
+    workspace: Workspace, attributes: Mapping[str, Any]
+) -> list[GraphNode]:
+    """The version's training data that its step run did not read, as nodes."""
+    version = workspace.models.get_model_version(
+        attributes["project"], attributes["model"], attributes["version"]
+    )
+    read: set[str] = set()
+    if version.step_run_id:
+        read = {
+            e.artifact_id
+            for e in workspace.runs.step_run_edges(version.step_run_id)
+            if e.direction == "input"
+        }
+    producers = {
+        e.step_run_id
+        for e in workspace.runs.lineage(version.artifact_id)
+        if e.direction == "output"
+    }
+    for step_run_id in producers:
+        read |= {
+            e.artifact_id
+            for e in workspace.runs.step_run_edges(step_run_id)
+            if e.direction == "input"
+        }
+    given = sorted(set(version.training_data.values()) - read)
+    return [artifact_node(workspace.runs.get_artifact(a)) for a in given]
 
 
 def _step_edge(step: GraphNode, artifact: GraphNode, direction: str) -> GraphEdge:

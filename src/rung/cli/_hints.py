@@ -31,6 +31,7 @@ from rung.errors import (
     InvalidInputError,
     ModelNotFoundError,
     ModelVersionNotFoundError,
+    MonitorDataError,
     MonitorNotFoundError,
     PackagingError,
     PolicySetNotFoundError,
@@ -189,15 +190,35 @@ HINTS: tuple[Hint, ...] = (
         "`rung monitor create NAME --model MODEL@ALIAS`.",
     ),
     Hint(
+        MonitorDataError,
+        "From the shell: register the training file as a dataset (`rung datasets "
+        "register NAME FILE`) and add `--reference dataset:NAME` to `rung monitor "
+        "create`; or register the model again with its training data: "
+        "`rung models register {model} --artifact ARTIFACT_ID --training-data FILE` "
+        "(`rung models versions {model} --json` shows its `artifact_id`).",
+        reason="no_training_table",
+    ),
+    Hint(
         InvalidInputError,
         "Replace labels already given with "
         "`rung predictions label MODEL FILE --overwrite`.",
         reason="already_labelled",
     ),
     Hint(
+        InvalidInputError,
+        "Replace labels already given with `rung feedback import FILE --overwrite`.",
+        reason="already_labelled_sheet",
+    ),
+    Hint(
         ServingError,
         "With `rung predict`, give `--on-bad-rows route --bad-rows-output bad.csv`.",
         reason="route_needs_file",
+    ),
+    Hint(
+        ServingError,
+        "Widen the time range (--since), or sample labelled ones too with "
+        "`rung predictions sample ... --include-labelled`.",
+        reason="nothing_to_sample",
     ),
     # automation
     Hint(

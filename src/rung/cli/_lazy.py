@@ -53,7 +53,7 @@ COMMANDS: dict[str, LazyCommand] = {
         "rung.cli.demo",
         "demo",
         False,
-        "Train a model three times: from scratch, fully cached, and with a new C.",
+        "Train, serve, monitor, retrain and promote on 50 years of real weather.",
     ),
     "runs": LazyCommand(
         "rung.cli.runs", "app", True, "List, inspect and compare runs."
@@ -94,6 +94,12 @@ COMMANDS: dict[str, LazyCommand] = {
         "app",
         True,
         "The prediction log: query it with SQL, list batches and deployments.",
+    ),
+    "feedback": LazyCommand(
+        "rung.cli.feedback",
+        "app",
+        True,
+        "Ground-truth labels: import a filled labelling sheet.",
     ),
     "monitor": LazyCommand(
         "rung.cli.monitor",

@@ -150,6 +150,11 @@ def register(
     description: str = typer.Option("", "--description", "-d", help="What changed."),
     intended_use: str = typer.Option("", "--intended-use", help="Model card section."),
     limitations: str = typer.Option("", "--limitations", help="Model card section."),
+    training_data: str = typer.Option(
+        None,
+        "--training-data",
+        help="The table it was trained on: a CSV/Parquet file or an artifact id.",
+    ),
     as_json: bool = _JSON,
 ) -> None:
     """Register a new version from an artifact or a run's step output."""
@@ -170,6 +175,7 @@ def register(
             tags=_pairs(tag, "--tag"),
             description=description,
             card=ModelCard(intended_use=intended_use, limitations=limitations),
+            training_data=_training_table(training_data),
         )
         if as_json:
             print_json(version)
@@ -468,3 +474,22 @@ def _number(key: str, value: str) -> float:
         raise typer.BadParameter(
             f"{key}={value!r}: the value must be a number.", param_hint="--metric"
         ) from None
+
+
+def _training_table(given: str | None) -> Any:
+    """``--training-data``: a CSV or Parquet file read as a table, else an id."""
+    import pandas as pd
+
+    from rung.errors import ParameterError
+
+    if given is None or not Path(given).is_file():
+        return given
+    path = Path(given)
+    if path.suffix.lower() == ".csv":
+        return pd.read_csv(path)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return pd.read_parquet(path)
+    raise ParameterError(
+        f"--training-data {given}: read only from .csv or .parquet files; give "
+        "one of those, or a table artifact's id."
+    )

@@ -49,7 +49,8 @@ def create(
         None,
         "--checks",
         help="Comma-separated: drift,prediction_drift,target_drift,"
-        "quality,performance (default: all).",
+        "quality,performance,estimated_performance (default: all but "
+        "estimated_performance).",
     ),
     threshold: list[str] = typer.Option(
         [], "--threshold", help="KEY=NUMBER, e.g. drift_share=0.3 (repeatable)."

@@ -1,4 +1,5 @@
-"""``rung predict`` (batch scoring) and ``rung predictions``: query the log."""
+"""``rung predict`` (batch scoring) and ``rung predictions``: query the log,
+label it, sample it for labelling."""
 
 from __future__ import annotations
 
@@ -124,6 +125,90 @@ def label(
             overwrite=overwrite,
         )
     console.print(f"Recorded {len(ids):,} label(s) for {model}.")
+
+
+@app.command("sample")
+def sample(
+    deployment: str = typer.Argument(
+        ..., help="A deployment id or name, or a model name (all its predictions)."
+    ),
+    n: int = typer.Option(200, "--n", "-n", help="Rows to draw."),
+    stratify: str = typer.Option(
+        None,
+        "--stratify",
+        help="prediction or feature (with --feature): draw per stratum in "
+        "proportion to its share.",
+    ),
+    feature: str = typer.Option(None, "--feature", help="The feature to stratify by."),
+    since: str = typer.Option(
+        None, "--since", help="Predictions of the last 1h, 7d... or since 2026-11-01."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same sheet)."),
+    include_labelled: bool = typer.Option(
+        False, "--include-labelled", help="Also draw predictions that have a label."
+    ),
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="The labelling sheet: .csv or .parquet."
+    ),
+) -> None:
+    """Write a labelling sheet: logged predictions with an empty label column.
+
+    Fill in the label column, then load it with `rung feedback import FILE`.
+    """
+    from rung.errors import ServingError
+
+    if output.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise ServingError(f"Cannot write {str(output)!r}: use .csv or .parquet.")
+    with open_client() as client:
+        sheet = client.sample_predictions(
+            deployment,
+            n=n,
+            stratify=stratify,
+            feature=feature,
+            since=_moment(since),
+            seed=seed,
+            include_labelled=include_labelled,
+        )
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if output.suffix.lower() == ".csv":
+            sheet.to_csv(output, index=False)
+        else:
+            sheet.to_parquet(output, index=False)
+    except OSError as exc:
+        raise ServingError(f"Cannot write {str(output)!r}: {exc}") from exc
+    how = f", stratified by {feature or stratify}" if stratify else ""
+    console.print(
+        f"Wrote {len(sheet):,} predictions to label{how} to {output}. Fill in the "
+        f"label column, then run `rung feedback import {output}`.",
+        highlight=False,
+    )
+
+
+def _moment(text: str | None) -> float | None:
+    """``7d`` (that long ago) or an ISO date/time (UTC unless it says)."""
+    if text is None:
+        return None
+    from datetime import UTC, datetime
+
+    from rung._internal.timeutil import now
+    from rung.errors import MonitorDefinitionError, ServingError
+    from rung.monitoring import parse_window
+
+    try:
+        return now() - float(parse_window(text)["seconds"])
+    except MonitorDefinitionError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ServingError(
+            f"Cannot read --since {text!r}: write a duration (1h, 7d) or a date "
+            "(2026-11-01, 2026-11-01T08:00)."
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
 
 
 @app.command("batches")

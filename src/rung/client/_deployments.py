@@ -10,7 +10,13 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-    from rung.serving import BatchScores, Endpoint, ServeOptions, ServerRunner
+    from rung.serving import (
+        BatchScores,
+        Endpoint,
+        FeedbackImport,
+        ServeOptions,
+        ServerRunner,
+    )
     from rung.serving.records import DeploymentRecord, PredictionBatchRecord
     from rung.workspace import Workspace
 
@@ -115,6 +121,56 @@ class _Deployments:
         from rung import serving
 
         return serving.log_feedback(self.workspace, model, labels, overwrite=overwrite)
+
+    def sample_predictions(
+        self,
+        deployment: str,
+        *,
+        n: int = 200,
+        stratify: str | None = None,
+        feature: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        seed: int = 0,
+        include_labelled: bool = False,
+    ) -> pd.DataFrame:
+        """A labelling sheet: ``n`` logged predictions to label by hand.
+
+        See :func:`rung.serving.sample_predictions`: a deployment id or name,
+        or a model name; ``stratify`` is ``prediction`` or ``feature``.
+        """
+        from rung import serving
+
+        return serving.sample_predictions(
+            self.workspace,
+            deployment,
+            n=n,
+            stratify=stratify,
+            feature=feature,
+            since=since,
+            until=until,
+            seed=seed,
+            include_labelled=include_labelled,
+        )
+
+    def import_feedback(
+        self,
+        sheet: pd.DataFrame | str | Path,
+        *,
+        model: str | None = None,
+        overwrite: bool = False,
+    ) -> FeedbackImport:
+        """Load a filled labelling sheet as labels (checked whole first).
+
+        See :func:`rung.serving.import_feedback`: empty labels and labels
+        already recorded are skipped and counted; any other bad row fails
+        the import, which then writes nothing.
+        """
+        from rung import serving
+
+        return serving.import_feedback(
+            self.workspace, sheet, model=model, overwrite=overwrite
+        )
 
     def list_prediction_batches(
         self,

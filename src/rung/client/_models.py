@@ -71,8 +71,13 @@ class _Models:
         tags: Mapping[str, str] | None = None,
         description: str = "",
         card: ModelCard | Mapping[str, Any] | None = None,
+        training_data: Any = None,
     ) -> ModelVersionRecord:
-        """A new version from an artifact id or a ``Run`` (with ``step``)."""
+        """A new version from an artifact id or a ``Run`` (with ``step``).
+
+        ``training_data``: the table it was trained on (a DataFrame, or a
+        table artifact's id) when lineage does not lead to it.
+        """
         from rung import registry
 
         return registry.register_model(
@@ -85,6 +90,7 @@ class _Models:
             tags=tags,
             description=description,
             card=card,
+            training_data=training_data,
         )
 
     def check_promotion(self, name: str, version: int, alias: str) -> list[GateCheck]:

@@ -215,27 +215,48 @@ def load_sides(
 
 
 def _add_outputs(workspace: Workspace, uri: str, sides: Sides) -> None:
-    """Predict where a side lacks the model's outputs (prediction drift needs both)."""
-    needs = [
-        side
-        for side in (sides.reference.columns, sides.current)
-        if "prediction" not in side and len(next(iter(side.values()), [])) > 0
-    ]
-    if not needs or any(f not in side for side in needs for f in sides.features):
-        return
-    from rung.registry import load_model
+    """Predict where a side lacks the model's outputs (prediction drift needs both).
 
+    Current rows logged without probabilities get them too when the model
+    gives them on the reference (the label-free estimate needs them).
+    """
+    loaded: list[Any] = []
+
+    def model() -> Any:
+        if not loaded:
+            from rung.registry import load_model
+
+            loaded.append(load_model(workspace, uri))
+        return loaded[0]
+
+    ref, cur = sides.reference.columns, sides.current
+    for side in (ref, cur):
+        if "prediction" not in side:
+            _predict_into(side, model, sides, uri, keep=None)
+    if _has_proba(ref) and "prediction" in cur and not _has_proba(cur):
+        _predict_into(cur, model, sides, uri, keep="proba_")
+
+
+def _predict_into(
+    side: Columns, model: Any, sides: Sides, uri: str, *, keep: str | None
+) -> None:
+    if len(next(iter(side.values()), [])) == 0:
+        return
+    if any(f not in side for f in sides.features):
+        return
     try:
-        model = load_model(workspace, uri)
-    except Exception as exc:  # pickled or missing model: prediction drift says why
+        found = predict(model(), side, sides.features)
+    except Exception as exc:  # pickled or missing model: the checks say why
         sides.window["prediction_error"] = f"cannot load {uri}: {exc}"
         return
-    for side in needs:
-        found = predict(model, side, sides.features)
-        if isinstance(found, str):
-            sides.window["prediction_error"] = found
-        else:
-            side.update(found)
+    if isinstance(found, str):
+        sides.window["prediction_error"] = found
+        return
+    side.update({k: v for k, v in found.items() if keep is None or k.startswith(keep)})
+
+
+def _has_proba(columns: Columns) -> bool:
+    return any(c.startswith("proba_") for c in columns)
 
 
 def _run_check(check: str, monitor: MonitorRecord, sides: Sides) -> CheckOutcome:
@@ -281,6 +302,18 @@ def _run_check(check: str, monitor: MonitorRecord, sides: Sides) -> CheckOutcome
         ignore += [c for c in cur if c.startswith("proba_")]
         return quality_outcome(
             ref, cur, columns=sides.features, thresholds=limits, ignore=ignore
+        )
+    if check == "estimated_performance":
+        from rung.monitoring._estimated_check import estimated_outcome
+
+        error = sides.window.get("prediction_error")
+        return estimated_outcome(
+            ref,
+            cur,
+            label=sides.label,
+            features=sides.features,
+            thresholds=limits,
+            prediction_error=None if error is None else str(error),
         )
     baseline = dict(sides.version.metrics) if sides.version else {}
     return performance_outcome(cur, sides.label, baseline, limits)

@@ -77,6 +77,8 @@ def render_html(report: Mapping[str, Any]) -> str:
         _drift(report["drift_history"]),
         "<h2>Performance over time</h2>",
         _performance(report["performance_history"]),
+        "<h2>Estimated and realised performance</h2>",
+        _hindsight(report.get("estimated_vs_realised") or []),
         "<h2>Alerts</h2>",
         _alerts(report["alerts"]),
         f'<script type="application/json" id="report-data">{data}</script>',
@@ -182,6 +184,67 @@ def _performance(history: Mapping[str, Any]) -> str:
     if not shown:
         return '<p class="na">No labelled windows yet.</p>'
     return f'<div class="card">{timeseries_svg(shown)}{legend(list(shown))}</div>'
+
+
+def _hindsight(entries: list[Mapping[str, Any]]) -> str:
+    """Each estimate beside the performance its window's labels show now."""
+    if not entries:
+        return (
+            '<p class="na">No label-free estimate yet (the estimated_performance '
+            "check on the prediction log).</p>"
+        )
+    metrics = list(entries[0]["metrics"])
+    head = "".join(
+        f"<th>{html.escape(m)} estimated</th><th>{html.escape(m)} realised</th>"
+        for m in metrics
+    )
+    rows = []
+    for entry in entries:
+        cells = [
+            f"<td>{_clock(entry['evaluated_at'])}</td>",
+            f"<td>{entry['rows']:,}</td><td>{entry['labelled_rows']:,}</td>",
+        ]
+        for metric in metrics:
+            found = entry["metrics"].get(metric) or {}
+            cells.append(
+                f"<td>{_figure(found.get('estimated'), found.get('confidence'))}</td>"
+            )
+            cells.append(
+                f"<td>{_figure(found.get('realised'), found.get('interval'))}</td>"
+            )
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    table = (
+        "<table><tr><th>evaluated</th><th>rows</th><th>labelled rows</th>"
+        f"{head}</tr>" + "".join(rows) + "</table>"
+    )
+    first = metrics[0] if metrics else ""
+    series = {
+        f"{first} estimated": [
+            [e["evaluated_at"], e["metrics"].get(first, {}).get("estimated")]
+            for e in reversed(entries)
+        ],
+        f"{first} realised": [
+            [e["evaluated_at"], e["metrics"].get(first, {}).get("realised")]
+            for e in reversed(entries)
+        ],
+    }
+    note = (
+        '<p class="meta">Estimated: CBPE or DLE before the labels, with its '
+        "confidence band. Realised: the same window with the labels known now, "
+        "with a 95% confidence interval (a labelled sample is uncertain); "
+        "empty until labels arrive.</p>"
+    )
+    chart = f'<div class="card">{timeseries_svg(series)}{legend(list(series))}</div>'
+    return note + table + chart
+
+
+def _figure(value: Any, span: Any) -> str:
+    if value is None:
+        return '<span class="na">-</span>'
+    text = f"{value:.4g}"
+    if span and span[0] is not None and span[1] is not None:
+        text += f" [{span[0]:.3g}, {span[1]:.3g}]"
+    return html.escape(text)
 
 
 def _alerts(alerts: list[Mapping[str, Any]]) -> str:

@@ -11,7 +11,7 @@ from rung._internal.timeutil import now as _now
 from rung.errors import MonitorDefinitionError
 from rung.monitoring._sinks import check_sink, redact_sink
 from rung.monitoring._verdicts import DEFAULT_THRESHOLDS, METHODS, FeatureRule
-from rung.monitoring.records import MONITOR_CHECKS, MonitorRecord
+from rung.monitoring.records import DEFAULT_CHECKS, MONITOR_CHECKS, MonitorRecord
 
 if TYPE_CHECKING:
     from rung.workspace import Workspace
@@ -43,6 +43,7 @@ def known_thresholds() -> tuple[str, ...]:
         *DEFAULT_THRESHOLDS,
         *QUALITY_THRESHOLDS,
         *drops,
+        "min_chunk_rows",
     )
 
 
@@ -76,8 +77,11 @@ def create_monitor(
             DataFrame (stored as an artifact).
         current: a source, a DataFrame, or None (the prediction log).
         checks: from ``drift, prediction_drift, target_drift, quality,
-            performance`` (default: all).
-        thresholds: e.g. ``{"drift_share": 0.3, "accuracy_drop": 0.05}``.
+            performance, estimated_performance`` (default: all but
+            ``estimated_performance``).
+        thresholds: e.g. ``{"drift_share": 0.3, "accuracy_drop": 0.05}``;
+            ``<metric>_drop`` judges realised and estimated performance,
+            ``min_chunk_rows`` is the fewest rows an estimate is made from.
         window: the production window: ``"1h"``, ``"15m"``, or seconds.
         window_rows: or the newest N rows of the log.
         schedule: a cron expression for ``run_monitor --due`` automation.
@@ -115,7 +119,7 @@ def create_monitor(
         )
     if label is not None:
         ref["label"] = label
-    chosen = tuple(checks) if checks else MONITOR_CHECKS
+    chosen = tuple(checks) if checks else DEFAULT_CHECKS
     _check_checks(chosen, has_model=version is not None)
     at = _now()
     record = MonitorRecord(

@@ -4,7 +4,9 @@ Classifiers: accuracy, precision, recall, F1 (binary for two classes, else
 weighted), ROC AUC and log loss (when ``proba_<class>`` columns exist).
 Regressors: MAE, RMSE, R². Scikit-learn computes them. A metric *degrades*
 when it is worse than the baseline (the validation metric recorded on the
-model version) by more than ``<metric>_drop``.
+model version) by more than ``<metric>_drop``. Labels often cover a sample
+only, so each metric also gets a 95 % confidence interval (see
+``rung.monitoring._intervals``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 
 from rung.errors import MonitorDataError
 from rung.monitoring._columns import Columns, missing_mask, to_columns
+from rung.monitoring._sample_intervals import metric_intervals
 
 __all__ = [
     "DEFAULT_DROPS",
@@ -49,6 +52,9 @@ class PerformanceResult:
         degradation: metric -> how much worse than the baseline (> 0: worse).
         thresholds: ``<metric>_drop`` -> allowed degradation.
         degraded: the metrics whose degradation exceeds their threshold.
+        intervals: metric -> its 95 % confidence interval ``(low, high)``
+            over the labelled rows (None: no interval, e.g. the weighted
+            multiclass precision, recall, F1 and ROC AUC).
     """
 
     task: str
@@ -59,6 +65,7 @@ class PerformanceResult:
     degradation: Mapping[str, float] = field(default_factory=dict)
     thresholds: Mapping[str, float] = field(default_factory=dict)
     degraded: tuple[str, ...] = ()
+    intervals: Mapping[str, tuple[float, float] | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data."""
@@ -119,6 +126,7 @@ def evaluate_performance(
         if kind == "classification"
         else _regression(rows, label, prediction)
     )
+    intervals = metric_intervals(rows, label, prediction, kind, metrics)
     limits = {**DEFAULT_DROPS, **dict(thresholds or {})}
     base = {
         m: v for m in metrics if (v := baseline_metric(baseline or {}, m)) is not None
@@ -132,7 +140,15 @@ def evaluate_performance(
         m for m, d in worse.items() if f"{m}_drop" in limits and d > limits[f"{m}_drop"]
     )
     return PerformanceResult(
-        kind, int(keep.sum()), metrics, reasons, base, worse, limits, degraded
+        kind,
+        int(keep.sum()),
+        metrics,
+        reasons,
+        base,
+        worse,
+        limits,
+        degraded,
+        intervals,
     )
 
 

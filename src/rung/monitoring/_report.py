@@ -3,9 +3,10 @@
 ``build_report`` gathers what a person needs to judge a monitor: its
 definition, the latest evaluation, per-feature distributions of the
 reference against the current window, drift scores and performance over
-time (from the stored evaluations), and its alerts. ``render_html`` draws it
-as one HTML file with inline SVG and a few lines of inline script (no
-network, no CDN).
+time (from the stored evaluations), label-free estimates beside the
+performance shown by the labels that arrived since, and its alerts.
+``render_html`` draws it as one HTML file with inline SVG and a few lines of
+inline script (no network, no CDN).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from rung._internal.timeutil import now as _now
 from rung.monitoring._columns import column_kind, finite_values, missing_mask
 from rung.monitoring._evaluate import load_sides
+from rung.monitoring._hindsight import estimated_vs_realised
 from rung.monitoring._html import render_html
 from rung.monitoring._window import window_text
 
@@ -80,6 +82,9 @@ def build_report(
             },
             "drift_history": _drift_history(values),
             "performance_history": _series(values, "performance", feature=""),
+            "estimated_vs_realised": estimated_vs_realised(
+                workspace, monitor, evaluations
+            ),
             "alerts": [
                 asdict(a)
                 for a in workspace.monitors.list_alerts(workspace.project, monitor=name)

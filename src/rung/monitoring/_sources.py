@@ -158,9 +158,16 @@ def training_table(workspace: Workspace, version: ModelVersionRecord) -> Artifac
             return record
     raise MonitorDataError(
         f"Model {version.model} v{version.version} has no training table in its "
-        "lineage (it was not registered from a pipeline step that read a "
-        "DataFrame). Give the reference explicitly: --reference dataset:NAME, "
-        "--reference-run RUN_ID, or reference=<DataFrame> in Python."
+        "lineage: it was registered from a model object fitted outside a "
+        "pipeline step, without its training data, so the monitor has no "
+        "reference to compare production with. Either register the model with "
+        "the table it was trained on (register_model(model, name=..., "
+        "training_data=<the training DataFrame>)) and monitor that version, or "
+        "give this monitor its reference explicitly: a catalog dataset, a "
+        "pipeline run's table, or reference=<DataFrame> in Python.",
+        model=version.model,
+        version=version.version,
+        reason="no_training_table",
     )
 
 

@@ -44,7 +44,7 @@ def describe_monitor(record: MonitorRecord) -> str:
 
 
 def check_detail(summary: Any) -> str:
-    if summary.get("reason"):
+    if summary.get("reason") and not summary.get("metrics"):
         return f"- {summary['reason']}"
     if summary.get("drift_share") is not None:
         drifted = summary.get("drifted") or []
@@ -52,7 +52,39 @@ def check_detail(summary: Any) -> str:
     if summary.get("problems"):
         return "- " + "; ".join(summary["problems"][:3])
     metrics = summary.get("metrics") or {}
-    return " ".join(f"{k}={v:.4g}" for k, v in metrics.items() if v is not None)
+    if summary.get("method") in ("cbpe", "dle"):
+        return _estimated_detail(summary, metrics)
+    spans = summary.get("intervals") or {}
+    parts = [
+        f"{k}={v:.4g}{_span(spans.get(k))}" for k, v in metrics.items() if v is not None
+    ]
+    if spans and summary.get("rows"):
+        parts.append(f"({summary['rows']} labelled rows, 95% CI)")
+    if summary.get("reason"):
+        parts.append(f"- {summary['reason']}")
+    return " ".join(parts)
+
+
+def _estimated_detail(summary: Any, metrics: Any) -> str:
+    """``accuracy~0.91 [0.88, 0.94] vs 0.93 ...`` for a label-free estimate."""
+    spans = summary.get("confidence") or {}
+    reference = summary.get("reference") or {}
+    parts = []
+    for k, v in metrics.items():
+        if v is None:
+            continue
+        base = reference.get(k)
+        against = f" vs {base:.4g}" if base is not None else ""
+        parts.append(f"{k}~{v:.4g}{_span(spans.get(k))}{against}")
+    method = str(summary.get("method", "")).upper()
+    parts.append(f"({method}, {summary.get('rows', 0)} rows, vs the reference)")
+    return " ".join(parts)
+
+
+def _span(span: Any) -> str:
+    if not span or span[0] is None or span[1] is None:
+        return ""
+    return f" [{span[0]:.3g}, {span[1]:.3g}]"
 
 
 def alert_line(alert: AlertRecord) -> str:

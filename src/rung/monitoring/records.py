@@ -14,6 +14,7 @@ __all__ = [
     "ALERT_SEVERITIES",
     "ALERT_STATUSES",
     "CHECK_STATUSES",
+    "DEFAULT_CHECKS",
     "DELIVERY_STATUSES",
     "EVALUATION_STATUSES",
     "MONITOR_CHECKS",
@@ -26,13 +27,19 @@ __all__ = [
 ]
 
 
-MONITOR_CHECKS: tuple[str, ...] = (
+# The checks a monitor runs when none are named.
+DEFAULT_CHECKS: tuple[str, ...] = (
     "drift",
     "prediction_drift",
     "target_drift",
     "quality",
     "performance",
 )
+
+
+# Every check; ``estimated_performance`` (CBPE / DLE, performance estimated
+# without labels) runs when asked for.
+MONITOR_CHECKS: tuple[str, ...] = (*DEFAULT_CHECKS, "estimated_performance")
 
 
 CHECK_STATUSES: tuple[str, ...] = ("passed", "breached", "not_computable")
@@ -85,7 +92,7 @@ class MonitorRecord:
     model: str | None = None
     reference: Mapping[str, Any] = field(default_factory=dict)
     current: Mapping[str, Any] = field(default_factory=dict)
-    checks: tuple[str, ...] = MONITOR_CHECKS
+    checks: tuple[str, ...] = DEFAULT_CHECKS
     thresholds: Mapping[str, float] = field(default_factory=dict)
     window: Mapping[str, Any] = field(default_factory=dict)
     schedule: str | None = None

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rung._internal.timeutil import now
-from rung.errors import RegistryError
+from rung.errors import RegistryError, RungError
 from rung.metadata import ArtifactRecord
 from rung.pipelines import OutputRef
 from rung.registry._card import ModelCard, complete_card
@@ -63,6 +63,7 @@ def register_model(
     signature: Any = None,
     card: ModelCard | Mapping[str, Any] | None = None,
     allow_pickle: bool = False,
+    training_data: Any = None,
 ) -> ModelVersionRecord:
     """Register a new version of model ``name`` (created on first use).
 
@@ -84,12 +85,20 @@ def register_model(
             default: inferred from the training data found through lineage.
         card: a ``ModelCard`` (or mapping); empty sections are filled in.
         allow_pickle: let a model object no safe format handles be pickled.
+        training_data: the table the model was trained on (a DataFrame or
+            Arrow table, stored as an artifact; or a table artifact's id or
+            record), for a model whose lineage does not lead to it (fitted
+            in a script or notebook). Recorded as the version's training
+            data: the signature, the model card and a monitor's default
+            reference come from it. Default: the inputs of the step that
+            produced the model, found through lineage.
 
     Returns:
         The new version, with its number.
 
     Raises:
         InvalidModelReferenceError: a bad model name.
+        RegistryError: ``training_data`` is not a table.
         ArtifactNotFoundError: unknown artifact id, or its content is gone.
         RunError: the run has no such step or output.
 
@@ -101,6 +110,8 @@ def register_model(
     """
     check_model_name(name)
     source = _resolve(workspace, model, step, output, allow_pickle)
+    if training_data is not None:
+        source.data = {"training_data": _training_table(workspace, training_data)}
     extras = Extras(metrics, tags, description, signature, card)
     return record_version(workspace, source, name, extras)
 
@@ -185,6 +196,32 @@ def _resolve(
         if here.step_run_id is not None:
             _add_step_inputs(ws, source, here.step_run_id)
     return source
+
+
+def _training_table(ws: Workspace, value: Any) -> ArtifactRecord:
+    """The artifact of the table given as ``training_data`` (stored if a value)."""
+    if isinstance(value, ArtifactRecord):
+        record = value
+    elif isinstance(value, str):
+        record = ws.runs.get_artifact(value)
+    else:
+        try:
+            record = ws.put_artifact(value)
+        except RungError as exc:
+            raise RegistryError(
+                f"training_data must be a table (a pandas DataFrame, an Arrow "
+                f"table) or a table artifact's id, not a {type(value).__qualname__}: "
+                f"{exc}",
+                reason="training_data_not_a_table",
+            ) from exc
+    if "schema" not in record.metadata:
+        raise RegistryError(
+            f"training_data must be a table (a pandas DataFrame, an Arrow table) "
+            f"or a table artifact's id; artifact {record.id[:12]} is a "
+            f"{record.type}.",
+            reason="training_data_not_a_table",
+        )
+    return record
 
 
 def _made_here(source: Source, scope: RunScope) -> bool:

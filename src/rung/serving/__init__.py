@@ -14,6 +14,8 @@ The prediction log, for monitoring and analysis:
   Parquet files of the asked model, version and window);
 - :func:`prediction_relation` returns a DuckDB relation for large windows;
 - :func:`log_predictions` / :func:`log_feedback` write rows directly;
+- :func:`sample_predictions` draws a labelling sheet (predictions to label
+  by hand), :func:`import_feedback` loads it back, filled in, as labels;
 - :func:`score_frame` / :func:`predict_file` score tables in batch.
 
 Importing this package is cheap: pandas, pyarrow and DuckDB load on first use.
@@ -35,6 +37,7 @@ __all__ = [
     "ON_BAD_ROWS",
     "BatchScores",
     "Endpoint",
+    "FeedbackImport",
     "InputSchema",
     "LoadFailure",
     "ModelService",
@@ -49,6 +52,7 @@ __all__ = [
     "bind_socket",
     "check_bind",
     "finish_deployment",
+    "import_feedback",
     "is_loopback",
     "log_feedback",
     "log_predictions",
@@ -58,6 +62,7 @@ __all__ = [
     "query_predictions",
     "read_predictions",
     "reap_dead_deployments",
+    "sample_predictions",
     "score_frame",
     "serve_deployment",
     "start_deployment",
@@ -66,6 +71,9 @@ __all__ = [
 _LAZY = {
     "NAN_POLICIES": "rung.serving._inputs",
     "Endpoint": "rung.serving._endpoint",
+    "FeedbackImport": "rung.serving._sheets",
+    "import_feedback": "rung.serving._sheets",
+    "sample_predictions": "rung.serving._sample",
     "ON_BAD_ROWS": "rung.serving._batch",
     "BatchScores": "rung.serving._batch",
     "InputSchema": "rung.serving._inputs",
@@ -146,4 +154,6 @@ if TYPE_CHECKING:
         read_predictions,
     )
     from rung.serving._retry import LoadFailure
+    from rung.serving._sample import sample_predictions
     from rung.serving._service import ModelService, Prediction
+    from rung.serving._sheets import FeedbackImport, import_feedback

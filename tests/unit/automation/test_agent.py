@@ -333,3 +333,43 @@ def test_an_alert_raised_in_a_tick_starts_its_retraining_in_the_same_tick(
     [alert] = workspace.monitors.list_alerts(workspace.project, status="open")
     assert fired.params == {"note": alert.id}
     assert fired.evidence["details"]["features"] == ["x"]
+
+
+def test_an_estimated_drop_starts_a_retraining_before_any_label(
+    workspace: Workspace, flow: str
+) -> None:
+    from rung.monitoring import create_monitor
+    from tests.unit.monitoring.conftest import scored
+
+    create_monitor(
+        workspace,
+        "estimate-watch",
+        reference=scored(4000, 2, 2, seed=0),
+        current=scored(800, 30, 30, seed=1).drop(columns="label"),
+        checks=["performance", "estimated_performance"],
+        schedule="*/5 * * * *",
+    )
+    for name, check in (
+        ("on-estimate", "estimated_performance"),
+        ("on-labels", "performance"),
+    ):
+        create_trigger(
+            workspace,
+            name,
+            flow,
+            "monitor",
+            spec={"monitor": "estimate-watch", "check": check},
+            params={"note": "{event.check}"},
+        )
+    agent = Agent(workspace, holder="a", refresh_datasets=False)
+    created = workspace.monitors.get_monitor(workspace.project, "estimate-watch")
+    report = agent.tick(now=created.created_at + 600)
+    assert report.monitors == {"estimate-watch": "breached"}
+    [fired] = report.dispatches  # no labels: the performance trigger waits
+    assert (fired.trigger, fired.outcome) == ("on-estimate", "fired")
+    assert fired.params == {"note": "estimated_performance"}
+    details = fired.evidence["details"]
+    assert details["method"] == "cbpe" and "accuracy" in details["estimated"]
+    assert details["thresholds"]["accuracy_drop"] == 0.05
+    [entry] = ledger(workspace, "on-estimate")
+    assert workspace.runs.get_run(str(entry.run_id)).status == "completed"

@@ -147,6 +147,25 @@ def test_a_version_registered_inside_a_step_leads_to_that_step_run(
     assert [n.label for n in graph.of_kind("dataset_version")] == ["claims@1"]
 
 
+def test_training_data_given_at_registration_is_upstream_of_the_version(
+    workspace: Workspace, trained: Run
+) -> None:
+    from rung.registry import register_model
+
+    table = claims_frame()
+    script = register_model(
+        workspace, {"weights": [1.0]}, "script", training_data=table
+    )
+    graph = lineage_graph(workspace, f"script/{script.version}", "upstream")
+    [data] = [e for e in graph.edges if e.kind == "trained on"]
+    assert data.source == f"artifact:{next(iter(script.training_data.values()))}"
+    assert workspace.load_artifact(data.source.removeprefix("artifact:")).equals(table)
+    # From a run, the training data is the producing step's input: no extra edge.
+    piped = register_model(workspace, trained, "piped", step="train")
+    graph = lineage_graph(workspace, f"piped/{piped.version}", "upstream")
+    assert piped.training_data and "trained on" not in {e.kind for e in graph.edges}
+
+
 def test_references_name_versions_artifacts_and_runs(
     workspace: Workspace, trained: Run
 ) -> None:

@@ -44,6 +44,21 @@ def production(
     return frame
 
 
+def scored(rows: int, a: float, b: float, *, seed: int) -> pd.DataFrame:
+    """A calibrated classifier's outputs: P(label=1) = proba_1 (Beta(a, b))."""
+    rng = np.random.default_rng(seed)
+    p = rng.beta(a, b, rows)
+    return pd.DataFrame(
+        {
+            "x": p,
+            "label": (rng.random(rows) < p).astype(int),
+            "prediction": (p >= 0.5).astype(int),
+            "proba_0": 1.0 - p,
+            "proba_1": p,
+        }
+    )
+
+
 def alert_event(kind: str = "opened") -> AlertEvent:
     """An alert event as a monitor's sinks receive it."""
     alert = AlertRecord(

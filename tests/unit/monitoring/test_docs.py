@@ -25,6 +25,8 @@ def test_every_file_block_names_its_file() -> None:
         "traffic.py",
         "api.py",
         "estimate.py",
+        "later.py",
+        "label.py",
     }
 
 
@@ -47,6 +49,28 @@ def test_the_documented_session_runs(tmp_path: Path) -> None:
     assert "alert opened:" in text and "open alerts:" in text
     assert "opened -> log: delivered at " in text
     assert "No alert delivery is due." in text
+    flat = " ".join(text.split())
+    assert "logged 400 predictions without labels" in flat
+    assert "churn-estimate: breached (400 rows vs 2000 reference rows" in flat
+    assert "estimated_performance: breached accuracy~0.6664 [0.621, 0.712]" in flat
+    assert "performance: not_computable - no labels have arrived" in flat
+    assert "Wrote 100 predictions to label, stratified by prediction" in flat
+    assert "labelled 90 of 100 rows" in flat
+    assert (
+        "Imported 90 label(s) (90 for churn); skipped 10 row(s) without a label "
+        "and 0 already recorded." in flat
+    )
+    assert "Imported 0 label(s); skipped 10 row(s) without a label and 90" in flat
+    assert "accuracy=0.6111 [0.508, 0.705]" in flat
+    assert "(90 labelled rows, 95% CI)" in flat
+    estimate = json.loads((tmp_path / "estimate.json").read_text())
+    compared = estimate["estimated_vs_realised"]
+    assert [e["labelled_rows"] for e in compared] == [90, 90]
+    accuracy = compared[-1]["metrics"]["accuracy"]
+    assert round(accuracy["estimated"], 3) == 0.666
+    assert round(accuracy["realised"], 3) == 0.611
+    page = (tmp_path / "estimate.html").read_text()
+    assert "Estimated and realised performance" in page
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["monitor"]["name"] == "churn"
     assert 'data-rendered="false"' in (tmp_path / "report.html").read_text()

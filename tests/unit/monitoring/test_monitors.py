@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from rung.cli._hints import with_hint
 from rung.errors import (
     InvalidRecordError,
     ModelNotFoundError,
@@ -205,12 +206,39 @@ def test_a_model_without_training_data_in_lineage_needs_a_reference(
 
     model = DummyClassifier().fit([[0.0], [1.0]], [0, 1])
     register_model(workspace, model, "plain", metrics={"accuracy": 0.5})
-    with pytest.raises(MonitorDataError, match="has no training table in its lineage"):
+    no_table = "has no training table in its lineage"
+    with pytest.raises(MonitorDataError, match=no_table) as missing:
         create_monitor(workspace, "plain", model="plain@latest")
+    assert "training_data=<the training DataFrame>" in str(missing.value)
+    assert missing.value.details == {
+        "model": "plain",
+        "version": 1,
+        "reason": "no_training_table",
+    }
+    hint = with_hint(missing.value)
+    assert "`rung monitor create`" in hint and "--training-data FILE" in hint
     record = create_monitor(
         workspace, "plain", model="plain@latest", reference=production(seed=1)
     )
     assert record.reference["kind"] == "artifact"
+
+
+def test_a_model_registered_with_its_training_data_is_monitorable(
+    workspace: Workspace,
+) -> None:
+    """A model fitted in a script (as in the serving guide), with its data."""
+    from sklearn.linear_model import LogisticRegression
+
+    data = production(400, seed=2)
+    features = data.drop(columns="label")
+    model = LogisticRegression().fit(features, data["label"])
+    version = register_model(workspace, model, "script", training_data=data)
+    assert [c.name for c in version.signature or []] == ["age", "income", "visits"]
+    create_monitor(workspace, "script", model="script@latest", checks=["drift"])
+    shifted = production(300, seed=5, shift=2.0).drop(columns="label")
+    evaluation = run_monitor(workspace, "script", current=shifted)
+    assert evaluation.evaluation.reference_rows == 400
+    assert evaluation.outcomes["drift"].status == "breached"
 
 
 def test_parse_window_reads_durations_and_row_counts() -> None:

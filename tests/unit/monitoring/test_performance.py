@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from sklearn import metrics as sk
@@ -83,3 +85,80 @@ def test_metrics_that_cannot_be_computed_say_why() -> None:
         task="classification",
     )
     assert single.reasons["log_loss"].startswith("only one class")
+
+
+def test_labelled_metrics_carry_95_percent_confidence_intervals() -> None:
+    hits = np.array([1] * 45 + [0] * 5)
+    small = evaluate_performance(
+        {"label": hits, "prediction": np.ones(50, dtype=int)}, task="classification"
+    )
+    # The Wilson interval of 45/50 at 95 %.
+    low, high = small.intervals["accuracy"]  # type: ignore[misc]
+    assert (round(low, 4), round(high, 4)) == (0.7864, 0.9565)
+    assert small.intervals["precision"] == small.intervals["accuracy"]
+
+    few, many = (
+        evaluate_performance(classified(200)),
+        evaluate_performance(classified(4000)),
+    )
+    for result in (few, many):
+        for metric in ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"):
+            value, span = result.metrics[metric], result.intervals[metric]
+            assert span is not None and span[0] <= value <= span[1], metric  # type: ignore[operator]
+
+    def width(result: object, metric: str) -> float:
+        low, high = result.intervals[metric]  # type: ignore[attr-defined]
+        return float(high - low)
+
+    assert width(many, "f1") < width(few, "f1") / 2
+    assert evaluate_performance(classified(200)).intervals == few.intervals  # seeded
+
+
+def test_regression_intervals_and_none_where_no_honest_one_exists() -> None:
+    rng = np.random.default_rng(1)
+    y = rng.normal(0, 1, 300)
+    result = evaluate_performance(
+        {"label": y, "prediction": y + rng.normal(0, 0.5, 300)}
+    )
+    for metric in ("mae", "rmse", "r2"):
+        low, high = result.intervals[metric]  # type: ignore[misc]
+        assert low <= result.metrics[metric] <= high  # type: ignore[operator]
+    multiclass = evaluate_performance(
+        {
+            "label": np.array(["a", "b", "c", "a"]),
+            "prediction": np.array(["a", "b", "b", "a"]),
+        }
+    )
+    assert multiclass.intervals["accuracy"] is not None
+    assert multiclass.intervals["precision"] is None  # weighted: no interval
+    one = evaluate_performance(
+        {"label": np.array([1.5]), "prediction": np.array([1.0])}, task="regression"
+    )
+    assert one.intervals["mae"] is None  # one row: nothing to resample
+
+
+def test_f1_and_roc_auc_intervals_agree_with_a_row_bootstrap() -> None:
+    from scipy import stats
+
+    data = classified(300)
+    y, p, proba = data["label"], data["prediction"], data["proba_1"]
+    result = evaluate_performance(data)
+
+    def resampled(metric: Callable[..., float]) -> tuple[float, float]:
+        found = stats.bootstrap(
+            (y, p, proba),
+            metric,
+            paired=True,
+            vectorized=False,
+            n_resamples=2000,
+            method="percentile",
+            rng=np.random.default_rng(5),
+        ).confidence_interval
+        return float(found.low), float(found.high)
+
+    f1 = resampled(lambda a, b, _c: sk.f1_score(a, b))
+    auc = resampled(lambda a, _b, c: sk.roc_auc_score(a, c))
+    for metric, expected in (("f1", f1), ("roc_auc", auc)):
+        low, high = result.intervals[metric]  # type: ignore[misc]
+        assert low == pytest.approx(expected[0], abs=0.02), metric
+        assert high == pytest.approx(expected[1], abs=0.02), metric

@@ -13,6 +13,7 @@ import rung
 from rung.errors import (
     ArtifactNotFoundError,
     InvalidModelReferenceError,
+    ModelNotFoundError,
     ModelSignatureError,
     RegistryError,
     RunError,
@@ -228,3 +229,37 @@ def test_registration_takes_milliseconds(workspace: Workspace, trained: Run) -> 
         register_model(workspace, artifact, "churn")
     per_version = (time.perf_counter() - start) / 10
     assert per_version < 0.25, per_version  # generous: CI boxes are noisy
+
+
+def test_training_data_links_a_script_model_to_the_table_it_was_trained_on(
+    workspace: Workspace,
+) -> None:
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    data = pd.DataFrame({"age": [20.0, 35.0, 50.0, 65.0], "visits": [1, 3, 5, 7]})
+    data["label"] = [0, 0, 1, 1]
+    model = LogisticRegression().fit(data[["age", "visits"]], data["label"])
+    version = register_model(workspace, model, "script", training_data=data)
+    [artifact_id] = version.training_data.values()
+    assert workspace.load_artifact(artifact_id).equals(data)
+    assert [c.name for c in version.signature or []] == ["age", "visits"]
+    assert "training_data: artifact" in version.card["training_data"]
+    again = register_model(workspace, model, "script", training_data=artifact_id[:12])
+    assert again.training_data == version.training_data
+
+
+def test_training_data_must_be_a_table(workspace: Workspace) -> None:
+    from sklearn.dummy import DummyClassifier
+
+    model = DummyClassifier().fit([[0.0], [1.0]], [0, 1])
+    stored = workspace.put_artifact(model)
+    with pytest.raises(RegistryError, match="training_data must be a table") as err:
+        register_model(workspace, model, "script", training_data=stored.id)
+    assert err.value.details == {"reason": "training_data_not_a_table"}
+    with pytest.raises(RegistryError, match="not a object"):
+        register_model(workspace, model, "script", training_data=object())
+    with pytest.raises(ArtifactNotFoundError):
+        register_model(workspace, model, "script", training_data="ffffffffffff")
+    with pytest.raises(ModelNotFoundError):  # nothing half-registered
+        list_versions(workspace, "script")
