@@ -169,6 +169,8 @@ class Context:
 
     quick: bool
     peers: Peers | None
+    #: ``--no-peers``: measure no peer, not even those with a venv of their own.
+    no_peers: bool = False
     #: Peer venvs by group (``benchmarks/.venv-peers-<group>``), found lazily.
     peer_groups: dict[str, Peers | None] = field(default_factory=dict)
     report: Callable[[str], None] = lambda _text: None
@@ -216,8 +218,11 @@ class Context:
         row.details.setdefault("peer", {})[package] = dict(payload)
 
     def peers_for(self, group: str) -> Peers | None:
-        """The peer venv of ``group`` (None under ``--no-peers`` or if absent)."""
-        if self.peers is None:
+        """The peer venv of ``group`` (None under ``--no-peers`` or if absent).
+
+        A group's venv is used even when ``benchmarks/.venv-peers`` is absent.
+        """
+        if self.no_peers:
             return None
         if not group:
             return self.peers
@@ -298,9 +303,10 @@ def run_script(
     *,
     cwd: Path,
     env: Mapping[str, str],
+    timeout: float = SCRIPT_TIMEOUT,
 ) -> dict[str, Any]:
     """Run ``script`` in a new process; return the JSON figure it printed."""
-    done = run_command([str(python), str(script), *args], cwd, env)
+    done = run_command([str(python), str(script), *args], cwd, env, timeout=timeout)
     for line in reversed(done.stdout.splitlines()):
         try:
             payload = json.loads(line)
@@ -330,13 +336,15 @@ def run_peer(
     *,
     env: Mapping[str, str] | None = None,
     setup: Sequence[Sequence[str]] = (),
+    timeout: float = SCRIPT_TIMEOUT,
 ) -> dict[str, Any]:
     """Run ``peers/<name>`` with the peer venv's Python in a fresh folder.
 
     The script is copied into the folder first (ZenML wants the pipeline file
     inside its source root). ``setup`` commands (``["zenml", "init"]``, names
     of the peer venv's console scripts) run there before it. ``{tmp}`` in
-    ``env`` values stands for the folder.
+    ``env`` values stands for the folder. ``timeout``: seconds the script
+    may take before it is stopped (and the peer's cell left empty).
     """
     with scratch_folder(name.removesuffix(".py")) as tmp:
         script = tmp / name
@@ -344,11 +352,17 @@ def run_peer(
         full_env = clean_env(_expand(env, tmp))
         for command in setup:
             run_command([str(peers.command(command[0])), *command[1:]], tmp, full_env)
-        return run_script(peers.python, script, args, cwd=tmp, env=full_env)
+        return run_script(
+            peers.python, script, args, cwd=tmp, env=full_env, timeout=timeout
+        )
 
 
 def run_command(
-    command: Sequence[str], cwd: Path, env: Mapping[str, str]
+    command: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    *,
+    timeout: float = SCRIPT_TIMEOUT,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``command``, raising BenchmarkError (with its output) if it fails."""
     try:
@@ -358,12 +372,12 @@ def run_command(
             env=dict(env),
             capture_output=True,
             text=True,
-            timeout=SCRIPT_TIMEOUT,
+            timeout=timeout,
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
         raise BenchmarkError(
-            f"`{' '.join(command)}` took over {SCRIPT_TIMEOUT:.0f} s and was stopped."
+            f"`{' '.join(command)}` took over {timeout:.0f} s and was stopped."
         ) from exc
     if done.returncode != 0:
         raise BenchmarkError(

@@ -65,14 +65,15 @@ def main(argv: list[str] | None = None) -> int:
     peers = None if args.no_peers else find_peers()
     if not args.no_peers and peers is None:
         console.print(
-            "[yellow]No peer venv at benchmarks/.venv-peers: measuring Rung only. "
-            "Create it with `bash benchmarks/setup-peers.sh`.[/]"
+            "[yellow]No peer venv at benchmarks/.venv-peers: measuring Rung and "
+            "only the peers that have a venv of their own "
+            "(benchmarks/.venv-peers-<group>). Create them all with "
+            "`bash benchmarks/setup-peers.sh`.[/]"
         )
     _warn_if_busy(console)
     started = time.perf_counter()
-    by_workload, errors = _run_suite(
-        console, Context(quick=args.quick, peers=peers), args
-    )
+    ctx = Context(quick=args.quick, peers=peers, no_peers=args.no_peers)
+    by_workload, errors = _run_suite(console, ctx, args)
     elapsed = time.perf_counter() - started
     results = [row for rows in by_workload.values() for row in rows]
     console.print(_table(results, quick=args.quick))
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[red]{error}[/]")
     out = args.json or RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    payload = _payload(by_workload, errors, args=args, peers=peers, seconds=elapsed)
+    payload = _payload(by_workload, errors, args=args, ctx=ctx, seconds=elapsed)
     out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     load = os.getloadavg()[1]
     console.print(
@@ -194,7 +195,9 @@ def _run_suite(
 def _run_baseline(
     workload: Callable[[Context], list[Result]], ctx: Context, src: Path
 ) -> list[Result]:
-    base = Context(quick=ctx.quick, peers=None, report=ctx.report, warn=ctx.warn)
+    base = Context(
+        quick=ctx.quick, peers=None, no_peers=True, report=ctx.report, warn=ctx.warn
+    )
     ctx.note(f"baseline from {src}")
     with rung_source(src):
         return workload(base)
@@ -276,26 +279,27 @@ def _payload(
     errors: list[str],
     *,
     args: argparse.Namespace,
-    peers: Peers | None,
+    ctx: Context,
     seconds: float,
 ) -> dict[str, Any]:
+    groups = {name: venv for name, venv in ctx.peer_groups.items() if venv}
     return {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "quick": args.quick,
-        "peers_measured": peers is not None,
+        "peers_measured": ctx.peers is not None or bool(groups),
         "only": args.only,
         "baseline": None if args.baseline is None else str(args.baseline),
         "seconds": round(seconds, 1),
         "workloads": {
             name: [row.workload for row in rows] for name, rows in by_workload.items()
         },
-        "environment": _environment(peers),
+        "environment": _environment(ctx.peers, groups),
         "results": [row.to_json() for rows in by_workload.values() for row in rows],
         "errors": errors,
     }
 
 
-def _environment(peers: Peers | None) -> dict[str, Any]:
+def _environment(peers: Peers | None, groups: dict[str, Peers]) -> dict[str, Any]:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"],
         cwd=BENCHMARKS,
@@ -312,6 +316,8 @@ def _environment(peers: Peers | None) -> dict[str, Any]:
         "rung": importlib.metadata.version("rung"),
         "commit": commit or None,
         "peers": dict(peers.versions) if peers else {},
+        # Peers with a venv of their own: the versions in each group's venv.
+        "peer_groups": {name: dict(venv.versions) for name, venv in groups.items()},
     }
 
 

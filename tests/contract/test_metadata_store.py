@@ -32,6 +32,7 @@ from rung.metadata import (
     PipelineSummary,
     RunRecord,
     RunStore,
+    StepFinish,
     StepRunRecord,
 )
 
@@ -371,6 +372,58 @@ def test_finish_step_run_rejects_read_only_field(
         store.finish_step_run(step.id, {"status": "ok"})
 
 
+def test_advance_step_runs_finishes_then_starts_in_one_write(
+    store: RunStore, run: RunRecord
+) -> None:
+    first = make_step(run.id, name="first")
+    store.create_step_run(first)
+    output = make_artifact()
+    end = StepFinish(
+        first.id,
+        {"status": "completed", "ended_at": 1003.0, "outputs": {"out": output.id}},
+        (output,),
+    )
+    # The next step reads the output stored by the same call.
+    second = make_step(run.id, name="second", inputs={"x": output.id}, started_at=1004)
+    store.advance_step_runs([end], [second])
+    done, started = store.list_step_runs(run.id)
+    assert (done.status, done.ended_at, done.outputs) == (
+        "completed",
+        1003.0,
+        {"out": output.id},
+    )
+    assert started == second
+    assert store.lineage(output.id) == [
+        LineageEdge(first.id, run.id, "first", output.id, "output", "out"),
+        LineageEdge(second.id, run.id, "second", output.id, "input", "x"),
+    ]
+    store.advance_step_runs([], [])  # nothing to do
+    assert store.list_step_runs(run.id) == [done, started]
+
+
+def test_advance_step_runs_is_all_or_nothing(store: RunStore, run: RunRecord) -> None:
+    first = make_step(run.id, name="first")
+    store.create_step_run(first)
+    output = make_artifact()
+    end = StepFinish(
+        first.id, {"status": "completed", "outputs": {"o": output.id}}, (output,)
+    )
+    bad = make_step(run.id, name="second", inputs={"x": "d" * 64})
+    with pytest.raises(ArtifactNotFoundError, match=r"Unknown artifact id.*'d{64}'"):
+        store.advance_step_runs([end], [bad])
+    assert store.list_step_runs(run.id) == [first]
+    assert store.list_artifacts() == []
+    with pytest.raises(RunNotFoundError, match="Run 'gone' not found"):
+        store.advance_step_runs([end], [make_step("gone")])
+    with pytest.raises(StepRunNotFoundError, match="Step run 'nope' not found"):
+        store.advance_step_runs([StepFinish("nope", {"status": "failed"})], [])
+    with pytest.raises(StepRunNotFoundError, match="Step run 'nope' not found"):
+        store.advance_step_runs([StepFinish("nope", {"outputs": {}})], [])
+    with pytest.raises(InvalidRecordError, match="Cannot change 'id'"):
+        store.advance_step_runs([StepFinish(first.id, {"id": "x"})], [])
+    assert store.list_step_runs(run.id) == [first]
+
+
 def test_list_step_runs_in_start_order(store: RunStore, run: RunRecord) -> None:
     later = make_step(run.id, name="evaluate", started_at=1005.0, attempt=2)
     first = make_step(run.id, name="load", started_at=1001.0)
@@ -383,6 +436,21 @@ def test_list_step_runs_in_start_order(store: RunStore, run: RunRecord) -> None:
     assert store.list_step_runs(empty.id) == []
     with pytest.raises(RunNotFoundError, match="Run 'nope' not found"):
         store.list_step_runs("nope")
+
+
+def test_list_step_runs_of_one_status(store: RunStore, run: RunRecord) -> None:
+    data = make_artifact()
+    store.add_artifacts([data])
+    later = make_step(run.id, name="evaluate", started_at=1005.0, inputs={"d": data.id})
+    first = make_step(run.id, name="load", started_at=1001.0, outputs={"d": data.id})
+    done = make_step(run.id, name="train", started_at=1003.0, status="completed")
+    for step in (later, first, done):
+        store.create_step_run(step)
+    assert store.list_step_runs(run.id, status="running") == [first, later]
+    assert store.list_step_runs(run.id, status="completed") == [done]
+    assert store.list_step_runs(run.id, status="failed") == []
+    with pytest.raises(RunNotFoundError, match="Run 'nope' not found"):
+        store.list_step_runs("nope", status="running")
 
 
 def test_find_cached_step_run_returns_newest_completed(

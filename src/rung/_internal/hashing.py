@@ -6,9 +6,12 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["hash_bytes", "hash_json", "hash_text", "hash_tree"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["hash_bytes", "hash_files", "hash_json", "hash_text", "hash_tree"]
 
 _CHUNK = 1 << 20
 
@@ -51,6 +54,23 @@ def hash_tree(root: Path, header: str = "") -> str:
         with path.open("rb") as handle:
             while chunk := handle.read(_CHUNK):
                 digest.update(chunk)
+    return digest.hexdigest()
+
+
+def hash_files(files: Mapping[str, bytes], header: str = "") -> str:
+    """The digest :func:`hash_tree` gives a folder holding exactly ``files``.
+
+    Args:
+        files: path relative to the folder (``/``-separated) -> content.
+        header: as for :func:`hash_tree`.
+
+    Lets a value already encoded in memory be addressed without writing it.
+    """
+    digest = hashlib.sha256(header.encode("utf-8"))
+    # hash_tree sorts Paths, which compare part by part.
+    for rel in sorted(files, key=lambda name: name.split("/")):
+        digest.update(b"\0path\0" + rel.encode("utf-8") + b"\0")
+        digest.update(files[rel])
     return digest.hexdigest()
 
 

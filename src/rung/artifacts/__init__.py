@@ -33,12 +33,18 @@ if TYPE_CHECKING:
         trust_types,
     )
     from rung.artifacts._values import export_value, load_value, save_value, verify
-    from rung.artifacts.base import ArtifactStore, Materializer, StoredArtifact
+    from rung.artifacts.base import (
+        ArtifactStore,
+        EncodingMaterializer,
+        Materializer,
+        StoredArtifact,
+    )
     from rung.artifacts.fsspec_store import FsspecArtifactStore
     from rung.artifacts.memory import InMemoryArtifactStore
 
 __all__ = [
     "ArtifactStore",
+    "EncodingMaterializer",
     "FsspecArtifactStore",
     "InMemoryArtifactStore",
     "Materializer",
@@ -59,6 +65,7 @@ __all__ = [
 
 _HOMES = {
     "ArtifactStore": "rung.artifacts.base",
+    "EncodingMaterializer": "rung.artifacts.base",
     "Materializer": "rung.artifacts.base",
     "StoredArtifact": "rung.artifacts.base",
     "FsspecArtifactStore": "rung.artifacts.fsspec_store",

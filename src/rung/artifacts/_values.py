@@ -14,9 +14,9 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from rung._internal.hashing import hash_tree
+from rung._internal.hashing import hash_files, hash_tree
 from rung.artifacts import _files
 from rung.artifacts._integrity import check_content, content_hash, id_header
 from rung.artifacts._registry import REGISTRY, type_name
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from rung.artifacts._integrity import ContentRef
-    from rung.artifacts.base import ArtifactStore, Materializer
+    from rung.artifacts.base import ArtifactStore, EncodingMaterializer, Materializer
 
 __all__ = [
     "DATA_FOLDER",
@@ -85,6 +85,11 @@ def save_value(
     """
     chosen = REGISTRY.select(value, allow_pickle=allow_pickle, name=materializer)
     kind = type_name(value)
+    # getattr, not isinstance: a runtime protocol check costs more than the
+    # save of a small value that the store already holds.
+    if callable(getattr(chosen, "encode", None)):
+        encoding = cast("EncodingMaterializer", chosen)
+        return _save_encoded(store, encoding, kind, _encode(encoding, value))
     staging = _staging_folder(store)
     try:
         data = staging / DATA_FOLDER
@@ -105,6 +110,59 @@ def save_value(
     finally:
         _files.remove_tree(staging)
     return artifact
+
+
+def _save_encoded(
+    store: ArtifactStore,
+    chosen: EncodingMaterializer,
+    kind: str,
+    encoded: tuple[dict[str, bytes], dict[str, Any]],
+) -> StoredArtifact:
+    """``save_value`` for a value encoded in memory: hash first, write if new.
+
+    The id, files and manifest are those of the folder path; content the
+    store already holds (a value stored again) costs no file at all.
+    """
+    files, metadata = encoded
+    artifact_id = hash_files(files, header=id_header(chosen.name, kind))
+    artifact = StoredArtifact(
+        id=artifact_id,
+        type=kind,
+        materializer=chosen.name,
+        uri=content_key(artifact_id),
+        size_bytes=sum(len(content) for content in files.values()),
+        metadata=metadata,
+        is_pickled=chosen.is_pickled,
+    )
+    if store.exists(artifact.uri):
+        return artifact
+    staging = _staging_folder(store)
+    try:
+        data = staging / DATA_FOLDER
+        data.mkdir()
+        for rel, content in files.items():
+            path = data.joinpath(*rel.split("/"))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        _write_manifest(staging / MANIFEST, artifact, chosen.version)
+        store.put(artifact.uri, staging)
+    finally:
+        _files.remove_tree(staging)
+    return artifact
+
+
+def _encode(
+    chosen: EncodingMaterializer, value: Any
+) -> tuple[dict[str, bytes], dict[str, Any]]:
+    try:
+        return chosen.encode(value)
+    except RungError:
+        raise
+    except Exception as exc:
+        raise ArtifactError(
+            f"Materializer {chosen.name!r} failed to store a value of type "
+            f"{type_name(value)!r}: {exc}"
+        ) from exc
 
 
 def load_value(

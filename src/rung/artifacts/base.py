@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["ArtifactStore", "Materializer", "StoredArtifact"]
+__all__ = ["ArtifactStore", "EncodingMaterializer", "Materializer", "StoredArtifact"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,4 +100,19 @@ class Materializer(Protocol):
 
     def load(self, folder: Path, metadata: Mapping[str, Any]) -> Any:
         """Read the value back from ``folder``."""
+        ...
+
+
+@runtime_checkable
+class EncodingMaterializer(Materializer, Protocol):
+    """A materializer that can also encode a value in memory.
+
+    ``save_value`` then hashes the bytes before writing anything, and writes
+    nothing at all when the store already holds that content (a value stored
+    again, run after run). ``encode`` must give exactly the files and metadata
+    that ``save`` would write.
+    """
+
+    def encode(self, value: Any) -> tuple[dict[str, bytes], dict[str, Any]]:
+        """Return ``({relative path: content}, metadata)`` of ``value``."""
         ...

@@ -254,11 +254,14 @@ class Agent:
         )
         for dispatch in ledger:
             stamp = dispatch.updated_at or dispatch.evaluated_at
-            if dispatch.run_id is None and at - stamp > self.lease_ttl:
+            # This agent's own firings without a run are waiting for its
+            # executor, not orphaned: starting them again would run twice.
+            mine = dispatch.holder == self.holder
+            if dispatch.run_id is None and not mine and at - stamp > self.lease_ttl:
                 recover_dispatch(self.workspace, dispatch, self.holder, self.executor)
 
     def _start_queued(self, at: float) -> list[DispatchRecord]:
-        from rung.automation._guards import running_runs
+        from rung.automation._guards import busy
 
         store = self.workspace.triggers
         queued = store.list_dispatches(
@@ -273,7 +276,7 @@ class Agent:
                     dispatch.id, {"outcome": "error", "reason": "trigger deleted"}
                 )
                 continue
-            if len(running_runs(self.workspace, trigger)) >= int(
+            if busy(self.workspace, trigger) >= int(
                 trigger.policy.get("max_concurrent", 1)
             ):
                 continue
@@ -281,8 +284,7 @@ class Agent:
                 dispatch.id, {"outcome": "fired", "reason": "", "holder": self.holder}
             )
             event = Event(dispatch.event_key or "", chain=())
-            start_dispatch(self.workspace, trigger, fired, event, self.executor)
-            started.append(fired)
+            started.append(self._start(trigger, fired, event))
         return started
 
     def _evaluate(
@@ -333,8 +335,24 @@ class Agent:
             )
         )
         if dispatch is not None and dispatch.outcome == "fired":
-            start_dispatch(self.workspace, trigger, dispatch, event, self.executor)
+            return self._start(trigger, dispatch, event)
         return dispatch
+
+    def _start(
+        self, trigger: TriggerRecord, dispatch: DispatchRecord, event: Event
+    ) -> DispatchRecord:
+        """Start the firing's run; the entry as it is now, for the report.
+
+        Started here and now (no executor), the entry says how it went: the
+        run it started, or ``error`` with the reason it could not start.
+        """
+        start_dispatch(self.workspace, trigger, dispatch, event, self.executor)
+        if self.executor is not None:
+            return dispatch
+        try:
+            return self.workspace.triggers.get_dispatch(dispatch.project, dispatch.id)
+        except LookupError:  # the trigger was deleted meanwhile
+            return dispatch
 
 
 def describe(report: TickReport) -> dict[str, Any]:

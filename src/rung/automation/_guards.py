@@ -18,10 +18,20 @@ if TYPE_CHECKING:
     from rung.automation.records import TriggerRecord
     from rung.workspace import Workspace
 
-__all__ = ["TRIGGER_TAG", "Decision", "decide", "render_params", "running_runs"]
+__all__ = [
+    "RESTARTED",
+    "TRIGGER_TAG",
+    "Decision",
+    "busy",
+    "decide",
+    "render_params",
+    "running_runs",
+]
 
 TRIGGER_TAG = "rung.trigger"
 """Run tag: the trigger that started a run."""
+RESTARTED = "started after an agent restart"
+"""Ledger reason of a firing a new leader took over from a killed agent."""
 _DAY = 86_400.0
 _TEMPLATE = re.compile(r"^\{event\.([A-Za-z_][A-Za-z0-9_.]*)\}$")
 
@@ -65,14 +75,14 @@ def decide(
                 "skipped",
                 f"budget: {used:.2f} CPU h used in the last 24 h (budget {budget})",
             )
-    busy = len(running_runs(workspace, trigger))
+    running = busy(workspace, trigger)
     limit = int(policy.get("max_concurrent", 1))
-    if busy >= limit:
+    if running >= limit:
         if policy.get("on_busy") == "queue":
             return Decision(
-                "queued", f"concurrency: {busy} running (max {limit}); queued"
+                "queued", f"concurrency: {running} running (max {limit}); queued"
             )
-        return Decision("skipped", f"concurrency: {busy} running (max {limit})")
+        return Decision("skipped", f"concurrency: {running} running (max {limit})")
     if policy.get("approval"):
         return Decision("awaiting_approval", "approval required before the run")
     return Decision("fired", "")
@@ -87,6 +97,22 @@ def running_runs(workspace: Workspace, trigger: TriggerRecord) -> list[str]:
         limit=None,
     )
     return [r.id for r in runs if r.tags.get(TRIGGER_TAG) == trigger.name]
+
+
+def busy(workspace: Workspace, trigger: TriggerRecord) -> int:
+    """How many of the trigger's runs count against ``max_concurrent``.
+
+    Its running runs, and its firings whose run has not started yet (handed
+    to an executor that is busy, or left by an agent that was killed): each
+    of those is about to start a run. A firing that nothing reported on yet
+    has no reason, or the one a restart gives it; a failure to start, or a
+    round of re-tuning that ended, says so in the reason.
+    """
+    fired = workspace.triggers.list_dispatches(
+        workspace.project, trigger=trigger.name, outcomes=["fired"], limit=200
+    )
+    pending = sum(1 for d in fired if d.run_id is None and d.reason in ("", RESTARTED))
+    return len(running_runs(workspace, trigger)) + pending
 
 
 def render_params(params: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from rung.automation._events import Event
-from rung.automation._guards import run_tags
+from rung.automation._guards import RESTARTED, run_tags
 from rung.errors import RungError
 
 if TYPE_CHECKING:
@@ -64,14 +64,16 @@ def recover_dispatch(
             dispatch.id, {"outcome": "error", "reason": "trigger deleted"}
         )
         return
-    store.update_dispatch(
-        dispatch.id, {"holder": holder, "reason": "started after an agent restart"}
+    # The new holder on the entry tells the old one's executor, if it is
+    # still alive after all, not to start it too (``_run``).
+    claimed = store.update_dispatch(
+        dispatch.id, {"holder": holder, "reason": RESTARTED}
     )
     chain = tuple(t for t in str(dispatch.evidence.get("_chain", "")).split(",") if t)
     start_dispatch(
         workspace,
         trigger,
-        dispatch,
+        claimed,
         Event(dispatch.event_key or "", chain=chain),
         executor,
     )
@@ -87,6 +89,16 @@ def _run(
     from rung.pipelines import load_pipeline
 
     store = workspace.triggers
+    current = _current(workspace, dispatch)
+    if (
+        current is None
+        or current.outcome != "fired"
+        or current.run_id is not None
+        or current.holder != dispatch.holder
+    ):
+        # Deleted, started already, or taken over by another agent while
+        # this one waited for a worker: it is not this agent's to start.
+        return
 
     def link(progress: PipelineEvent) -> None:
         if progress.kind == "run_started":

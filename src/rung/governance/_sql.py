@@ -132,16 +132,29 @@ def _insert_policy_set(conn: sa.Connection, draft: PolicySetRecord) -> PolicySet
     return record
 
 
+# The set in force, built once: every pipeline run asks for it.
+_IN_FORCE = (
+    sa.select(policy_sets)
+    .where(policy_sets.c.project == sa.bindparam("project"))
+    .order_by(policy_sets.c.version.desc())
+    .limit(1)
+)
+
+
 def _select_sets(
     conn: sa.Connection, project: str, version: int | None, limit: int | None
 ) -> list[PolicySetRecord]:
-    query = sa.select(policy_sets).where(policy_sets.c.project == project)
-    if version is not None:
-        query = query.where(policy_sets.c.version == version)
-    query = query.order_by(policy_sets.c.version.desc()).limit(limit)
+    if version is None and limit == 1:
+        rows = conn.execute(_IN_FORCE, {"project": project}).mappings()
+    else:
+        query = sa.select(policy_sets).where(policy_sets.c.project == project)
+        if version is not None:
+            query = query.where(policy_sets.c.version == version)
+        query = query.order_by(policy_sets.c.version.desc()).limit(limit)
+        rows = conn.execute(query).mappings()
     return [
         PolicySetRecord(**{**row, "document": load_json(row["document"])})
-        for row in conn.execute(query).mappings()
+        for row in rows
     ]
 
 

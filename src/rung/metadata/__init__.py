@@ -24,6 +24,7 @@ from rung.metadata.records import (
     PipelineSummary,
     RunRecord,
     RunStatus,
+    StepFinish,
     StepRunRecord,
     StepStatus,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "RunRecords",
     "RunStatus",
     "RunStore",
+    "StepFinish",
     "StepRunRecord",
     "StepRunRecords",
     "StepStatus",

@@ -79,7 +79,7 @@ step_runs = sa.Table(
     sa.Column("started_at", sa.Double, nullable=False),
     sa.Column("attempt", sa.Integer, nullable=False),
     sa.Column("ended_at", sa.Double),
-    sa.Column("cache_key", sa.String, index=True),
+    sa.Column("cache_key", sa.String),
     sa.Column("cached_from", sa.String),
     sa.Column("source_hash", sa.String),
     sa.Column("params", sa.Text, nullable=False),
@@ -89,6 +89,16 @@ step_runs = sa.Table(
     sa.Column("stderr", sa.Text, nullable=False),
     sa.Column("error", sa.Text),
     sa.Column("traceback", sa.Text),
+    # Cache lookups: the newest completed step run with a key is the last
+    # entry for that key (revision 0012). Cache hits cost no entry.
+    sa.Index(
+        "ix_step_runs_completed_cache_key",
+        "cache_key",
+        "started_at",
+        "id",
+        sqlite_where=sa.text("status = 'completed'"),
+        postgresql_where=sa.text("status = 'completed'"),
+    ),
 )
 
 artifacts = sa.Table(

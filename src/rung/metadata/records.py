@@ -19,6 +19,7 @@ __all__ = [
     "PipelineSummary",
     "RunRecord",
     "RunStatus",
+    "StepFinish",
     "StepRunRecord",
     "StepStatus",
 ]
@@ -131,6 +132,21 @@ class StepRunRecord:
     def duration(self) -> float | None:
         """Wall-clock seconds, or None while running."""
         return None if self.ended_at is None else self.ended_at - self.started_at
+
+
+@dataclass(frozen=True, slots=True)
+class StepFinish:
+    """The end of a step run, for ``advance_step_runs``.
+
+    Attributes:
+        step_run_id: the step run.
+        changes: as for ``finish_step_run`` (status, ended_at, outputs...).
+        artifacts: new artifacts the outputs point at, added first.
+    """
+
+    step_run_id: str
+    changes: Mapping[str, Any]
+    artifacts: tuple[ArtifactRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

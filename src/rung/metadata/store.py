@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         MetricRecord,
         PipelineSummary,
         RunRecord,
+        StepFinish,
         StepRunRecord,
     )
 
@@ -94,14 +95,29 @@ class StepRunRecords(Protocol):
         """
         ...
 
+    def advance_step_runs(
+        self, finished: Sequence[StepFinish], started: Sequence[StepRunRecord]
+    ) -> None:
+        """In one transaction: finish each of ``finished`` as ``finish_step_run``
+        would (its artifacts added first), then insert each of ``started`` as
+        ``create_step_run`` would.
+
+        The run engine's step in a pipeline: the steps that just completed
+        and the ones they made ready, one write. All or nothing.
+        """
+        ...
+
     def record_cache_hits(self, step_runs: Sequence[StepRunRecord]) -> None:
         """In one transaction, for each finished ``cached`` step run: insert it
         (its inputs and outputs become lineage edges) and copy into its run the
         metrics its source (``cached_from``) logged."""
         ...
 
-    def list_step_runs(self, run_id: str) -> list[StepRunRecord]:
-        """Return a run's step runs in start order (all attempts)."""
+    def list_step_runs(
+        self, run_id: str, *, status: str | None = None
+    ) -> list[StepRunRecord]:
+        """Return a run's step runs in start order (all attempts); with
+        ``status``, only those in that status."""
         ...
 
     def find_cached_step_run(self, cache_key: str) -> StepRunRecord | None:

@@ -16,6 +16,9 @@ __all__ = ["Captured", "capture_step", "install_capture"]
 
 MAX_LOG_CHARS = 256_000
 _SAMPLE_SECONDS = 0.05
+# The sampler thread outlives a step by this long, so that a run's steps,
+# one after the other, do not start a thread each.
+_LINGER_SECONDS = 1.0
 
 
 @dataclass(slots=True)
@@ -131,12 +134,17 @@ class _MemorySampler:
             return max(self._peaks.pop(token, 0), last)
 
     def _loop(self) -> None:
+        idle = 0.0
         while True:
             time.sleep(_SAMPLE_SECONDS)
             with self._lock:
                 if not self._peaks:
-                    self._thread = None
-                    return
+                    idle += _SAMPLE_SECONDS
+                    if idle >= _LINGER_SECONDS:
+                        self._thread = None
+                        return
+                    continue
+                idle = 0.0
                 tokens = list(self._peaks)
             value = self.rss()
             with self._lock:

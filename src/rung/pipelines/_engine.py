@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rung._internal.hashing import hash_json
+from rung._internal.ids import new_id
 from rung._internal.timeutil import now
 from rung.errors import RungError, StepFailedError
 from rung.orchestrators import open_orchestrator
@@ -23,6 +25,7 @@ from rung.pipelines._node import (
     NodeTask,
     execute_node,
     find_cache_hit,
+    new_step_run,
     task_cache_key,
 )
 from rung.tracking import (
@@ -36,7 +39,7 @@ from rung.tracking import (
 from rung.tracking._lifecycle import heartbeats
 
 if TYPE_CHECKING:
-    from rung.metadata import ArtifactRecord, RunRecord, StepRunRecord
+    from rung.metadata import ArtifactRecord, RunRecord, StepFinish, StepRunRecord
     from rung.orchestrators import Orchestrator
     from rung.pipelines._dag import Dag
     from rung.workspace import Workspace
@@ -138,6 +141,8 @@ class _Scheduler:
         self.on_event = on_event
         self.done: dict[str, dict[str, ArtifactRecord]] = {}
         self.cache_hits: list[StepRunRecord] = []
+        # Ends of completed steps, stored with the next write of step runs.
+        self.finished: list[StepFinish] = []
         self.failure: BaseException | None = None
         self.external = _store_constants(workspace, plan.dag)
 
@@ -172,12 +177,50 @@ class _Scheduler:
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for future in finished:
                     self._collect(running.pop(future), future)
+            self._store_finished(self.failure)
         except BaseException as exc:
+            self._drain(running)
+            self._store_finished(exc)
             self._record_cache_hits(exc)
             raise
         self._record_cache_hits(self.failure)
         for name in pending:
             self.emit("step_skipped", name)
+
+    def _drain(self, running: dict[Future[NodeResult], str]) -> None:
+        """After an interruption: drop queued steps, wait for running ones, and
+        keep the ends of those that complete, so that they are stored as
+        completed (a step that fails stores its failure itself)."""
+        for future in running:
+            future.cancel()
+        for future in running:
+            if future.cancelled():
+                continue
+            try:
+                result = future.result()
+            except Exception:  # noqa: S112 - recorded by the step itself
+                continue
+            if result.finish is not None:
+                self.finished.append(result.finish)
+
+    def _store_finished(self, original: BaseException | None = None) -> None:
+        """Store the ends of completed steps not stored yet (scheduling ends).
+
+        With ``original`` (scheduling was interrupted), a failure to store
+        them is noted on it, never raised over it.
+        """
+        finished, self.finished = self.finished, []
+        try:
+            self.workspace.runs.advance_step_runs(finished, [])
+        except Exception as exc:
+            if original is None:
+                raise
+            _logger.warning(
+                "Could not record completed steps of run %s after it failed",
+                self.record.id,
+                exc_info=True,
+            )
+            original.add_note(f"Recording completed steps failed too: {_one_line(exc)}")
 
     def _record_cache_hits(self, original: BaseException | None) -> None:
         """Record the run's cache hits; never let that hide an earlier error.
@@ -200,8 +243,19 @@ class _Scheduler:
     def _start_ready(
         self, pending: list[str], running: dict[Future[NodeResult], str]
     ) -> None:
-        """Start every ready node: answer cache hits here, submit the rest."""
+        """Start every ready node: answer cache hits here, submit the rest.
+
+        The ends of the steps that completed since the last pass are stored
+        now, before any step starts: a completed step is on record before a
+        step that reads its outputs runs (what ``resume`` relies on). When a
+        single step starts and none is running (a chain), the engine stores
+        its ``running`` step run in that same write, so the step costs one
+        write less; otherwise each step stores its own start, when a worker
+        picks it up (a step still queued when a run is interrupted leaves no
+        record, as before).
+        """
         dag = self.plan.dag
+        starting: list[tuple[str, NodeTask]] = []
         ready = [n for n in pending if dag.nodes[n].upstream <= set(self.done)]
         while ready and self.failure is None:
             for name in ready:
@@ -214,12 +268,33 @@ class _Scheduler:
                     hit = find_cache_hit(self.workspace, task)
                 except Exception as exc:
                     self._fail(name, exc)
-                    return
+                    break
                 if hit is not None:
                     self._succeed(name, hit)
                 else:
-                    running[self._submit(name, task)] = name
+                    starting.append((name, task))
             ready = [n for n in pending if dag.nodes[n].upstream <= set(self.done)]
+        started: list[StepRunRecord] = []
+        if len(starting) == 1 and not running:
+            name, task = starting[0]
+            task = replace(task, step_run_id=new_id())
+            starting[0] = (name, task)
+            started.append(
+                new_step_run(task, str(task.step_run_id), str(task.cache_key))
+            )
+        finished, self.finished = self.finished, []
+        try:
+            if finished or started:
+                self.workspace.runs.advance_step_runs(finished, started)
+        except Exception as exc:
+            # Nothing was stored: the ends are tried again when scheduling
+            # ends; the steps that could not start fail the run.
+            self.finished = finished + self.finished
+            for name, _task in starting:
+                self._fail(name, exc)
+            return
+        for name, task in starting:
+            running[self._submit(name, task)] = name
 
     def _task(self, name: str) -> NodeTask:
         node = self.plan.dag.nodes[name]
@@ -252,6 +327,8 @@ class _Scheduler:
 
     def _succeed(self, name: str, result: NodeResult) -> None:
         self.done[name] = result.outputs
+        if result.finish is not None:
+            self.finished.append(result.finish)
         if result.cache_hit is not None:
             self.cache_hits.append(result.cache_hit)
             self.emit("step_cached", name, result.cached_from)
@@ -333,14 +410,55 @@ def _reopen(workspace: Workspace, record: RunRecord) -> RunRecord:
 
 
 class _Provenance:
-    """Collects git state and the package lock in the background."""
+    """Collects git state and the package lock in the background.
+
+    On long-lived daemon threads: starting a thread per run waits for the new
+    thread to be scheduled, which on a busy machine cost more than a run of
+    small steps. A run hands its request to an idle worker, or starts one
+    when all are busy (concurrent runs each get theirs, up to a cap).
+    """
+
+    _MAX_WORKERS = 8
+    _lock = threading.Lock()
+    _queue: queue.SimpleQueue[_Provenance] | None = None
+    _pid = 0  # a forked child inherits the queue, not the threads
+    _idle = 0
+    _workers = 0
 
     def __init__(self, folder: Path) -> None:
         self.result: dict[str, Any] = {}
-        self._thread = threading.Thread(
-            target=self._collect, args=(folder,), daemon=True
-        )
-        self._thread.start()
+        self._folder = folder
+        self._done = threading.Event()
+        cls = type(self)
+        with cls._lock:
+            if cls._queue is None or cls._pid != os.getpid():
+                cls._queue, cls._pid = queue.SimpleQueue(), os.getpid()
+                cls._idle = cls._workers = 0
+            if cls._idle > 0:
+                cls._idle -= 1  # that worker takes this request
+            elif cls._workers < cls._MAX_WORKERS:
+                cls._workers += 1
+                threading.Thread(
+                    target=cls._serve,
+                    args=(cls._queue,),
+                    name="rung-provenance",
+                    daemon=True,
+                ).start()
+            cls._queue.put(self)
+
+    @classmethod
+    def _serve(cls, requests: queue.SimpleQueue[_Provenance]) -> None:
+        while True:
+            request = requests.get()
+            try:
+                request._collect(request._folder)
+            except Exception:  # a run is never failed by its provenance
+                _logger.debug("Could not collect provenance", exc_info=True)
+            finally:
+                request._done.set()
+                with cls._lock:
+                    if requests is cls._queue:
+                        cls._idle += 1
 
     def _collect(self, folder: Path) -> None:
         version = code_version(folder)
@@ -353,7 +471,7 @@ class _Provenance:
         }
 
     def changes(self, workspace: Workspace) -> dict[str, Any]:
-        self._thread.join(timeout=10)
+        self._done.wait(timeout=10)
         result = dict(self.result)
         packages = result.pop("_packages", None)
         # Which locks this workspace already holds: a set of its own, so two

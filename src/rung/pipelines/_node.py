@@ -19,7 +19,7 @@ from rung.tracking import RunScope, buffer_for, scoped
 from rung.workspace import ArtifactRead
 
 if TYPE_CHECKING:
-    from rung.metadata import ArtifactRecord, StepRunRecord
+    from rung.metadata import ArtifactRecord, StepFinish, StepRunRecord
     from rung.pipelines._dag import Node
     from rung.workspace import Workspace
 
@@ -29,6 +29,7 @@ __all__ = [
     "cache_key",
     "execute_node",
     "find_cache_hit",
+    "new_step_run",
     "task_cache_key",
 ]
 
@@ -46,6 +47,9 @@ class NodeTask:
     use_cache: bool
     pickled_inputs: frozenset[str] = frozenset()
     cache_key: str | None = None
+    #: Set when the engine already stored the ``running`` step run: it then
+    #: also stores its end (the result's ``finish``), with its next write.
+    step_run_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +61,14 @@ class NodeResult:
         cached_from: the run whose outputs were reused, for a cache hit.
         cache_hit: the ``cached`` step run to record, for a cache hit (the
             engine writes a run's cache hits together, in one transaction).
+        finish: the end of the step run to record, when the engine stored
+            its start (``NodeTask.step_run_id``); None when already recorded.
     """
 
     outputs: dict[str, ArtifactRecord]
     cached_from: str | None = None
     cache_hit: StepRunRecord | None = None
+    finish: StepFinish | None = None
 
 
 def cache_key(
@@ -118,14 +125,23 @@ def execute_node(workspace: Workspace, task: NodeTask) -> NodeResult:
     """Run one node in the current thread and record it (no cache lookup:
     the engine calls :func:`find_cache_hit` first).
 
+    Without ``task.step_run_id`` the step run is stored here, running, then
+    finished. With it (the engine stored the running step run), its end is
+    returned as the result's ``finish`` for the engine to store; a failure
+    is still stored here, at once.
+
     Raises:
         StepFailedError: the user's code raised (chained with ``from``).
         RungError: Rung refused something (bad output, unknown artifact...).
     """
+    from rung.metadata import StepFinish
+
     key = task_cache_key(workspace, task)
     context = StepContext(workspace, task.run_id, task.node.name, task.node.step.labels)
-    step_run_id = new_id()
-    workspace.runs.create_step_run(_new_step_run(task, step_run_id, key))
+    step_run_id = task.step_run_id
+    if step_run_id is None:
+        step_run_id = new_id()
+        workspace.runs.create_step_run(new_step_run(task, step_run_id, key))
     captured = Captured()
     try:
         values = _load_inputs(workspace, task)
@@ -144,7 +160,7 @@ def execute_node(workspace: Workspace, task: NodeTask) -> NodeResult:
     except BaseException as exc:
         _record_failure(workspace, step_run_id, captured, exc)
         raise
-    workspace.runs.finish_step_run(
+    finish = StepFinish(
         step_run_id,
         {
             "status": "completed",
@@ -155,14 +171,20 @@ def execute_node(workspace: Workspace, task: NodeTask) -> NodeResult:
             "stdout": captured.text("stdout"),
             "stderr": captured.text("stderr"),
         },
-        artifacts=list(records.values()),
+        tuple(records.values()),
+    )
+    if task.step_run_id is not None:
+        return NodeResult(records, finish=finish)
+    workspace.runs.finish_step_run(
+        step_run_id, finish.changes, artifacts=list(finish.artifacts)
     )
     return NodeResult(records)
 
 
-def _new_step_run(
+def new_step_run(
     task: NodeTask, step_run_id: str, key: str, **extra: Any
 ) -> StepRunRecord:
+    """The step run record of ``task``: ``running`` now, unless ``extra`` says."""
     from rung.metadata import StepRunRecord
 
     fields: dict[str, Any] = {
@@ -191,7 +213,7 @@ def _from_cache(workspace: Workspace, task: NodeTask, key: str) -> NodeResult | 
         return None
     # Recorded later with the run's other hits, metrics of the source included
     # (so a cached run still shows e.g. its accuracy).
-    hit = _new_step_run(
+    hit = new_step_run(
         task,
         new_id(),
         key,

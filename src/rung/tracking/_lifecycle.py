@@ -101,9 +101,7 @@ def abandon_step_runs(workspace: Workspace, run_id: str, ended_at: float) -> lis
     would otherwise stay ``running`` forever, even after a resume completes.
     """
     abandoned: list[str] = []
-    for step_run in workspace.runs.list_step_runs(run_id):
-        if step_run.status != "running":
-            continue
+    for step_run in workspace.runs.list_step_runs(run_id, status="running"):
         changes = {"status": "failed", "ended_at": ended_at, "error": ABANDONED_STEP}
         workspace.runs.finish_step_run(step_run.id, changes)
         abandoned.append(step_run.id)

@@ -32,6 +32,8 @@ def host_name() -> str:
 
 def code_version(folder: Path) -> CodeVersion:
     """Return the git commit and dirty flag of ``folder``, or Nones outside git."""
+    if not _may_be_in_git(folder):
+        return CodeVersion(None, None)  # what git would say, without starting it
     commit = _git(folder, "rev-parse", "HEAD")
     if commit is None:
         return CodeVersion(None, None)
@@ -51,6 +53,36 @@ def installed_packages() -> tuple[str, dict[str, str]]:
             packages[name.lower()] = dist.version
     ordered = dict(sorted(packages.items()))
     return hash_json(ordered), ordered
+
+
+# Variables that let git find a repository elsewhere than above the folder.
+_GIT_LOCATORS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR")
+
+
+def _may_be_in_git(folder: Path) -> bool:
+    """False only when git surely finds no repository for ``folder``.
+
+    Looks where git's discovery looks, the folder and each parent, for a
+    ``.git`` entry (a folder, or a file for worktrees and submodules) or a bare
+    repository (``HEAD``, ``objects/`` and ``refs/``). A few ``stat`` calls
+    instead of starting git, for runs outside any repository.
+    """
+    if any(os.environ.get(name) for name in _GIT_LOCATORS):
+        return True
+    try:
+        current = folder.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop
+        return True
+    for place in (current, *current.parents):
+        if os.path.lexists(place / ".git"):
+            return True
+        if (
+            os.path.isfile(place / "HEAD")
+            and os.path.isdir(place / "objects")
+            and os.path.isdir(place / "refs")
+        ):
+            return True
+    return False
 
 
 def _git(folder: Path, *args: str) -> str | None:

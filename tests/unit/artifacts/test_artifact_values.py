@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from rung._internal.hashing import hash_tree
+from rung._internal.hashing import hash_files, hash_tree
 from rung.artifacts import (
     InMemoryArtifactStore,
     export_value,
@@ -74,6 +74,95 @@ class BadMetadataMaterializer(ShoutMaterializer):
     def save(self, value: Any, folder: Path) -> dict[str, Any]:
         super().save(value, folder)
         return {"when": object()}
+
+
+class TreeMaterializer(ShoutMaterializer):
+    """Encodes in memory, into nested files whose names sort differently as
+    strings and as paths ("a-c" < "a/b" as text, "a" < "a-c" part by part)."""
+
+    name = "test.tree"
+
+    def encode(self, value: Any) -> tuple[dict[str, bytes], dict[str, Any]]:
+        if value == "fail":
+            raise RuntimeError("cannot encode")
+        files = {"a-c": value.encode(), "a/b": value.upper().encode(), "z": b""}
+        return files, {"length": len(value)}
+
+    def save(self, value: Any, folder: Path) -> dict[str, Any]:
+        files, metadata = self.encode(value)
+        for rel, content in files.items():
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_bytes(content)
+        return metadata
+
+    def load(self, folder: Path, metadata: Mapping[str, Any]) -> Any:
+        return Shout((folder / "a-c").read_text())
+
+
+def test_encoded_values_get_the_id_of_their_stored_folder(
+    local_store: FsspecArtifactStore, tmp_path: Path
+) -> None:
+    register_materializer(TreeMaterializer())
+
+    artifact = save_value(local_store, Shout("hi"), materializer="test.tree")
+
+    folder = tmp_path / "store" / artifact.uri
+    header = f"test.tree\n{artifact.type}\n"
+    assert artifact.id == hash_tree(folder / "data", header=header)
+    assert artifact.size_bytes == 4
+    assert load_value(local_store, artifact) == "hi"
+    assert verify(local_store, artifact)
+    manifest = json.loads((folder / "rung-artifact.json").read_text())
+    assert manifest["metadata"] == {"length": 2}
+
+
+def test_encoded_value_stored_again_writes_nothing(
+    local_store: FsspecArtifactStore, tmp_path: Path
+) -> None:
+    register_materializer(TreeMaterializer())
+    first = save_value(local_store, Shout("hi"), materializer="test.tree")
+    stamp = (tmp_path / "store" / first.uri / "rung-artifact.json").stat().st_mtime_ns
+
+    again = save_value(local_store, Shout("hi"), materializer="test.tree")
+
+    assert again == first
+    manifest = tmp_path / "store" / first.uri / "rung-artifact.json"
+    assert manifest.stat().st_mtime_ns == stamp
+    assert list((tmp_path / "store" / "tmp").iterdir()) == []
+
+
+def test_encoded_value_is_written_again_when_its_content_is_gone(
+    local_store: FsspecArtifactStore,
+) -> None:
+    register_materializer(TreeMaterializer())
+    artifact = save_value(local_store, Shout("hi"), materializer="test.tree")
+    local_store.delete(artifact.uri)
+
+    assert save_value(local_store, Shout("hi"), materializer="test.tree") == artifact
+    assert load_value(local_store, artifact) == "hi"
+
+
+def test_failing_encode_is_reported_and_leaves_nothing_behind(
+    local_store: FsspecArtifactStore, tmp_path: Path
+) -> None:
+    register_materializer(TreeMaterializer())
+
+    with pytest.raises(ArtifactError, match=r"'test\.tree' failed to store.*encode"):
+        save_value(local_store, Shout("fail"), materializer="test.tree")
+
+    assert not (tmp_path / "store" / "objects").exists() or not any(
+        (tmp_path / "store" / "objects").rglob("*")
+    )
+
+
+def test_hash_files_matches_hash_tree(tmp_path: Path) -> None:
+    files = {"a-c": b"1", "a/b": b"2", "a/b2/c": b"3", "Z": b""}
+    for rel, content in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(content)
+
+    assert hash_files(files, header="h") == hash_tree(tmp_path, header="h")
+    assert hash_files(files) != hash_files({**files, "Z": b"x"})
 
 
 def test_save_returns_content_addressed_artifact(

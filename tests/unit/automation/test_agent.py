@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import pytest
@@ -22,6 +24,7 @@ from rung.automation.errors import AutomationError, WebhookSignatureError
 from rung.catalog import refresh_dataset
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from rung.workspace import Workspace
@@ -333,6 +336,97 @@ def test_an_alert_raised_in_a_tick_starts_its_retraining_in_the_same_tick(
     [alert] = workspace.monitors.list_alerts(workspace.project, status="open")
     assert fired.params == {"note": alert.id}
     assert fired.evidence["details"]["features"] == ["x"]
+
+
+@pytest.fixture
+def blocked() -> Iterator[tuple[ThreadPoolExecutor, threading.Event]]:
+    """One worker, kept busy until the event is set: firings wait in its queue."""
+    pool = ThreadPoolExecutor(1)
+    gate = threading.Event()
+    pool.submit(gate.wait)
+    try:
+        yield pool, gate
+    finally:  # a failed test must not leave the worker waiting forever
+        gate.set()
+        pool.shutdown(wait=True)
+
+
+def _training_runs(workspace: Workspace) -> int:
+    return len(workspace.runs.list_runs(pipeline="training", limit=None))
+
+
+def test_a_firing_waiting_for_a_worker_is_not_started_again_by_its_own_agent(
+    workspace: Workspace,
+    flow: str,
+    blocked: tuple[ThreadPoolExecutor, threading.Event],
+) -> None:
+    create_trigger(workspace, "t", flow, "manual")
+    pool, gate = blocked
+    agent = Agent(
+        workspace, holder="a", executor=pool, run_monitors=False, lease_ttl=30
+    )
+    fire_trigger(workspace, "t")
+    [fired] = agent.tick().dispatches
+    # Later than the lease time: the firing still waits for the busy worker.
+    assert agent.tick(now=time.time() + 100).dispatches == []
+    gate.set()
+    pool.shutdown(wait=True)
+    assert _training_runs(workspace) == 1
+    entry = workspace.triggers.get_dispatch(workspace.project, fired.id)
+    assert entry.run_id is not None and entry.reason == ""
+
+
+def test_firings_waiting_for_a_worker_count_against_max_concurrent(
+    workspace: Workspace,
+    flow: str,
+    blocked: tuple[ThreadPoolExecutor, threading.Event],
+) -> None:
+    create_trigger(workspace, "t", flow, "manual", policy={"max_concurrent": 1})
+    pool, gate = blocked
+    agent = Agent(workspace, holder="a", executor=pool, run_monitors=False)
+    fire_trigger(workspace, "t", {"version": 1})
+    fire_trigger(workspace, "t", {"version": 2})
+    assert agent.tick().count("fired") == 1  # the other stays queued
+    gate.set()
+    pool.shutdown(wait=True)
+    [second] = _agent(workspace, "a").tick().dispatches
+    assert second.outcome == "fired" and second.params == {"version": 2}
+    assert _training_runs(workspace) == 2
+
+
+def test_a_firing_taken_over_by_a_new_leader_is_not_started_by_the_old_one(
+    workspace: Workspace,
+    flow: str,
+    blocked: tuple[ThreadPoolExecutor, threading.Event],
+) -> None:
+    create_trigger(workspace, "t", flow, "manual")
+    pool, gate = blocked
+    old = Agent(workspace, holder="old", executor=pool, run_monitors=False)
+    fire_trigger(workspace, "t")
+    [fired] = old.tick().dispatches
+    # The old leader stalls past its lease; a new one takes the firing over.
+    new = _agent(workspace, "new")
+    assert new.tick(now=time.time() + 100).leader
+    entry = workspace.triggers.get_dispatch(workspace.project, fired.id)
+    assert entry.holder == "new" and entry.run_id is not None
+    gate.set()
+    pool.shutdown(wait=True)  # the old agent's worker finally gets to it
+    assert _training_runs(workspace) == 1
+
+
+def test_a_tick_reports_a_firing_that_could_not_start_as_an_error(
+    workspace: Workspace, flow: str, tmp_path: Path
+) -> None:
+    create_trigger(workspace, "t", flow, "manual")
+    fire_trigger(workspace, "t")
+    # The pipeline's file is gone by the time the agent starts the run.
+    gone = f"{tmp_path / 'gone.py'}:training"
+    workspace.triggers.update_trigger(workspace.project, "t", {"pipeline": gone})
+    [entry] = _agent(workspace).tick().dispatches
+    assert entry.outcome == "error"
+    assert entry.reason.startswith("could not start: PipelineNotFoundError")
+    assert entry.run_id is None
+    assert ledger(workspace, "t")[0] == entry
 
 
 def test_an_estimated_drop_starts_a_retraining_before_any_label(

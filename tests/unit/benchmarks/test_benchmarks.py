@@ -113,3 +113,33 @@ def test_unknown_workload_or_baseline_without_rung_is_refused(tmp_path: Path) ->
     assert "unknown workload orchestraton; choose from orchestration," in unknown.stderr
     assert no_rung.returncode == 1
     assert "holds no rung package" in no_rung.stdout
+
+
+# ~10 s: one agent workspace of 100 triggers, 10 monitors and one alert.
+@pytest.mark.slow
+def test_agent_workload_reports_the_idle_tick_and_the_alert_to_run_rows(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "results.json"
+    args = ["--quick", "--no-peers", "--only", "agent_tick", "--json", str(out)]
+    done = subprocess.run(
+        [sys.executable, str(RUN_PY), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    payload = json.loads(out.read_text(encoding="utf-8"))
+
+    rows = {row["workload"]: row for row in payload["results"]}
+    assert list(rows) == [
+        "automation.idle_tick",
+        "automation.alert_to_run",
+        "automation.alert_to_run_ticks",
+    ]
+    alert = rows["automation.alert_to_run"]["details"]["rung"]
+    assert len(alert["samples"]) == len(alert["ticks"]) == 1
+    assert rows["automation.alert_to_run_ticks"]["rung"] == max(alert["ticks"]) >= 1
+    assert all(row["peers"] == [] for row in rows.values())
+    assert "dagster" not in done.stdout.lower()  # --no-peers: not even own venvs

@@ -16,8 +16,8 @@ from rung import pipeline, step
 from rung._internal.ids import new_id
 from rung._internal.timeutil import now
 from rung.errors import ConfigError, StepFailedError
-from rung.metadata import RunRecord, StepRunRecord
-from rung.pipelines import load_pipeline, resume_run
+from rung.metadata import RunRecord, StepFinish, StepRunRecord
+from rung.pipelines import PipelineEvent, load_pipeline, resume_run
 from rung.tracking import host_name, reap_stale_runs
 from rung.tracking._lifecycle import heartbeats
 from rung.workspace import Workspace, WorkspaceOptions
@@ -274,3 +274,47 @@ def test_error_ending_the_run_does_not_mask_the_original_error(
 
     assert any("the database went away" in n for n in info.value.__notes__)
     assert not heartbeats.is_local(_only_run(nope_workspace).id)
+
+
+def test_interrupt_between_steps_keeps_the_completed_step(
+    workspace: Workspace,
+) -> None:
+    """A completed step's end waits for the engine's next write; an
+    interruption before it still stores it (resume relies on it)."""
+
+    def interrupt(event: PipelineEvent) -> None:
+        if (event.kind, event.step) == ("step_started", "sink"):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        chain.run(workspace=workspace, enable_cache=False, on_event=interrupt)
+
+    run = _only_run(workspace)
+    assert run.status == "cancelled"
+    (done,) = workspace.runs.list_step_runs(run.id)
+    assert (done.name, done.status) == ("source", "completed")
+    assert workspace.load_artifact(done.outputs["output"]) == 1
+
+
+def test_error_storing_a_step_start_fails_the_run_and_keeps_completed_steps(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs: RunStore = workspace.runs
+    real = runs.advance_step_runs
+
+    def broken(
+        finished: Sequence[StepFinish], started: Sequence[StepRunRecord]
+    ) -> None:
+        if any(s.name == "sink" for s in started):
+            raise OSError("the database went away")
+        real(finished, started)
+
+    monkeypatch.setattr(runs, "advance_step_runs", broken)
+
+    with pytest.raises(OSError, match="the database went away"):
+        chain.run(workspace=workspace, enable_cache=False)
+
+    run = _only_run(workspace)
+    assert (run.status, run.error) == ("failed", "OSError: the database went away")
+    (done,) = runs.list_step_runs(run.id)
+    assert (done.name, done.status) == ("source", "completed")

@@ -141,3 +141,93 @@ def test_killed_run_is_marked_failed_and_can_be_resumed(
         ]
         assert resumed.output("second") == 42
     assert (tmp_path / "first.log").read_text() == "ran\n"
+
+
+CHAIN = textwrap.dedent(
+    """
+    import time
+    from pathlib import Path
+
+    from rung import pipeline, step
+
+    HERE = Path(__file__).parent
+
+
+    @step
+    def add_one(x: int, name: str) -> int:
+        with (HERE / f"{name}.log").open("a") as log:
+            log.write("ran\\n")
+        (HERE / f"{name}.started").write_text("yes")
+        while name == "third" and (HERE / "hang.flag").exists():
+            time.sleep(0.05)
+        return x + 1
+
+
+    @pipeline
+    def chain() -> None:
+        value = 0
+        for name in ("first", "second", "third", "fourth"):
+            value = add_one(value, name=name)
+    """
+)
+
+
+@pytest.mark.integration
+def test_chain_killed_mid_run_keeps_every_completed_step_for_resume(
+    tmp_path: Path,
+) -> None:
+    """Steps of a chain store their end with the next step's start: a run
+    killed in its third step has its first two on record, outputs and lineage
+    included, and resuming runs only the third and the fourth."""
+    flow = tmp_path / "chain.py"
+    flow.write_text(CHAIN)
+    (tmp_path / "hang.flag").write_text("")
+    script = (
+        "from rung.pipelines import load_pipeline\n"
+        f"load_pipeline({str(flow)!r} + ':chain').run(enable_cache=False)\n"
+    )
+    env = {**os.environ, "RUNG_ROOT": str(tmp_path)}
+    child = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "third.started").exists():
+            if child.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the pipeline process did not reach its third step")
+            time.sleep(0.05)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+    (tmp_path / "hang.flag").unlink()
+
+    with rung.open_workspace(tmp_path, create=False) as ws:
+        killed = rung.Client(ws).list_runs()[0]
+        assert killed.status == "failed"
+        steps = ws.runs.list_step_runs(killed.id)
+        assert [(s.name, s.status) for s in steps] == [
+            ("add_one", "completed"),
+            ("add_one_2", "completed"),
+            ("add_one_3", "failed"),  # running when killed, ended by the reaper
+        ]
+        first, second = steps[0], steps[1]
+        # The second step read what the first one produced, both on record.
+        assert second.inputs == {"x": first.outputs["output"]}
+        assert [e.direction for e in ws.runs.lineage(first.outputs["output"])] == [
+            "output",
+            "input",
+        ]
+
+        resumed = rung.Client(ws).resume_run(killed.id)
+        assert resumed.refresh().record.status == "completed"
+        attempts = [
+            (s.name, s.attempt, s.status) for s in ws.runs.list_step_runs(killed.id)
+        ]
+        assert attempts == [
+            ("add_one", 1, "completed"),
+            ("add_one_2", 1, "completed"),
+            ("add_one_3", 1, "failed"),
+            ("add_one_3", 2, "completed"),
+            ("add_one_4", 2, "completed"),
+        ]
+        assert resumed.output("add_one_4") == 4
+    for name, runs in (("first", 1), ("second", 1), ("third", 2), ("fourth", 1)):
+        assert (tmp_path / f"{name}.log").read_text() == "ran\n" * runs

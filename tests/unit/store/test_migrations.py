@@ -416,3 +416,53 @@ def test_downgrade_from_head_restores_the_released_metrics_index(
     alembic(db_url, "downgrade", "0006")
 
     assert inspect(db_url)[:2] == ("0006", {RELEASED_INDEX})
+
+
+def _step_run_indexes(url: str) -> set[str]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {str(i["name"]) for i in sa.inspect(conn).get_indexes("step_runs")}
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_to_the_completed_cache_key_index_keeps_lookups(db_url: str) -> None:
+    run_id, step_run_id = uuid.uuid4().hex, uuid.uuid4().hex
+    alembic(db_url, "upgrade", "0011")
+    insert_first_revision_rows(db_url, run_id, step_run_id, with_seq=True)
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE step_runs SET cache_key = 'k' WHERE id = :id"),
+                {"id": step_run_id},
+            )
+            conn.execute(  # a later cache hit with the same key: never a source
+                sa.text(
+                    "INSERT INTO step_runs (id, run_id, name, status, started_at,"
+                    " attempt, params, stdout, stderr, cache_key, cached_from)"
+                    " VALUES ('hit', :run_id, 'train', 'cached', 200.0, 1, '{}',"
+                    " '', '', 'k', :source)"
+                ),
+                {"run_id": run_id, "source": step_run_id},
+            )
+    finally:
+        engine.dispose()
+    assert "ix_step_runs_cache_key" in _step_run_indexes(db_url)
+
+    db = Database(db_url)
+    try:
+        found = db.open_store("runs").find_cached_step_run("k")
+    finally:
+        db.close()
+    assert found is not None
+    assert found.id == step_run_id
+    indexes = _step_run_indexes(db_url)
+    assert "ix_step_runs_completed_cache_key" in indexes
+    assert "ix_step_runs_cache_key" not in indexes
+
+    alembic(db_url, "downgrade", "0011")
+    indexes = _step_run_indexes(db_url)
+    assert "ix_step_runs_cache_key" in indexes
+    assert "ix_step_runs_completed_cache_key" not in indexes

@@ -49,15 +49,20 @@ class JsonMaterializer:
 
     def save(self, value: Any, folder: Path) -> dict[str, Any]:
         """Write ``value.json``; return the Python type and container length."""
+        files, metadata = self.encode(value)
+        (folder / _FILE).write_bytes(files[_FILE])
+        return metadata
+
+    def encode(self, value: Any) -> tuple[dict[str, bytes], dict[str, Any]]:
+        """The bytes of ``value.json`` and the metadata, without writing."""
         try:
             text = json.dumps(value, separators=(",", ":"), allow_nan=True)
         except ValueError as exc:  # a reference cycle, or an int too long
             raise ArtifactError(f"Cannot write the value as JSON: {exc}.") from exc
-        (folder / _FILE).write_text(text, encoding="utf-8")
         metadata: dict[str, Any] = {"python_type": type(value).__name__}
         if isinstance(value, list | dict):
             metadata["length"] = len(value)
-        return metadata
+        return {_FILE: text.encode("utf-8")}, metadata
 
     def load(self, folder: Path, metadata: Mapping[str, Any]) -> Any:
         """Read ``value.json`` back."""

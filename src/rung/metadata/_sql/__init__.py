@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         MetricRecord,
         PipelineSummary,
         RunRecord,
+        StepFinish,
         StepRunRecord,
     )
     from rung.store.sql import Database
@@ -114,8 +115,8 @@ class SqlRunStore:
             sequences = _metrics.RunSequences(conn)
             sources = [str(step_run.cached_from) for step_run in clean]
             spans = _metrics.step_metric_spans(conn, sources)
+            _steps.insert_step_runs(conn, clean)
             for step_run, source in zip(clean, sources, strict=True):
-                _steps.insert_step_run(conn, step_run)
                 if source in spans:
                     _metrics.copy_step_metrics(
                         conn,
@@ -149,9 +150,47 @@ class SqlRunStore:
             lambda conn: _steps.diagnose_links(conn, links - {a.id for a in artifacts}),
         )
 
-    def list_step_runs(self, run_id: str) -> list[StepRunRecord]:
-        """Return a run's step runs in start order (all attempts)."""
-        return self._db.read(lambda conn: _steps.list_step_runs(conn, run_id))
+    def advance_step_runs(
+        self, finished: Sequence[StepFinish], started: Sequence[StepRunRecord]
+    ) -> None:
+        """Finish ``finished``, then insert ``started``, in one transaction."""
+        ends = [
+            (
+                f.step_run_id,
+                c.clean_step_changes(f.step_run_id, f.changes),
+                [c.clean_artifact(a) for a in f.artifacts],
+            )
+            for f in finished
+        ]
+        starts = [c.clean_step_run(step_run) for step_run in started]
+        if not ends and not starts:
+            return
+
+        def write(conn: Any) -> None:
+            for step_run_id, changes, new_artifacts in ends:
+                _steps.end_step_run(conn, step_run_id, changes, new_artifacts)
+            _steps.insert_step_runs(conn, starts)
+
+        def diagnose(conn: Any) -> None:
+            # Rolled back with the rest: none of the new artifacts is stored.
+            new_ids = {a.id for _id, _changes, arts in ends for a in arts}
+            for _step_run_id, changes, _new_artifacts in ends:
+                links = {
+                    *changes.get("inputs", {}).values(),
+                    *changes.get("outputs", {}).values(),
+                }
+                _steps.diagnose_links(conn, links - new_ids)
+            for step_run in starts:
+                _steps.diagnose_new_step_run(conn, step_run, known=new_ids)
+
+        self._db.write(write, diagnose)
+
+    def list_step_runs(
+        self, run_id: str, *, status: str | None = None
+    ) -> list[StepRunRecord]:
+        """Return a run's step runs in start order (all attempts); with
+        ``status``, only those in that status."""
+        return self._db.read(lambda conn: _steps.list_step_runs(conn, run_id, status))
 
     def find_cached_step_run(self, cache_key: str) -> StepRunRecord | None:
         """Return the newest completed (not cached) step run with this key."""

@@ -17,7 +17,7 @@ from rung.metadata._sql._rows import (
     step_to_row,
 )
 from rung.metadata._sql._runs import require_run
-from rung.store import already_exists
+from rung.store import already_exists, dump_json
 from rung.store.sql import id_candidates, insert_ignore, upsert
 
 if TYPE_CHECKING:
@@ -27,10 +27,12 @@ __all__ = [
     "add_artifacts",
     "diagnose_links",
     "diagnose_new_step_run",
+    "end_step_run",
     "find_artifact",
     "find_cached_step_run",
     "finish_step_run",
     "insert_step_run",
+    "insert_step_runs",
     "lineage",
     "list_artifacts",
     "list_step_runs",
@@ -38,8 +40,10 @@ __all__ = [
 ]
 
 _ID: sa.BindParameter[str] = sa.bindparam("id")
+_INSERT_STEP = step_runs.insert()
+_STEP_COLUMN_NAMES = frozenset(col.name for col in step_runs.c) - {"id"}
+_INSERT_EDGE = step_run_artifacts.insert()
 _EDGE_KEYS = ("step_run_id", "direction", "name")
-_GET_STEP = sa.select(step_runs).where(step_runs.c.id == _ID).with_for_update()
 _STEP_EXISTS = sa.select(step_runs.c.id).where(step_runs.c.id == _ID)
 _UPDATE = step_runs.update().where(step_runs.c.id == sa.bindparam("step_run_id_"))
 _LINKS = sa.select(
@@ -48,7 +52,6 @@ _LINKS = sa.select(
     step_run_artifacts.c.name,
     step_run_artifacts.c.artifact_id,
 )
-_STEP_LINKS = _LINKS.where(step_run_artifacts.c.step_run_id == _ID)
 _RUN_LINKS = _LINKS.where(
     step_run_artifacts.c.step_run_id.in_(
         sa.select(step_runs.c.id).where(step_runs.c.run_id == _ID).scalar_subquery()
@@ -76,16 +79,39 @@ _EDGE_ORDER = (
 
 def insert_step_run(conn: sa.Connection, step_run: StepRunRecord) -> None:
     """Insert a cleaned step run; its inputs and outputs become edges."""
-    conn.execute(step_runs.insert(), step_to_row(step_run))
+    conn.execute(_INSERT_STEP, step_to_row(step_run))
     _put_edges(conn, step_run, insert=True)
 
 
-def diagnose_new_step_run(conn: sa.Connection, step_run: StepRunRecord) -> None:
-    """Raise the error that explains why inserting a step run failed."""
+def insert_step_runs(conn: sa.Connection, records: Sequence[StepRunRecord]) -> None:
+    """Insert cleaned step runs and their edges: two statements for them all."""
+    if not records:
+        return
+    conn.execute(_INSERT_STEP, [step_to_row(step_run) for step_run in records])
+    edges = [
+        edge
+        for step_run in records
+        for edge in (
+            *edge_rows(step_run.id, "input", step_run.inputs),
+            *edge_rows(step_run.id, "output", step_run.outputs),
+        )
+    ]
+    if edges:
+        conn.execute(_INSERT_EDGE, edges)
+
+
+def diagnose_new_step_run(
+    conn: sa.Connection, step_run: StepRunRecord, known: Collection[str] = ()
+) -> None:
+    """Raise the error that explains why inserting a step run failed.
+
+    ``known``: artifact ids written in the same (rolled back) transaction.
+    """
     require_run(conn, step_run.run_id)
     if conn.execute(_STEP_EXISTS, {"id": step_run.id}).first() is not None:
         raise already_exists("Step run", step_run.id)
-    diagnose_links(conn, {*step_run.inputs.values(), *step_run.outputs.values()})
+    links = {*step_run.inputs.values(), *step_run.outputs.values()}
+    diagnose_links(conn, links - set(known))
 
 
 def diagnose_links(conn: sa.Connection, artifact_ids: Collection[str]) -> None:
@@ -111,25 +137,74 @@ def finish_step_run(
     return new
 
 
-def list_step_runs(conn: sa.Connection, run_id: str) -> list[StepRunRecord]:
-    """Return a run's step runs in start order; raise if the run is unknown."""
-    query = (
-        sa.select(step_runs)
-        .where(step_runs.c.run_id == _ID)
-        .order_by(step_runs.c.started_at, step_runs.c.id)
-    )
-    rows = list(conn.execute(query, {"id": run_id}).mappings())
+def end_step_run(
+    conn: sa.Connection,
+    step_run_id: str,
+    changes: Mapping[str, Any],
+    new_artifacts: Sequence[ArtifactRecord],
+) -> None:
+    """``finish_step_run`` that returns nothing, so loads nothing first.
+
+    The same rows in the end: new edges are upserted (the step run's other
+    edges are already stored), changed columns updated.
+    """
+    fields = {k: v for k, v in changes.items() if k in _STEP_COLUMN_NAMES}
+    if "params" in fields:
+        fields["params"] = dump_json(fields["params"], "params")
+    if fields:
+        done = conn.execute(_UPDATE, {"step_run_id_": step_run_id, **fields})
+        if done.rowcount == 0:
+            raise c.step_run_not_found(step_run_id)
+    elif conn.execute(_STEP_EXISTS, {"id": step_run_id}).first() is None:
+        raise c.step_run_not_found(step_run_id)
+    add_artifacts(conn, new_artifacts)
+    rows = [
+        *edge_rows(step_run_id, "input", changes.get("inputs", {})),
+        *edge_rows(step_run_id, "output", changes.get("outputs", {})),
+    ]
+    if rows:
+        conn.execute(upsert(conn, step_run_artifacts, _EDGE_KEYS), rows)
+
+
+def list_step_runs(
+    conn: sa.Connection, run_id: str, status: str | None = None
+) -> list[StepRunRecord]:
+    """Return a run's step runs in start order (only ``status`` ones, if
+    given); raise if the run is unknown."""
+    if status is None:
+        rows = list(conn.execute(_RUN_STEPS, {"id": run_id}).mappings())
+    else:
+        rows = list(
+            conn.execute(_RUN_STEPS_IN, {"id": run_id, "status": status}).mappings()
+        )
     if not rows:
         require_run(conn, run_id)
         return []
-    return _with_edges(conn, rows, _RUN_LINKS, run_id)
+    if status is None:
+        return _with_edges(conn, rows, _RUN_LINKS, run_id)
+    return [
+        _from_joined_rows(
+            conn.execute(_STEP_WITH_EDGES, {"id": row["id"]}).mappings().all()
+        )
+        for row in rows
+    ]
+
+
+_RUN_STEPS = (
+    sa.select(step_runs)
+    .where(step_runs.c.run_id == _ID)
+    .order_by(step_runs.c.started_at, step_runs.c.id)
+)
+_RUN_STEPS_IN = _RUN_STEPS.where(step_runs.c.status == sa.bindparam("status"))
 
 
 # The newest completed step run with a cache key, with its lineage edges, in
 # one statement built once (cache lookups run for every step of every run).
 _NEWEST_COMPLETED = (
     sa.select(step_runs.c.id)
-    .where(step_runs.c.cache_key == _ID, step_runs.c.status == "completed")
+    # A literal, not a parameter: the partial index (status = 'completed')
+    # serves only a query whose condition implies it as written.
+    .where(step_runs.c.cache_key == _ID, sa.text("step_runs.status = 'completed'"))
     .order_by(step_runs.c.started_at.desc(), step_runs.c.id.desc())
     .limit(1)
     .scalar_subquery()
@@ -146,24 +221,44 @@ _CACHED = (
 )
 
 
+# A step run with its edges (one row per edge); locked for the update that
+# follows in finish_step_run.
+_STEP_WITH_EDGES = (
+    sa.select(
+        step_runs,
+        step_run_artifacts.c.direction.label("edge_direction"),
+        step_run_artifacts.c.name.label("edge_name"),
+        step_run_artifacts.c.artifact_id.label("edge_artifact"),
+    )
+    .outerjoin(step_run_artifacts, step_run_artifacts.c.step_run_id == step_runs.c.id)
+    .where(step_runs.c.id == _ID)
+)
+_GET_STEP = _STEP_WITH_EDGES.with_for_update(of=step_runs)
+
+
 def find_cached_step_run(conn: sa.Connection, cache_key: str) -> StepRunRecord | None:
     """Return the newest completed step run with this cache key, if any."""
     rows = conn.execute(_CACHED, {"id": cache_key}).mappings().all()
     if not rows:
         return None
+    return _from_joined_rows(rows)
+
+
+def _load_step_run(conn: sa.Connection, step_run_id: str) -> StepRunRecord:
+    rows = conn.execute(_GET_STEP, {"id": step_run_id}).mappings().all()
+    if not rows:
+        raise c.step_run_not_found(step_run_id)
+    return _from_joined_rows(rows)
+
+
+def _from_joined_rows(rows: Sequence[sa.RowMapping]) -> StepRunRecord:
+    """One step run from its rows joined with its edges (one row per edge)."""
     edges: dict[str, dict[str, str]] = {"input": {}, "output": {}}
     for row in rows:
         if row["edge_direction"] is not None:
             edges[row["edge_direction"]][row["edge_name"]] = row["edge_artifact"]
     record = {k: v for k, v in rows[0].items() if not k.startswith("edge_")}
     return step_from_row(record, edges["input"], edges["output"])
-
-
-def _load_step_run(conn: sa.Connection, step_run_id: str) -> StepRunRecord:
-    row = conn.execute(_GET_STEP, {"id": step_run_id}).mappings().first()
-    if row is None:
-        raise c.step_run_not_found(step_run_id)
-    return _with_edges(conn, [row], _STEP_LINKS, step_run_id)[0]
 
 
 def _with_edges(
@@ -195,11 +290,7 @@ def _put_edges(
     if "outputs" in only:
         rows += edge_rows(step_run.id, "output", step_run.outputs)
     if rows:
-        stmt = (
-            step_run_artifacts.insert()
-            if insert
-            else upsert(conn, step_run_artifacts, _EDGE_KEYS)
-        )
+        stmt = _INSERT_EDGE if insert else upsert(conn, step_run_artifacts, _EDGE_KEYS)
         conn.execute(stmt, rows)
 
 

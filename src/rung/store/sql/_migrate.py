@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HEAD_REVISION", "MIGRATIONS_DIR", "ensure_schema", "upgrade"]
 
-HEAD_REVISION = "0012"
+HEAD_REVISION = "0013"
 """The newest revision in ``migrations/versions`` (a test checks it)."""
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
