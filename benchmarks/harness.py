@@ -98,18 +98,18 @@ class Result:
     @property
     def ratio(self) -> float | None:
         """How many times better Rung is than the fastest peer (> 1: Rung wins)."""
-        if self.peer is None or self.rung <= 0 or self.peer <= 0:
+        return None if self.peer is None else self.better_than(self.peer)
+
+    def better_than(self, other: float) -> float | None:
+        """How many times better Rung's figure is than ``other`` (> 1: Rung's)."""
+        if self.rung <= 0 or other <= 0:
             return None
-        return self.peer / self.rung if self.lower_is_better else self.rung / self.peer
+        return other / self.rung if self.lower_is_better else self.rung / other
 
     @property
     def change(self) -> float | None:
         """How many times better than the baseline Rung is (> 1: improved)."""
-        if self.baseline is None or self.rung <= 0 or self.baseline <= 0:
-            return None
-        if self.lower_is_better:
-            return self.baseline / self.rung
-        return self.rung / self.baseline
+        return None if self.baseline is None else self.better_than(self.baseline)
 
     @property
     def is_target_met(self) -> bool | None:
@@ -135,11 +135,9 @@ class Result:
             "peer_name": self.peer_name,
             "peer": self.peer,
             "ratios": {
-                p.name: (
-                    p.value / self.rung if self.lower_is_better else self.rung / p.value
-                )
+                p.name: self.better_than(p.value)
                 for p in self.peers
-                if p.value > 0 and self.rung > 0
+                if self.better_than(p.value) is not None
             },
             "ratio": self.ratio,
             "change": self.change,

@@ -200,7 +200,7 @@ def abort_rollout(
         RolloutNotFoundError: unknown rollout.
         RolloutError: it has ended already.
     """
-    rollout = _running(workspace, rollout_id, "aborted")
+    rollout = running_rollout(workspace, rollout_id, "aborted")
     why = reason or f"aborted by {workspace.user}"
     return end_rollout(workspace, rollout, "aborted", why, _now(), "rollout_aborted")
 
@@ -262,7 +262,10 @@ def rollouts(workspace: Workspace) -> RolloutStore:
     return rollout_store(workspace)
 
 
-def _running(workspace: Workspace, rollout_id: str, wanted: str) -> RolloutRecord:
+def running_rollout(
+    workspace: Workspace, rollout_id: str, wanted: str
+) -> RolloutRecord:
+    """The rollout if it still runs; else RolloutError: it cannot be ``wanted``."""
     rollout = get_rollout(workspace, rollout_id)
     if not rollout.is_active:
         raise RolloutError(

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 from rung._internal.timeutil import now as _now
 from rung.automation._rollout import (
     end_rollout,
-    get_rollout,
     rollout_event,
     rollouts,
+    running_rollout,
 )
 from rung.automation._rollout_measure import measure_rollout
-from rung.errors import PromotionRefusedError, RegistryConflictError, RolloutError
+from rung.errors import PromotionRefusedError, RegistryConflictError
 
 if TYPE_CHECKING:
     from rung.serving.records import RolloutRecord
@@ -93,15 +93,7 @@ def promote_rollout(
         RolloutNotFoundError: unknown rollout.
         RolloutError: it has ended already.
     """
-    rollout = get_rollout(workspace, rollout_id)
-    if not rollout.is_active:
-        raise RolloutError(
-            f"Rollout {rollout.id[:12]} of {rollout.model}@{rollout.alias} ended "
-            f"already ({rollout.stage}: {rollout.reason}); it cannot be promoted.",
-            rollout_id=rollout.id,
-            stage=rollout.stage,
-            reason="ended",
-        )
+    rollout = running_rollout(workspace, rollout_id, "promoted")
     at = _now() if now is None else float(now)
     why = (
         comment or f"promoted by {workspace.user} before the end of its {rollout.stage}"
