@@ -96,14 +96,8 @@ def save_value(
         data.mkdir()
         metadata = _materialize(chosen, value, data)
         artifact_id = hash_tree(data, header=id_header(chosen.name, kind))
-        artifact = StoredArtifact(
-            id=artifact_id,
-            type=kind,
-            materializer=chosen.name,
-            uri=content_key(artifact_id),
-            size_bytes=_files.folder_size(data),
-            metadata=metadata,
-            is_pickled=chosen.is_pickled,
+        artifact = _described(
+            chosen, kind, artifact_id, _files.folder_size(data), metadata
         )
         _write_manifest(staging / MANIFEST, artifact, chosen.version)
         store.put(artifact.uri, staging)
@@ -125,14 +119,8 @@ def _save_encoded(
     """
     files, metadata = encoded
     artifact_id = hash_files(files, header=id_header(chosen.name, kind))
-    artifact = StoredArtifact(
-        id=artifact_id,
-        type=kind,
-        materializer=chosen.name,
-        uri=content_key(artifact_id),
-        size_bytes=sum(len(content) for content in files.values()),
-        metadata=metadata,
-        is_pickled=chosen.is_pickled,
+    artifact = _described(
+        chosen, kind, artifact_id, sum(len(c) for c in files.values()), metadata
     )
     if store.exists(artifact.uri):
         return artifact
@@ -149,6 +137,25 @@ def _save_encoded(
     finally:
         _files.remove_tree(staging)
     return artifact
+
+
+def _described(
+    chosen: Materializer,
+    kind: str,
+    artifact_id: str,
+    size_bytes: int,
+    metadata: dict[str, Any],
+) -> StoredArtifact:
+    """The record of a value stored under ``artifact_id`` by ``chosen``."""
+    return StoredArtifact(
+        id=artifact_id,
+        type=kind,
+        materializer=chosen.name,
+        uri=content_key(artifact_id),
+        size_bytes=size_bytes,
+        metadata=metadata,
+        is_pickled=chosen.is_pickled,
+    )
 
 
 def _encode(
