@@ -247,6 +247,36 @@ def test_local_store_refuses_symlink_out_of_root(tmp_path: Path, source: Path) -
     assert list(outside.iterdir()) == []
 
 
+def test_local_store_refuses_a_deeper_symlink_out_of_root(
+    tmp_path: Path, source: Path
+) -> None:
+    root = tmp_path / "store"
+    outside = tmp_path / "outside"
+    parts = KEY.split("/")
+    (root / parts[0]).mkdir(parents=True)
+    outside.mkdir()
+    (root / parts[0] / parts[1]).symlink_to(outside, target_is_directory=True)
+    store = FsspecArtifactStore(str(root))
+
+    with pytest.raises(ArtifactError, match="resolves outside the store root"):
+        store.put(KEY, source)
+    assert list(outside.iterdir()) == []
+
+
+def test_local_store_allows_a_symlink_that_stays_inside(
+    tmp_path: Path, source: Path
+) -> None:
+    root = tmp_path / "store"
+    (root / "elsewhere").mkdir(parents=True)
+    (root / KEY.split("/")[0]).symlink_to(
+        root / "elsewhere", target_is_directory=True
+    )
+    store = FsspecArtifactStore(str(root))
+
+    assert store.put(KEY, source) is True
+    assert store.exists(KEY)
+
+
 def test_local_store_allows_a_symlinked_root(tmp_path: Path, source: Path) -> None:
     real = tmp_path / "real"
     real.mkdir()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import uuid
 from pathlib import Path
 
@@ -79,6 +80,29 @@ def is_inside(real_root: str, path: str) -> bool:
     """Return True when ``path``, symlinks resolved, is ``real_root`` or below it."""
     real = os.path.realpath(path)
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def key_stays_inside(real_root: str, key: str) -> bool:
+    """:func:`is_inside` for ``real_root/key``, ``key`` a checked artifact key.
+
+    A checked key has no ``..`` part, so only a symlink below the root can
+    lead out: one ``lstat`` per key part, instead of resolving every part of
+    the whole path. A symlink found is resolved as :func:`is_inside` does.
+    """
+    current = real_root
+    for part in key.split("/"):
+        current = os.path.join(current, part)
+        try:
+            mode = os.lstat(current).st_mode
+        except FileNotFoundError:
+            return True  # nothing below exists, so no symlink either
+        except OSError:
+            break
+        if stat.S_ISLNK(mode):
+            break
+    else:
+        return True
+    return is_inside(real_root, os.path.join(real_root, key))
 
 
 _TEMP_NAME = re.compile(r"[0-9a-f]{32}")

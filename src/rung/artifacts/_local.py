@@ -81,7 +81,11 @@ class LocalTree:
         """
         check_key(key)
         dest = self.root.joinpath(key)
-        if not _files.is_inside(self._real_root, str(dest)):
+        if str(self.root) == self._real_root:
+            inside = _files.key_stays_inside(self._real_root, key)
+        else:
+            inside = _files.is_inside(self._real_root, str(dest))
+        if not inside:
             raise ArtifactError(
                 f"Artifact key {key!r} resolves outside the store root "
                 f"{str(self.root)!r} (through a symlink). Remove the symlink."

@@ -14,9 +14,9 @@ from rung.governance.store import clean_decision, new_policy_set, policy_set_not
 from rung.store import already_exists, dump_json, load_json
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
-    from rung.store.sql import Database
+    from rung.store.sql import Database, SqlConnection
 
 __all__ = ["SqlPolicyStore"]
 
@@ -79,6 +79,8 @@ class SqlPolicyStore:
         self, project: str, *, limit: int | None = 100
     ) -> list[PolicySetRecord]:
         """Return the project's policy sets, newest first."""
+        if limit == 1:  # the set in force, read by every pipeline run
+            return self._db.read_direct(lambda conn: _in_force(conn, project))
         return self._db.read(lambda conn: _select_sets(conn, project, None, limit))
 
     def add_policy_decisions(self, decisions: Sequence[PolicyDecisionRecord]) -> None:
@@ -145,13 +147,19 @@ def _select_sets(
     conn: sa.Connection, project: str, version: int | None, limit: int | None
 ) -> list[PolicySetRecord]:
     if version is None and limit == 1:
-        rows = conn.execute(_IN_FORCE, {"project": project}).mappings()
-    else:
-        query = sa.select(policy_sets).where(policy_sets.c.project == project)
-        if version is not None:
-            query = query.where(policy_sets.c.version == version)
-        query = query.order_by(policy_sets.c.version.desc()).limit(limit)
-        rows = conn.execute(query).mappings()
+        return _in_force(conn, project)
+    query = sa.select(policy_sets).where(policy_sets.c.project == project)
+    if version is not None:
+        query = query.where(policy_sets.c.version == version)
+    query = query.order_by(policy_sets.c.version.desc()).limit(limit)
+    return _records(conn.execute(query).mappings())
+
+
+def _in_force(conn: SqlConnection, project: str) -> list[PolicySetRecord]:
+    return _records(conn.execute(_IN_FORCE, {"project": project}).mappings())
+
+
+def _records(rows: Iterable[Mapping[Any, Any]]) -> list[PolicySetRecord]:
     return [
         PolicySetRecord(**{**row, "document": load_json(row["document"])})
         for row in rows

@@ -18,7 +18,12 @@ T = TypeVar("T")
 
 @runtime_checkable
 class Orchestrator(Protocol):
-    """Executes step tasks and hands back futures."""
+    """Executes step tasks and hands back futures.
+
+    An orchestrator whose steps run in the engine's own process may also set
+    ``runs_lone_steps_inline = True``: the engine then runs a step that is
+    the only one ready while none runs (a chain's steps) on its own thread.
+    """
 
     name: str
 

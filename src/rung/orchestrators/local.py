@@ -35,6 +35,11 @@ class LocalOrchestrator:
     the GIL in their heavy loops, and threads cost microseconds to hand work
     to, where processes would copy every input.
 
+    A step that is the only one ready while none runs (each step of a chain)
+    runs on the engine's own thread instead (:attr:`runs_lone_steps_inline`):
+    handing it to a pool thread and waiting for it to come back costs a
+    thread wake-up each way, more than a small step itself.
+
     Args:
         max_workers: how many steps may run at once.
 
@@ -46,6 +51,8 @@ class LocalOrchestrator:
     """
 
     name = "local"
+    #: The engine may run a lone step on its own thread (see above).
+    runs_lone_steps_inline = True
 
     def __init__(self, max_workers: int = 4) -> None:
         self.max_workers = max_workers

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import io
+import os
 import sys
 import threading
 import time
@@ -111,9 +113,24 @@ class _MemorySampler:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._process: Any = None
+        # Linux: /proc/self/statm kept open and re-read (a few microseconds,
+        # where psutil opens it for every call); reopened after a fork.
+        self._statm: tuple[int, int] | None = None
 
     def rss(self) -> int:
-        if self._process is None:
+        pid = os.getpid()
+        if self._statm is None or self._statm[0] != pid:
+            if self._statm is not None:  # a forked child's inherited copy
+                with contextlib.suppress(OSError):
+                    os.close(self._statm[1])
+            self._statm = _open_statm(pid)
+        if self._statm is not None:
+            try:
+                resident = os.pread(self._statm[1], 128, 0).split()[1]
+                return int(resident) * _PAGE_BYTES
+            except (OSError, IndexError, ValueError):
+                self._statm = None
+        if self._process is None or self._process.pid != pid:
             import psutil
 
             self._process = psutil.Process()
@@ -153,6 +170,17 @@ class _MemorySampler:
                         self._peaks[token] = value
 
 
+def _open_statm(pid: int) -> tuple[int, int] | None:
+    """(pid, descriptor) of this process's ``statm`` on Linux, else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return pid, os.open(f"/proc/{pid}/statm", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+
+
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _sampler = _MemorySampler()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import queue
@@ -145,6 +146,7 @@ class _Scheduler:
         self.finished: list[StepFinish] = []
         self.failure: BaseException | None = None
         self.external = _store_constants(workspace, plan.dag)
+        self._inline = bool(getattr(orchestrator, "runs_lone_steps_inline", False))
 
     def emit(
         self, kind: Any, step: str | None = None, detail: str | None = None
@@ -293,8 +295,24 @@ class _Scheduler:
             for name, _task in starting:
                 self._fail(name, exc)
             return
+        if len(starting) == 1 and not running and self._inline:
+            name, task = starting[0]
+            running[self._run_inline(task)] = name
+            return
         for name, task in starting:
             running[self._submit(name, task)] = name
+
+    def _run_inline(self, task: NodeTask) -> Future[NodeResult]:
+        """Run a lone step on this thread (orchestrators that allow it);
+        its result or error comes back as a finished future, as from a pool.
+        An interruption (KeyboardInterrupt) stops the step and propagates."""
+        future: Future[NodeResult] = Future()
+        context = contextvars.copy_context()  # as a pool thread would get
+        try:
+            future.set_result(context.run(execute_node, self.workspace, task))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
 
     def _task(self, name: str) -> NodeTask:
         node = self.plan.dag.nodes[name]

@@ -34,11 +34,27 @@ def code_version(folder: Path) -> CodeVersion:
     """Return the git commit and dirty flag of ``folder``, or Nones outside git."""
     if not _may_be_in_git(folder):
         return CodeVersion(None, None)  # what git would say, without starting it
-    commit = _git(folder, "rev-parse", "HEAD")
-    if commit is None:
+    # One git process for both answers (starting one costs about a
+    # millisecond): the branch header names the commit, any other line is
+    # a change to a tracked file.
+    status = _git(
+        folder,
+        "status",
+        "--porcelain=v2",
+        "--branch",
+        "--no-ahead-behind",
+        "--untracked-files=no",
+    )
+    if status is None:  # e.g. a bare repository: a commit, but no work tree
+        commit = _git(folder, "rev-parse", "HEAD")
+        return CodeVersion(commit, None)
+    lines = status.splitlines()
+    commit = next(
+        (line.split()[2] for line in lines if line.startswith("# branch.oid ")), None
+    )
+    if commit is None or commit == "(initial)":
         return CodeVersion(None, None)
-    status = _git(folder, "status", "--porcelain", "--untracked-files=no")
-    return CodeVersion(commit, None if status is None else bool(status))
+    return CodeVersion(commit, any(not line.startswith("#") for line in lines))
 
 
 @functools.cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import pytest
@@ -393,6 +394,30 @@ def test_run_records_provenance(workspace: Workspace) -> None:
     assert record.user == "tester"
     step_run = run.steps["numbers"]
     assert step_run.cpu_seconds is not None and step_run.peak_memory_bytes
+
+
+@step(cache=False)
+def hold_memory(megabytes: int) -> int:
+    block = bytearray(megabytes * 1024 * 1024)
+    block[::4096] = b"x" * len(block[::4096])  # touch every page: resident
+    time.sleep(0.3)  # held across several samples of the memory sampler
+    return len(block)
+
+
+@pipeline(enable_cache=False)
+def memory_hungry(megabytes: int = 64) -> None:
+    hold_memory(megabytes)
+
+
+def test_step_peak_memory_covers_what_the_step_held(workspace: Workspace) -> None:
+    import psutil
+
+    before = psutil.Process().memory_info().rss
+    run = memory_hungry(megabytes=64)
+
+    peak = run.steps["hold_memory"].peak_memory_bytes
+    assert peak is not None
+    assert peak >= before + 60 * 1024 * 1024
 
 
 def test_non_json_constants_are_stored_as_input_artifacts(workspace: Workspace) -> None:

@@ -82,3 +82,31 @@ def test_bare_repository_is_found(tmp_path: Path) -> None:
 
     found = code_version(tmp_path / "bare.git")
     assert found.commit == _git(source, "rev-parse", "HEAD")
+
+
+def test_repository_without_commits_has_no_version(tmp_path: Path) -> None:
+    repo = _outside_git(tmp_path) / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    (repo / "flow.py").write_text("x = 1\n")
+    _git(repo, "add", ".")
+
+    assert (code_version(repo).commit, code_version(repo).dirty) == (None, None)
+
+
+def test_staged_change_and_untracked_file_count_as_shown(tmp_path: Path) -> None:
+    repo = _outside_git(tmp_path) / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    (repo / "flow.py").write_text("x = 1\n")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "first")
+
+    (repo / "notes.txt").write_text("untracked files leave the code clean\n")
+    untracked = code_version(repo)
+    (repo / "flow.py").write_text("x = 2\n")
+    _git(repo, "add", "flow.py")
+    staged = code_version(repo)
+
+    assert untracked.dirty is False
+    assert staged.dirty is True

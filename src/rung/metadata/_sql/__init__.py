@@ -22,7 +22,7 @@ if TYPE_CHECKING:
         StepFinish,
         StepRunRecord,
     )
-    from rung.store.sql import Database
+    from rung.store.sql import Database, DirectConnection
 
 __all__ = ["SqlRunStore"]
 
@@ -64,7 +64,7 @@ class SqlRunStore:
     def create_run(self, run: RunRecord) -> None:
         """Insert a new run (with its params and tags)."""
         clean = c.clean_run(run)
-        self._db.write(
+        self._db.write_direct(
             lambda conn: _runs.insert_run(conn, clean),
             lambda conn: _runs.diagnose_new_run(conn, run.id),
         )
@@ -72,11 +72,11 @@ class SqlRunStore:
     def update_run(self, run_id: str, changes: Mapping[str, Any]) -> RunRecord:
         """Apply ``changes`` in one transaction (params and tags merge)."""
         clean = c.clean_run_changes(run_id, changes)
-        return self._db.write(lambda conn: _runs.update_run(conn, run_id, clean))
+        return self._db.write_direct(lambda conn: _runs.update_run(conn, run_id, clean))
 
     def get_run(self, run_id: str) -> RunRecord:
         """Return a run by id or unique id prefix (>= 4 characters)."""
-        return self._db.read(lambda conn: _runs.find_run(conn, run_id))
+        return self._db.read_direct(lambda conn: _runs.find_run(conn, run_id))
 
     def list_runs(
         self,
@@ -100,7 +100,7 @@ class SqlRunStore:
     def create_step_run(self, step_run: StepRunRecord) -> None:
         """Insert a step run; its inputs (and outputs) become lineage edges."""
         clean = c.clean_step_run(step_run)
-        self._db.write(
+        self._db.write_direct(
             lambda conn: _steps.insert_step_run(conn, clean),
             lambda conn: _steps.diagnose_new_step_run(conn, clean),
         )
@@ -111,7 +111,7 @@ class SqlRunStore:
         if any(step_run.cached_from is None for step_run in clean):
             raise InvalidRecordError("A cache hit needs `cached_from`.")
 
-        def write(conn: Any) -> None:
+        def write(conn: DirectConnection) -> None:
             sequences = _metrics.RunSequences(conn)
             sources = [str(step_run.cached_from) for step_run in clean]
             spans = _metrics.step_metric_spans(conn, sources)
@@ -131,7 +131,7 @@ class SqlRunStore:
                 _steps.diagnose_new_step_run(conn, step_run)
 
         if clean:
-            self._db.write(write, diagnose)
+            self._db.write_direct(write, diagnose)
 
     def finish_step_run(
         self,
@@ -143,7 +143,7 @@ class SqlRunStore:
         clean = c.clean_step_changes(step_run_id, changes)
         new_artifacts = [c.clean_artifact(a) for a in artifacts]
         links = {*clean.get("inputs", {}).values(), *clean.get("outputs", {}).values()}
-        return self._db.write(
+        return self._db.write_direct(
             lambda conn: _steps.finish_step_run(
                 conn, step_run_id, clean, new_artifacts
             ),
@@ -166,7 +166,7 @@ class SqlRunStore:
         if not ends and not starts:
             return
 
-        def write(conn: Any) -> None:
+        def write(conn: DirectConnection) -> None:
             for step_run_id, changes, new_artifacts in ends:
                 _steps.end_step_run(conn, step_run_id, changes, new_artifacts)
             _steps.insert_step_runs(conn, starts)
@@ -183,18 +183,22 @@ class SqlRunStore:
             for step_run in starts:
                 _steps.diagnose_new_step_run(conn, step_run, known=new_ids)
 
-        self._db.write(write, diagnose)
+        self._db.write_direct(write, diagnose)
 
     def list_step_runs(
         self, run_id: str, *, status: str | None = None
     ) -> list[StepRunRecord]:
         """Return a run's step runs in start order (all attempts); with
         ``status``, only those in that status."""
-        return self._db.read(lambda conn: _steps.list_step_runs(conn, run_id, status))
+        return self._db.read_direct(
+            lambda conn: _steps.list_step_runs(conn, run_id, status)
+        )
 
     def find_cached_step_run(self, cache_key: str) -> StepRunRecord | None:
         """Return the newest completed (not cached) step run with this key."""
-        return self._db.read(lambda conn: _steps.find_cached_step_run(conn, cache_key))
+        return self._db.read_direct(
+            lambda conn: _steps.find_cached_step_run(conn, cache_key)
+        )
 
     # -- artifacts -----------------------------------------------------------------
 
@@ -202,7 +206,7 @@ class SqlRunStore:
         """Insert artifacts; ones already known are left unchanged."""
         clean = [c.clean_artifact(a) for a in artifacts]
         if clean:
-            self._db.write(lambda conn: _steps.add_artifacts(conn, clean))
+            self._db.write_direct(lambda conn: _steps.add_artifacts(conn, clean))
 
     def get_artifact(self, artifact_id: str) -> ArtifactRecord:
         """Return an artifact by id or unique prefix (>= 4 characters)."""

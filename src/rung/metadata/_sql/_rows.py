@@ -11,8 +11,6 @@ from rung.store import dump_json, load_json
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    import sqlalchemy as sa
-
 __all__ = [
     "artifact_from_row",
     "artifact_to_row",
@@ -37,7 +35,7 @@ def run_to_row(run: RunRecord) -> dict[str, Any]:
 
 
 def run_from_row(
-    row: sa.RowMapping, params: dict[str, Any], tags: dict[str, str]
+    row: Mapping[Any, Any], params: dict[str, Any], tags: dict[str, str]
 ) -> RunRecord:
     """Return the run stored in a ``runs`` row."""
     values = dict(row)
@@ -68,7 +66,7 @@ def artifact_to_row(artifact: ArtifactRecord) -> dict[str, Any]:
     return row
 
 
-def artifact_from_row(row: sa.RowMapping) -> ArtifactRecord:
+def artifact_from_row(row: Mapping[Any, Any]) -> ArtifactRecord:
     """Return the artifact stored in an ``artifacts`` row."""
     values = dict(row)
     values["metadata"] = load_json(values["metadata"])

@@ -14,7 +14,9 @@ from rung.store import already_exists, dump_json, load_json
 from rung.store.sql import id_candidates, upsert
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
+
+    from rung.store.sql import SqlConnection
 
 __all__ = [
     "diagnose_new_run",
@@ -35,6 +37,10 @@ _GET_FOR_UPDATE = _GET.with_for_update()
 _EXISTS = sa.select(runs.c.id).where(runs.c.id == _ID)
 _UPDATE = runs.update().where(runs.c.id == sa.bindparam("run_id_"))
 _NEWEST_FIRST = (runs.c.started_at.desc(), runs.c.id.desc())
+# Built once: the direct path compiles each statement object once.
+_INSERT = runs.insert()
+_INSERT_PARAMS = run_params.insert()
+_INSERT_TAGS = run_tags.insert()
 
 
 def _params_and_tags(where: Any) -> sa.CompoundSelect[Any]:
@@ -49,9 +55,9 @@ def _params_and_tags(where: Any) -> sa.CompoundSelect[Any]:
 _ONE_RUN_EXTRAS = _params_and_tags(lambda table: table.c.run_id == _ID)
 
 
-def insert_run(conn: sa.Connection, run: RunRecord) -> None:
+def insert_run(conn: SqlConnection, run: RunRecord) -> None:
     """Insert a cleaned run with its params and tags."""
-    conn.execute(runs.insert(), run_to_row(run))
+    conn.execute(_INSERT, run_to_row(run))
     _put_params(conn, run.id, run.params, insert=True)
     _put_tags(conn, run.id, run.tags, insert=True)
 
@@ -62,13 +68,13 @@ def diagnose_new_run(conn: sa.Connection, run_id: str) -> None:
         raise already_exists("Run", run_id)
 
 
-def require_run(conn: sa.Connection, run_id: str) -> None:
+def require_run(conn: SqlConnection, run_id: str) -> None:
     """Raise RunNotFoundError unless a run has exactly this id."""
     if conn.execute(_EXISTS, {"id": run_id}).first() is None:
         raise c.run_not_found(run_id)
 
 
-def load_run(conn: sa.Connection, run_id: str, *, lock: bool = False) -> RunRecord:
+def load_run(conn: SqlConnection, run_id: str, *, lock: bool = False) -> RunRecord:
     """Return the run with exactly this id, or raise RunNotFoundError."""
     row = (
         conn.execute(_GET_FOR_UPDATE if lock else _GET, {"id": run_id})
@@ -80,7 +86,7 @@ def load_run(conn: sa.Connection, run_id: str, *, lock: bool = False) -> RunReco
     return _assemble(conn, [row], _ONE_RUN_EXTRAS, {"id": run_id})[0]
 
 
-def find_run(conn: sa.Connection, given: str) -> RunRecord:
+def find_run(conn: SqlConnection, given: str) -> RunRecord:
     """Return the run with this id or unique id prefix."""
     if conn.execute(_EXISTS, {"id": given}).first() is None:
         given = c.choose_one("run", given, id_candidates(conn, runs.c.id, given))
@@ -88,7 +94,7 @@ def find_run(conn: sa.Connection, given: str) -> RunRecord:
 
 
 def update_run(
-    conn: sa.Connection, run_id: str, changes: Mapping[str, Any]
+    conn: SqlConnection, run_id: str, changes: Mapping[str, Any]
 ) -> RunRecord:
     """Apply cleaned changes (params and tags merge); return the new run."""
     new = c.apply_run_changes(load_run(conn, run_id, lock=True), changes)
@@ -153,8 +159,8 @@ def list_pipelines(conn: sa.Connection, project: str | None) -> list[PipelineSum
 
 
 def _assemble(
-    conn: sa.Connection,
-    rows: list[sa.RowMapping],
+    conn: SqlConnection,
+    rows: Sequence[Mapping[Any, Any]],
     extras: sa.CompoundSelect[Any],
     bind: dict[str, Any],
 ) -> list[RunRecord]:
@@ -169,29 +175,23 @@ def _assemble(
 
 
 def _put_params(
-    conn: sa.Connection, run_id: str, params: Mapping[str, Any], *, insert: bool
+    conn: SqlConnection, run_id: str, params: Mapping[str, Any], *, insert: bool
 ) -> None:
     rows = [
         {"run_id": run_id, "key": key, "value": dump_json(value, f"params[{key!r}]")}
         for key, value in params.items()
     ]
     if rows:
-        stmt = (
-            run_params.insert()
-            if insert
-            else upsert(conn, run_params, ("run_id", "key"))
-        )
+        stmt = _INSERT_PARAMS if insert else upsert(conn, run_params, ("run_id", "key"))
         conn.execute(stmt, rows)
 
 
 def _put_tags(
-    conn: sa.Connection, run_id: str, tags: Mapping[str, str], *, insert: bool
+    conn: SqlConnection, run_id: str, tags: Mapping[str, str], *, insert: bool
 ) -> None:
     rows = [
         {"run_id": run_id, "key": key, "value": value} for key, value in tags.items()
     ]
     if rows:
-        stmt = (
-            run_tags.insert() if insert else upsert(conn, run_tags, ("run_id", "key"))
-        )
+        stmt = _INSERT_TAGS if insert else upsert(conn, run_tags, ("run_id", "key"))
         conn.execute(stmt, rows)

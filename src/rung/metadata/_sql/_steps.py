@@ -23,6 +23,8 @@ from rung.store.sql import id_candidates, insert_ignore, upsert
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Mapping, Sequence
 
+    from rung.store.sql import SqlConnection
+
 __all__ = [
     "add_artifacts",
     "diagnose_links",
@@ -77,13 +79,13 @@ _EDGE_ORDER = (
 # -- step runs ------------------------------------------------------------------------
 
 
-def insert_step_run(conn: sa.Connection, step_run: StepRunRecord) -> None:
+def insert_step_run(conn: SqlConnection, step_run: StepRunRecord) -> None:
     """Insert a cleaned step run; its inputs and outputs become edges."""
     conn.execute(_INSERT_STEP, step_to_row(step_run))
     _put_edges(conn, step_run, insert=True)
 
 
-def insert_step_runs(conn: sa.Connection, records: Sequence[StepRunRecord]) -> None:
+def insert_step_runs(conn: SqlConnection, records: Sequence[StepRunRecord]) -> None:
     """Insert cleaned step runs and their edges: two statements for them all."""
     if not records:
         return
@@ -122,7 +124,7 @@ def diagnose_links(conn: sa.Connection, artifact_ids: Collection[str]) -> None:
 
 
 def finish_step_run(
-    conn: sa.Connection,
+    conn: SqlConnection,
     step_run_id: str,
     changes: Mapping[str, Any],
     new_artifacts: Sequence[ArtifactRecord],
@@ -138,7 +140,7 @@ def finish_step_run(
 
 
 def end_step_run(
-    conn: sa.Connection,
+    conn: SqlConnection,
     step_run_id: str,
     changes: Mapping[str, Any],
     new_artifacts: Sequence[ArtifactRecord],
@@ -167,7 +169,7 @@ def end_step_run(
 
 
 def list_step_runs(
-    conn: sa.Connection, run_id: str, status: str | None = None
+    conn: SqlConnection, run_id: str, status: str | None = None
 ) -> list[StepRunRecord]:
     """Return a run's step runs in start order (only ``status`` ones, if
     given); raise if the run is unknown."""
@@ -236,7 +238,7 @@ _STEP_WITH_EDGES = (
 _GET_STEP = _STEP_WITH_EDGES.with_for_update(of=step_runs)
 
 
-def find_cached_step_run(conn: sa.Connection, cache_key: str) -> StepRunRecord | None:
+def find_cached_step_run(conn: SqlConnection, cache_key: str) -> StepRunRecord | None:
     """Return the newest completed step run with this cache key, if any."""
     rows = conn.execute(_CACHED, {"id": cache_key}).mappings().all()
     if not rows:
@@ -244,14 +246,14 @@ def find_cached_step_run(conn: sa.Connection, cache_key: str) -> StepRunRecord |
     return _from_joined_rows(rows)
 
 
-def _load_step_run(conn: sa.Connection, step_run_id: str) -> StepRunRecord:
+def _load_step_run(conn: SqlConnection, step_run_id: str) -> StepRunRecord:
     rows = conn.execute(_GET_STEP, {"id": step_run_id}).mappings().all()
     if not rows:
         raise c.step_run_not_found(step_run_id)
     return _from_joined_rows(rows)
 
 
-def _from_joined_rows(rows: Sequence[sa.RowMapping]) -> StepRunRecord:
+def _from_joined_rows(rows: Sequence[Mapping[str, Any]]) -> StepRunRecord:
     """One step run from its rows joined with its edges (one row per edge)."""
     edges: dict[str, dict[str, str]] = {"input": {}, "output": {}}
     for row in rows:
@@ -262,7 +264,7 @@ def _from_joined_rows(rows: Sequence[sa.RowMapping]) -> StepRunRecord:
 
 
 def _with_edges(
-    conn: sa.Connection, rows: list[sa.RowMapping], links_query: Any, bind: str
+    conn: SqlConnection, rows: list[Mapping[str, Any]], links_query: Any, bind: str
 ) -> list[StepRunRecord]:
     links: dict[str, dict[str, dict[str, str]]] = {
         row["id"]: {"input": {}, "output": {}} for row in rows
@@ -278,7 +280,7 @@ def _with_edges(
 
 
 def _put_edges(
-    conn: sa.Connection,
+    conn: SqlConnection,
     step_run: StepRunRecord,
     *,
     insert: bool,
@@ -297,7 +299,7 @@ def _put_edges(
 # -- artifacts and lineage ------------------------------------------------------------
 
 
-def add_artifacts(conn: sa.Connection, records: Sequence[ArtifactRecord]) -> None:
+def add_artifacts(conn: SqlConnection, records: Sequence[ArtifactRecord]) -> None:
     """Insert cleaned artifacts; known ids are left unchanged."""
     rows: dict[str, dict[str, Any]] = {}
     for record in records:  # the first of several records with one id wins

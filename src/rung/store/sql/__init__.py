@@ -8,6 +8,7 @@ a :class:`Database`.
 
 from __future__ import annotations
 
+from rung.store.sql._direct import DirectConnection, DirectResult, SqlConnection
 from rung.store.sql._engine import STORE_GROUP, Database, load_schema
 from rung.store.sql._migrate import HEAD_REVISION, MIGRATIONS_DIR
 from rung.store.sql._rows import id_candidates, insert_ignore, upsert
@@ -19,6 +20,9 @@ __all__ = [
     "MIGRATIONS_DIR",
     "STORE_GROUP",
     "Database",
+    "DirectConnection",
+    "DirectResult",
+    "SqlConnection",
     "id_candidates",
     "insert_ignore",
     "load_schema",

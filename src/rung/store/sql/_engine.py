@@ -29,9 +29,10 @@ from rung.errors import (
 )
 from rung.store._backend import load_entry_point, lookup, registered
 from rung.store.sql import _migrate
+from rung.store.sql._direct import DirectConnection, StatementCache
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from contextlib import AbstractContextManager
 
 __all__ = ["Database"]
@@ -88,6 +89,7 @@ class Database:
         self._open_lock = threading.Lock()
         self._reader: sa.Engine | None = None
         self._writer: sa.Engine | None = None
+        self._statements: StatementCache | None = None
         self._serial: AbstractContextManager[Any] = contextlib.nullcontext()
         self._stores: dict[str, Any] = {}
 
@@ -121,7 +123,7 @@ class Database:
 
     def read(self, fn: Callable[[sa.Connection], _T]) -> _T:
         """Run ``fn(connection)`` in a read transaction and return its result."""
-        return self._run(self._engines()[0], fn, None)
+        return self._run(self._engines()[0].begin, fn, None)
 
     def write(
         self,
@@ -135,7 +137,27 @@ class Database:
             diagnose: called in a new transaction when a constraint fails, to
                 raise the precise error (unknown run, duplicate id...).
         """
-        return self._run(self._engines()[1], fn, diagnose)
+        return self._run(self._engines()[1].begin, fn, diagnose)
+
+    def read_direct(self, fn: Callable[[DirectConnection], _T]) -> _T:
+        """:meth:`read` for hot paths: statements run on the driver's connection.
+
+        ``fn`` gets a :class:`~rung.store.sql.DirectConnection`, whose
+        statements SQLAlchemy compiles once and the driver then runs without
+        SQLAlchemy's per-statement work (see ``rung.store.sql._direct``).
+        """
+        engine = self._engines()[0]  # opened first: it may set self._serial
+        return self._run(lambda: self._direct(engine, write=False), fn, None)
+
+    def write_direct(
+        self,
+        fn: Callable[[DirectConnection], _T],
+        diagnose: Callable[[sa.Connection], None] | None = None,
+    ) -> _T:
+        """:meth:`write` for hot paths (see :meth:`read_direct`); ``diagnose``
+        still gets a SQLAlchemy connection."""
+        engine = self._engines()[0]
+        return self._run(lambda: self._direct(engine, write=True), fn, diagnose)
 
     def close(self) -> None:
         """Dispose of the pool; the next call opens the database again."""
@@ -143,16 +165,17 @@ class Database:
             if self._reader is not None:
                 self._reader.dispose()
             self._reader = self._writer = None
+            self._statements = None
 
     def _run(
         self,
-        engine: sa.Engine,
-        fn: Callable[[sa.Connection], _T],
+        begin: Callable[[], AbstractContextManager[Any]],
+        fn: Callable[[Any], _T],
         diagnose: Callable[[sa.Connection], None] | None,
     ) -> _T:
         for attempt in range(_ATTEMPTS):
             try:
-                with self._serial, engine.begin() as conn:
+                with self._serial, begin() as conn:
                     return fn(conn)
             except exc.IntegrityError as error:
                 if diagnose is not None:
@@ -163,6 +186,44 @@ class Database:
                     raise self._translate(error) from error
             time.sleep(_BACKOFF_S * 2**attempt * (1 + random.random()))  # noqa: S311
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextlib.contextmanager
+    def _direct(self, engine: sa.Engine, *, write: bool) -> Iterator[DirectConnection]:
+        """One transaction on a pooled DB-API connection; driver errors come
+        out as SQLAlchemy's (``_run`` retries and translates those)."""
+        statements = self._statements
+        if statements is None:
+            statements = self._statements = StatementCache(engine.dialect)
+        dialect = engine.dialect
+        base_error = dialect.loaded_dbapi.Error
+        pooled = engine.raw_connection()
+        try:
+            dbapi_conn: Any = pooled.driver_connection
+            try:
+                if dialect.name == "sqlite":
+                    # As _on_sqlite_begin: writers take the write lock up front.
+                    dbapi_conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield DirectConnection(dbapi_conn, statements)
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        dbapi_conn.rollback()
+                    raise
+                dbapi_conn.commit()
+            except base_error as error:
+                lost = dialect.is_disconnect(error, dbapi_conn, None)
+                if lost:
+                    pooled.invalidate(error)
+                raise exc.DBAPIError.instance(
+                    None,
+                    None,
+                    error,
+                    base_error,
+                    connection_invalidated=lost,
+                    dialect=dialect,
+                ) from error
+        finally:
+            pooled.close()
 
     def _engines(self) -> tuple[sa.Engine, sa.Engine]:
         reader, writer = self._reader, self._writer

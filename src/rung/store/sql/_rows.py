@@ -12,10 +12,12 @@ from rung.store._rules import MAX_CANDIDATES, MIN_PREFIX
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from rung.store.sql._direct import SqlConnection
+
 __all__ = ["id_candidates", "insert_ignore", "upsert"]
 
 
-def id_candidates(conn: sa.Connection, column: sa.Column[str], given: str) -> list[str]:
+def id_candidates(conn: SqlConnection, column: sa.Column[str], given: str) -> list[str]:
     """Return up to ``MAX_CANDIDATES`` ids starting with ``given`` (if long enough).
 
     ``substr`` equality, unlike ``LIKE``, is case-sensitive on both SQLite and
@@ -28,12 +30,12 @@ def id_candidates(conn: sa.Connection, column: sa.Column[str], given: str) -> li
     return list(conn.execute(query).scalars())
 
 
-def insert_ignore(conn: sa.Connection, table: sa.Table) -> Any:
+def insert_ignore(conn: SqlConnection, table: sa.Table) -> Any:
     """Return ``INSERT ... ON CONFLICT DO NOTHING`` for the connection's dialect."""
     return _insert_ignore(conn.dialect.name, table)
 
 
-def upsert(conn: sa.Connection, table: sa.Table, keys: Iterable[str]) -> Any:
+def upsert(conn: SqlConnection, table: sa.Table, keys: Iterable[str]) -> Any:
     """Return an insert that updates the non-key columns of existing rows."""
     return _upsert(conn.dialect.name, table, tuple(keys))
 
