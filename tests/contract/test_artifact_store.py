@@ -268,7 +268,7 @@ def test_local_store_allows_a_symlink_that_stays_inside(
 ) -> None:
     root = tmp_path / "store"
     (root / "elsewhere").mkdir(parents=True)
-    (root / KEY.split("/")[0]).symlink_to(
+    (root / KEY.split("/", maxsplit=1)[0]).symlink_to(
         root / "elsewhere", target_is_directory=True
     )
     store = FsspecArtifactStore(str(root))
