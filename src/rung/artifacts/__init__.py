@@ -32,7 +32,13 @@ if TYPE_CHECKING:
         register_materializer,
         trust_types,
     )
-    from rung.artifacts._values import export_value, load_value, save_value, verify
+    from rung.artifacts._values import (
+        export_value,
+        load_value,
+        save_value,
+        value_handoff,
+        verify,
+    )
     from rung.artifacts.base import (
         ArtifactStore,
         EncodingMaterializer,
@@ -60,6 +66,7 @@ __all__ = [
     "register_materializer",
     "save_value",
     "trust_types",
+    "value_handoff",
     "verify",
 ]
 
@@ -81,6 +88,7 @@ _HOMES = {
     "export_value": "rung.artifacts._values",
     "load_value": "rung.artifacts._values",
     "save_value": "rung.artifacts._values",
+    "value_handoff": "rung.artifacts._values",
     "verify": "rung.artifacts._values",
 }
 

@@ -257,7 +257,20 @@ def materializer_fingerprint() -> str:
         >>> len(materializer_fingerprint())
         16
     """
-    from rung._internal.hashing import hash_text
+    # Asked for every step: the built-ins never change, so the answer is
+    # remembered per set of custom materializers.
+    custom = tuple((m.name, m.version) for m in REGISTRY.custom)
+    found = _fingerprints.get(custom)
+    if found is None:
+        from rung._internal.hashing import hash_text
 
-    known = [*REGISTRY.custom, *REGISTRY.builtins(), REGISTRY.pickle()]
-    return hash_text("\n".join(sorted(f"{m.name}:{m.version}" for m in known)))[:16]
+        known = [
+            *custom,
+            *((m.name, m.version) for m in (*REGISTRY.builtins(), REGISTRY.pickle())),
+        ]
+        text = "\n".join(sorted(f"{name}:{version}" for name, version in known))
+        found = _fingerprints[custom] = hash_text(text)[:16]
+    return found
+
+
+_fingerprints: dict[tuple[tuple[str, int], ...], str] = {}

@@ -10,9 +10,13 @@ Layout of a stored artifact folder::
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import shutil
 import tempfile
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -29,7 +33,7 @@ from rung.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
     from rung.artifacts._integrity import ContentRef
     from rung.artifacts.base import ArtifactStore, EncodingMaterializer, Materializer
@@ -41,6 +45,7 @@ __all__ = [
     "export_value",
     "load_value",
     "save_value",
+    "value_handoff",
     "verify",
 ]
 
@@ -123,6 +128,7 @@ def _save_encoded(
         chosen, kind, artifact_id, sum(len(c) for c in files.values()), metadata
     )
     if store.exists(artifact.uri):
+        _hand_off(store, artifact.id, files, metadata)
         return artifact
     staging = _staging_folder(store)
     try:
@@ -136,7 +142,98 @@ def _save_encoded(
         store.put(artifact.uri, staging)
     finally:
         _files.remove_tree(staging)
+    _hand_off(store, artifact.id, files, metadata)
     return artifact
+
+
+def _hand_off(
+    store: ArtifactStore,
+    artifact_id: str,
+    files: dict[str, bytes],
+    metadata: dict[str, Any],
+) -> None:
+    handoff = _handoff.get()
+    if handoff is not None:
+        handoff.remember(store, artifact_id, files, metadata)
+
+
+class _Handoff:
+    """The encoded files of small values stored within one scope (a run).
+
+    The next step of a pipeline usually loads what the last one stored: for a
+    materializer that can ``decode`` (JSON values), the value is decoded
+    again from the bytes this process just hashed into the artifact's id,
+    instead of finding, stamping, hashing and reading its folder (a fresh
+    object for every load, as from the store). Bounded: values up to
+    ``MAX_VALUE`` bytes, ``MAX_TOTAL`` bytes in all, least recent first out.
+    """
+
+    MAX_VALUE = 64 * 1024
+    MAX_TOTAL = 8 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[
+            tuple[int, str], tuple[dict[str, bytes], dict[str, Any], int]
+        ] = OrderedDict()
+        self._total = 0
+
+    def remember(
+        self,
+        store: ArtifactStore,
+        artifact_id: str,
+        files: dict[str, bytes],
+        metadata: dict[str, Any],
+    ) -> None:
+        size = sum(len(content) for content in files.values())
+        if size > self.MAX_VALUE:
+            return
+        key = (id(store), artifact_id)
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._total -= old[2]
+            self._entries[key] = (files, dict(metadata), size)
+            self._total += size
+            while self._total > self.MAX_TOTAL:
+                self._total -= self._entries.popitem(last=False)[1][2]
+
+    def recall(
+        self, store: ArtifactStore, artifact_id: str
+    ) -> tuple[dict[str, bytes], dict[str, Any]] | None:
+        key = (id(store), artifact_id)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+            return found[0], found[1]
+
+
+_handoff: contextvars.ContextVar[_Handoff | None] = contextvars.ContextVar(
+    "rung_value_handoff", default=None
+)
+
+
+@contextlib.contextmanager
+def value_handoff() -> Iterator[None]:
+    """Within this block, small values stored are loaded back from memory.
+
+    The run engine opens one per pipeline run (steps on pool threads share
+    it: they run in copies of the run's context). Outside one, every load
+    reads and verifies the stored folder.
+
+    Example:
+        >>> from rung.artifacts import InMemoryArtifactStore
+        >>> with InMemoryArtifactStore() as store, value_handoff():
+        ...     load_value(store, save_value(store, [1, 2]))
+        [1, 2]
+    """
+    token = _handoff.set(_Handoff())
+    try:
+        yield
+    finally:
+        _handoff.reset(token)
 
 
 def _described(
@@ -207,10 +304,18 @@ def load_value(
             "loading it runs code from the file. Pass allow_pickle=True if you "
             "trust its source."
         )
-    folder = _open(store, artifact)
-    check_content(store, artifact, folder / DATA_FOLDER)
-    metadata = artifact.metadata or _read_manifest(folder).get("metadata", {})
+    decode = getattr(chosen, "decode", None)
+    handoff = _handoff.get()
+    recent = None
+    if handoff is not None and callable(decode):
+        recent = handoff.recall(store, artifact.id)
+    if recent is None:
+        folder = _open(store, artifact)
+        check_content(store, artifact, folder / DATA_FOLDER)
+        metadata = artifact.metadata or _read_manifest(folder).get("metadata", {})
     try:
+        if recent is not None:  # the bytes this process hashed into the id
+            return decode(*recent)  # type: ignore[misc]
         return chosen.load(folder / DATA_FOLDER, metadata)
     except RungError:
         raise

@@ -116,3 +116,7 @@ class EncodingMaterializer(Materializer, Protocol):
     def encode(self, value: Any) -> tuple[dict[str, bytes], dict[str, Any]]:
         """Return ``({relative path: content}, metadata)`` of ``value``."""
         ...
+
+    # Optional: ``decode(files, metadata) -> value``, the inverse of
+    # ``encode``. With it, a value this process stored lately is loaded back
+    # from the bytes it hashed, without reading the stored folder.

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from rung._internal.hashing import hash_json
 from rung._internal.ids import new_id
 from rung._internal.timeutil import now
+from rung.artifacts import value_handoff
 from rung.errors import RungError, StepFailedError
 from rung.orchestrators import open_orchestrator
 from rung.pipelines._capture import install_capture
@@ -104,7 +105,7 @@ def execute_plan(
             workspace.options.orchestrator, max_workers=workspace.options.max_workers
         )
         scheduler = _Scheduler(workspace, plan, record, orchestrator, on_event)
-        with install_capture():
+        with install_capture(), value_handoff():
             scheduler.run()
         orchestrator.shutdown()
         failure = scheduler.failure

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import json
+import shutil
+import threading
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -16,6 +19,7 @@ from rung.artifacts import (
     materializer_for,
     register_materializer,
     save_value,
+    value_handoff,
     verify,
 )
 from rung.errors import (
@@ -29,7 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
-    from rung.artifacts import ArtifactStore, FsspecArtifactStore
+    from rung.artifacts import ArtifactStore, FsspecArtifactStore, StoredArtifact
 
 
 class Shout(str):
@@ -341,3 +345,40 @@ def test_export_refuses_a_non_empty_destination(
 
     with pytest.raises(ArtifactError, match="is not an empty folder"):
         export_value(local_store, artifact, tmp_path / "busy")
+
+
+def test_value_handoff_loads_values_stored_in_it_from_memory(
+    local_store: FsspecArtifactStore,
+) -> None:
+    with value_handoff():
+        small = save_value(local_store, {"rows": [1, 2, 3]})
+        big = save_value(local_store, ["x" * 1000] * 100)  # over 64 KiB
+        shutil.rmtree(local_store.open_folder(small.uri))
+        shutil.rmtree(local_store.open_folder(big.uri))
+
+        first = load_value(local_store, small)
+        first["rows"].append(4)  # a fresh object per load, as from the store
+        second = load_value(local_store, small)
+        with pytest.raises(ArtifactNotFoundError):
+            load_value(local_store, big)
+
+    assert second == {"rows": [1, 2, 3]}
+    with pytest.raises(ArtifactNotFoundError):  # outside it: the store answers
+        load_value(local_store, small)
+
+
+def test_value_handoff_is_shared_by_copies_of_its_context(
+    local_store: FsspecArtifactStore,
+) -> None:
+    with value_handoff():
+        context = contextvars.copy_context()
+        stored: list[StoredArtifact] = []
+        worker = threading.Thread(
+            target=context.run,
+            args=(lambda: stored.append(save_value(local_store, [7])),),
+        )
+        worker.start()
+        worker.join()
+        shutil.rmtree(local_store.open_folder(stored[0].uri))
+
+        assert load_value(local_store, stored[0]) == [7]

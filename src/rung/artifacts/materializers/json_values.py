@@ -68,6 +68,10 @@ class JsonMaterializer:
         """Read ``value.json`` back."""
         return json.loads((folder / _FILE).read_text(encoding="utf-8"))
 
+    def decode(self, files: Mapping[str, bytes], metadata: Mapping[str, Any]) -> Any:
+        """The value of files ``encode`` made, without reading the folder."""
+        return json.loads(files[_FILE].decode("utf-8"))
+
 
 def _json_problem(value: Any) -> str | None:
     """Return what makes ``value`` not JSON-able, or None. Iterative: no recursion."""
