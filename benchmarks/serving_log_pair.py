@@ -2,7 +2,10 @@
 
 Shows what the prediction log costs in the latency tail: ``rung serve`` of
 the serving workload's model, started with and without ``--no-log`` in turn,
-each loaded by wrk (1 thread, 8 connections, 15 s). Needs ``wrk`` on PATH::
+each loaded by wrk (1 thread, 8 connections, 15 s). Where ``/proc`` is
+readable, each row also gives the server's CPU time per request
+(``server_cpu_ms``: user + system, the flusher thread included), which a
+busy shared machine blurs far less than the tail. Needs ``wrk`` on PATH::
 
     RUNG_ROOT=$(mktemp -d) .venv/bin/python benchmarks/serving_log_pair.py \
         [--rounds 2] [--json OUT]
@@ -20,6 +23,17 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of process ``pid`` (None without /proc)."""
+    import os
+
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _workload() -> Any:
@@ -71,16 +85,21 @@ def main() -> None:
             )
             try:
                 load.wait_ready(f"http://127.0.0.1:{port}/readyz")
+                cpu_before = _cpu_seconds(server.pid)
                 figures = load.run_wrk(
                     f"http://127.0.0.1:{port}/predict",
                     body,
                     connections=8,
                     seconds=args.seconds,
                 )
+                cpu_after = _cpu_seconds(server.pid)
             finally:
                 server.terminate()
                 server.wait()
             row = {"log": not extra, **figures}
+            if cpu_before is not None and cpu_after is not None:
+                spent = (cpu_after - cpu_before) * 1e3
+                row["server_cpu_ms"] = round(spent / max(figures["requests"], 1), 4)
             rows.append(row)
             print(json.dumps(row), flush=True)
     if args.json:

@@ -19,6 +19,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 __all__ = ["IdRange", "IssuedIds", "PredictionIds", "ids_to_arrow"]
 
 _DIGITS = 12
+_PREFIX = attrgetter("prefix")
+_COUNT = attrgetter("count")
+_START = attrgetter("start")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +89,11 @@ def ids_to_arrow(ranges: list[IdRange]) -> pa.Array:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    prefixes = {r.prefix for r in ranges}
+    prefixes = set(map(_PREFIX, ranges))
     if len(prefixes) > 1:  # ranges of other processes: one conversion each
         return pa.concat_arrays([ids_to_arrow([r]) for r in ranges])
-    counts = np.fromiter((r.count for r in ranges), np.int64, len(ranges))
-    starts = np.fromiter((r.start for r in ranges), np.int64, len(ranges))
+    counts = np.fromiter(map(_COUNT, ranges), np.int64, len(ranges))
+    starts = np.fromiter(map(_START, ranges), np.int64, len(ranges))
     offsets = np.cumsum(counts) - counts
     numbers = np.arange(int(counts.sum()), dtype=np.int64)
     numbers += np.repeat(starts - offsets, counts)

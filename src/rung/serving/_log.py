@@ -15,10 +15,13 @@ The flusher never holds up a request. A background thread that runs Python
 for milliseconds makes every other thread wait up to the interpreter's switch
 interval (5 ms) each time it wants the GIL back, and a request wants it back
 after every socket read and write: that was the whole tail latency of a
-logging server. So the flusher builds its table in chunks of
-``_CHUNK_ENTRIES`` model calls (well under a millisecond each) and hands the
-GIL over between chunks and between the steps of a write; Parquet encoding
-and compression run in Arrow without the GIL.
+logging server. So a flush does little Python per row: each column of a
+batch is joined from all its model calls by a few NumPy calls (one entry per
+request costs about a microsecond, not a Python table each), and the flusher
+hands the GIL over between those calls (a tenth of a millisecond each) and
+between the steps of a write; Parquet encoding and compression run in Arrow
+without the GIL, and cost little CPU with dictionaries only where values
+repeat.
 
 The buffer is bounded (``max_pending_rows``): when the store cannot keep up,
 :attr:`PredictionLog.is_behind` turns true and the server refuses new
@@ -28,12 +31,14 @@ the log has caught up. A prediction that was answered is never dropped.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from rung.errors import PredictionLogError
@@ -66,7 +71,7 @@ __all__ = ["PredictionLog"]
 _log = logging.getLogger("rung.serving")
 _TICK_S = 0.25
 _CLOSE_TRIES = 3
-_CHUNK_ENTRIES = 128  # model calls turned into table rows between two GIL hand-overs
+_ORIGIN = attrgetter("origin")
 
 
 def _let_requests_run() -> None:
@@ -260,9 +265,11 @@ class PredictionLog:
     def _write_predictions(
         self, entries: list[Entry]
     ) -> tuple[list[PredictionBatchRecord], Exception | None]:
-        groups: dict[Any, list[Entry]] = defaultdict(list)
-        for entry in entries:
-            groups[entry.origin].append(entry)
+        # Consecutive entries of one server share their origin object: a run
+        # of them is compared by identity, in C, and hashed once.
+        groups: dict[BatchOrigin, list[Entry]] = {}
+        for origin, run in itertools.groupby(entries, _ORIGIN):
+            groups.setdefault(origin, []).extend(run)
         return self._write_groups(groups.items(), self._predictions)
 
     def _write_feedback(
@@ -296,7 +303,7 @@ class PredictionLog:
         self, origin: BatchOrigin, group: list[Any], rows: _Rows
     ) -> list[PredictionBatchRecord]:
         try:
-            table = _chunked_table(group, rows)
+            table = rows.table(group, _let_requests_run)
         except Exception as exc:  # a value the table cannot hold: find its row
             _log.warning("Isolating a bad row of the %s log: %s", rows.kind, exc)
             return self._write_isolated(origin, group, rows)
@@ -312,7 +319,7 @@ class PredictionLog:
         bad: list[dict[str, Any]] = []
         for one in (row for entry in group for row in rows.split(entry)):
             try:
-                rows.table([one])
+                rows.table([one], None)
             except Exception as exc:
                 bad.append(
                     {
@@ -347,15 +354,15 @@ class PredictionLog:
     def _write_table(
         self, origin: BatchOrigin, table: pa.Table, group: list[Any], rows: _Rows
     ) -> PredictionBatchRecord:
-        times = [rows.time(entry) for entry in group]
+        first_at, last_at = min(map(rows.time, group)), max(map(rows.time, group))
         _let_requests_run()
         record = write_batch(
             self.workspace,
             table,
             origin,
             kind=rows.kind,
-            first_at=min(times),
-            last_at=max(times),
+            first_at=first_at,
+            last_at=last_at,
         )
         _let_requests_run()
         return record
@@ -380,33 +387,13 @@ def _load_writer() -> None:
     pq.write_table(table, pa.BufferOutputStream(), compression="zstd")
 
 
-def _chunked_table(group: list[Any], rows: _Rows) -> pa.Table:
-    """``rows.table(group)``, built a few entries at a time (see the docstring).
-
-    Chunks whose column types differ (ints in one, floats in the next) are
-    built again in one piece, which finds the common type as before.
-    """
-    if len(group) <= _CHUNK_ENTRIES:
-        return rows.table(group)
-    import pyarrow as pa
-
-    parts = []
-    for start in range(0, len(group), _CHUNK_ENTRIES):
-        parts.append(rows.table(group[start : start + _CHUNK_ENTRIES]))
-        _let_requests_run()
-    try:
-        return pa.concat_tables(parts)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return rows.table(group)
-
-
 def _tables(good: list[Any], rows: _Rows) -> list[tuple[pa.Table, list[Any]]]:
     if not good:
         return []
     try:
-        return [(rows.table(good), good)]
+        return [(rows.table(good, None), good)]
     except Exception:  # rows that cannot share a file: one file each
-        return [(rows.table([one]), [one]) for one in good]
+        return [(rows.table([one], None), [one]) for one in good]
 
 
 class _PutBackError(Exception):
@@ -418,23 +405,35 @@ class _Rows:
     """How one log's entries become a table, rows, and quarantine records."""
 
     kind: str
-    table: Callable[[list[Any]], pa.Table]
+    table: Callable[[list[Any], Callable[[], None] | None], pa.Table]
     split: Callable[[Any], list[Any]]
     describe: Callable[[Any], dict[str, Any]]
     time: Callable[[Any], float]
 
 
+def _predictions_table(
+    entries: list[Entry], pause: Callable[[], None] | None
+) -> pa.Table:
+    return predictions_table(entries, pause=pause)
+
+
+def _feedback_table(
+    entries: list[FeedbackEntry], pause: Callable[[], None] | None
+) -> pa.Table:
+    return feedback_table(entries)
+
+
 _PREDICTIONS = _Rows(
     "predictions",
-    predictions_table,
+    _predictions_table,
     split_entry,
     describe_entry,
-    lambda entry: entry.timestamp,
+    attrgetter("timestamp"),
 )
 _FEEDBACK = _Rows(
     "feedback",
-    feedback_table,
+    _feedback_table,
     split_feedback,
     describe_feedback,
-    lambda entry: entry.received_at,
+    attrgetter("received_at"),
 )

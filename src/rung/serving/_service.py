@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 __all__ = ["ModelService", "Prediction"]
 
 _log = logging.getLogger("rung.serving")
+_KEPT_ORIGINS = 8  # served versions whose log origin is kept (a rollout has two)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,7 @@ class ModelService:
             max_pending_rows=options.max_backlog_rows,
         )
         self.swaps = 0
+        self._origins: dict[ServedModel, BatchOrigin] = {}
         self.issued = IssuedIds()
         self.intake = FeedbackIntake(
             workspace, self.ref.name, issued=self.issued, deployment_id=deployment_id
@@ -207,8 +209,18 @@ class ModelService:
         at = time.time()
         self.issued.add(ids, at)  # labels for these ids are then recognised
         if self.options.log_predictions:
+            self.log.append(Entry(self._origin(served), at, ids, columns, outputs))
+
+    def _origin(self, served: ServedModel) -> BatchOrigin:
+        # One origin object per served version: the log groups a run of
+        # entries sharing it without comparing them field by field.
+        origin = self._origins.get(served)
+        if origin is None:
+            if len(self._origins) >= _KEPT_ORIGINS:  # versions swapped out since
+                self._origins = {}
             origin = BatchOrigin(served.name, served.version, self.deployment_id)
-            self.log.append(Entry(origin, at, ids, columns, outputs))
+            self._origins[served] = origin
+        return origin
 
     def feedback(
         self, body: bytes, content_type: str | None, *, user: str = ""

@@ -261,14 +261,14 @@ def test_a_backdated_label_still_counts_as_given(
         log_feedback(workspace, "churn", {ids[0]: 0})
 
 
-def test_a_large_flush_is_built_in_chunks_into_one_batch(workspace: Workspace) -> None:
-    from rung.serving import _log
+def test_a_large_flush_is_built_in_pieces_into_one_batch(workspace: Workspace) -> None:
+    from rung.serving import _write
 
     log = PredictionLog(workspace)
-    count = 3 * _log._CHUNK_ENTRIES + 5
+    count = 2 * _write._PIECE + 5
     for i in range(count):
         log.append(entry(1, 2, float(i)))
-    # Integer predictions in the first chunk, floats from then on: the chunks
+    # Integer predictions in the first pieces, floats in the last: the pieces
     # differ in type, and the batch still holds one common type, as before.
     columns = {"x": np.array([0.5, 1.5])}
     outputs = Outputs(np.array([0.5, 2.0]))
@@ -283,3 +283,123 @@ def test_a_large_flush_is_built_in_chunks_into_one_batch(workspace: Workspace) -
     frame = read_predictions(workspace, "m", with_labels=False)
     assert frame["prediction"].tolist()[-2:] == [0.5, 2.0]
     assert frame["x"].tolist()[:2] == [0.0, 1.0]
+
+
+def mixed_entry(origin: BatchOrigin, i: int, rows: int = 1) -> Entry:
+    """Rows of one call with an int, a float, a text and a bool input."""
+    n = np.arange(i, i + rows)
+    columns = {
+        "count": n.astype(np.int64),
+        "score": n * 0.5,
+        "city": np.array([f"c{k % 3}" for k in n], dtype=object),
+        "flag": n % 2 == 0,
+    }
+    proba = np.column_stack([1 - n / 1e4, n / 1e4])
+    outputs = Outputs(n % 2, proba, (0, 1))
+    return Entry(origin, 100.0 + i, IDS.take(rows), columns, outputs)
+
+
+def stored_batch(workspace: Workspace, batch: PredictionBatchRecord) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    path = workspace.artifacts.open_folder(batch.uri) / "data.parquet"
+    return pq.read_table(path).to_pandas()
+
+
+def test_a_flush_of_many_one_row_calls_stores_what_one_large_call_stores(
+    workspace: Workspace,
+) -> None:
+    import pyarrow.parquet as pq
+
+    from rung.serving import _write
+
+    origin = BatchOrigin("m", 3, "dep-1")
+    count = 2 * _write._PIECE + 7  # more calls than one piece of a column join
+    small = [mixed_entry(origin, i) for i in range(count)]
+    with PredictionLog(workspace) as log:
+        for one in small:
+            log.append(one)
+        [batch] = log.flush()
+    large = mixed_entry(origin, 0, rows=count)
+    expected = _write.predictions_table([large]).to_pandas()
+    expected["prediction_id"] = [one.ids.tolist()[0] for one in small]
+    expected["timestamp"] = [one.timestamp for one in small]
+    assert (batch.row_count, batch.first_at, batch.last_at) == (
+        count,
+        100.0,
+        100.0 + count - 1,
+    )
+    stored = stored_batch(workspace, batch)
+    pd.testing.assert_frame_equal(stored, expected)
+    path = workspace.artifacts.open_folder(batch.uri) / "data.parquet"
+    types = {f.name: str(f.type) for f in pq.read_schema(path)}
+    assert types == {
+        "prediction_id": "string",
+        "timestamp": "double",
+        "model": "string",
+        "version": "int64",
+        "count": "int64",
+        "score": "double",
+        "city": "string",
+        "flag": "bool",
+        "prediction": "int64",
+        "proba_0": "double",
+        "proba_1": "double",
+    }
+    frame = read_predictions(workspace, "m", with_labels=False)
+    assert frame["city"].tolist()[:4] == ["c0", "c1", "c2", "c0"]
+
+
+def test_calls_of_several_origins_are_written_one_batch_per_origin_in_order(
+    workspace: Workspace,
+) -> None:
+    log = PredictionLog(workspace)
+    for i in range(600):
+        # A new but equal origin object now and then (a restarted server
+        # logs the same version): still one batch for that version.
+        log.append(mixed_entry(BatchOrigin("m", 2 if i % 3 else 1, "d"), i))
+    log.append(mixed_entry(BatchOrigin("other", 1), 900))
+    written = log.flush()
+    assert [(b.model, b.version, b.row_count) for b in written] == [
+        ("m", 1, 200),
+        ("m", 2, 400),
+        ("other", 1, 1),
+    ]
+    assert (written[0].first_at, written[0].last_at) == (100.0, 100.0 + 597)
+    v2 = stored_batch(workspace, written[1])
+    assert v2["count"].tolist() == [i for i in range(600) if i % 3]
+    assert v2["timestamp"].tolist() == [100.0 + i for i in range(600) if i % 3]
+
+
+def test_a_bad_row_among_many_one_row_calls_is_quarantined_alone(
+    workspace: Workspace,
+) -> None:
+    from rung.serving import _write
+
+    origin = BatchOrigin("m", 1)
+    count = _write._PIECE + 50
+    log = PredictionLog(workspace)
+    for i in range(count):
+        one = mixed_entry(origin, i)
+        if i == count - 10:  # no Arrow type holds this next to int64 predictions
+            one = Entry(
+                origin,
+                one.timestamp,
+                one.ids,
+                one.columns,
+                Outputs(np.array([2**70], dtype=object)),
+            )
+            bad_id = one.ids.tolist()[0]
+        log.append(one)
+    log.close()
+    assert (log.quarantined_rows, log.flushed_rows, log.pending_rows) == (
+        1,
+        count - 1,
+        0,
+    )
+    [quarantined] = workspace.deployments.list_prediction_batches(kind="quarantine")
+    [row] = stored_batch(workspace, quarantined).to_dict("records")
+    assert row["prediction_id"] == bad_id and "1180591620717411303424" in row["row"]
+    frame = read_predictions(workspace, "m", with_labels=False)
+    assert len(frame) == count - 1 and bad_id not in set(frame["prediction_id"])
+    assert frame["count"].tolist()[-3:] == [count - 3, count - 2, count - 1]
