@@ -14,6 +14,7 @@ import itertools
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from rung._internal.timeutil import now
@@ -34,6 +35,11 @@ __all__ = [
 ]
 
 _MAX_ID = 128
+_IDS = attrgetter("ids")
+_LABELS = attrgetter("labels")
+_RECEIVED_AT = attrgetter("received_at")
+_FIRST_SEQ = attrgetter("first_seq")
+_USER = attrgetter("user")
 _seq = itertools.count()
 _seq_lock = threading.Lock()
 
@@ -149,24 +155,22 @@ def feedback_table(entries: list[FeedbackEntry]) -> pa.Table:
     import numpy as np
     import pyarrow as pa
 
-    sizes = [len(e.ids) for e in entries]
+    flat = itertools.chain.from_iterable
+    sizes = np.fromiter(map(len, map(_IDS, entries)), np.int64, len(entries))
+    starts = np.asarray(list(map(_FIRST_SEQ, entries)), dtype=np.int64)
+    offsets = np.cumsum(sizes) - sizes
+    seq = np.arange(int(sizes.sum()), dtype=np.int64)
+    seq += np.repeat(starts - offsets, sizes)
+    users = np.repeat(np.array(list(map(_USER, entries)), dtype=object), sizes)
     return pa.table(
         {
-            "prediction_id": pa.array([i for e in entries for i in e.ids], pa.string()),
-            "label": _label_array([label for e in entries for label in e.labels]),
-            "received_at": np.repeat([e.received_at for e in entries], sizes),
-            "seq": np.concatenate(
-                [
-                    np.arange(e.first_seq, e.first_seq + n)
-                    for e, n in zip(entries, sizes, strict=True)
-                ]
-            ).astype(np.int64),
-            "user": pa.array(
-                [e.user for e, n in zip(entries, sizes, strict=True) for _ in range(n)],
-                pa.string(),
-            ),
+            "prediction_id": pa.array(list(flat(map(_IDS, entries))), pa.string()),
+            "label": _label_array(list(flat(map(_LABELS, entries)))),
+            "received_at": np.repeat(list(map(_RECEIVED_AT, entries)), sizes),
+            "seq": seq,
+            "user": pa.array(users, pa.string()),
             "previous_label": pa.array(
-                [p for e in entries for p in _previous(e)], pa.string()
+                list(flat(map(_previous, entries))), pa.string()
             ),
         }
     )

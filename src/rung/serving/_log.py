@@ -302,6 +302,7 @@ class PredictionLog:
     def _write_group(
         self, origin: BatchOrigin, group: list[Any], rows: _Rows
     ) -> list[PredictionBatchRecord]:
+        _let_requests_run()
         try:
             table = rows.table(group, _let_requests_run)
         except Exception as exc:  # a value the table cannot hold: find its row

@@ -114,23 +114,21 @@ def predictions_table(
     ids = list(map(_IDS, entries))
     sizes = np.fromiter(map(_COUNT, ids), np.int64, len(ids))
     total = int(sizes.sum())
-    stamps = np.asarray(list(map(_TIMESTAMP, entries)))
-    data: dict[str, Any] = {
-        "prediction_id": ids_to_arrow(ids),
-        "timestamp": np.repeat(stamps, sizes),
-        "model": pa.repeat(pa.scalar(first.origin.model, pa.string()), total),
-        "version": np.full(total, first.origin.version or 0, dtype=np.int64),
-    }
+    wait()
+    data: dict[str, Any] = {"prediction_id": ids_to_arrow(ids)}
+    wait()
+    data["timestamp"] = np.repeat(np.asarray(list(map(_TIMESTAMP, entries))), sizes)
+    data["model"] = pa.repeat(pa.scalar(first.origin.model, pa.string()), total)
+    data["version"] = np.full(total, first.origin.version or 0, dtype=np.int64)
     wait()
     inputs = list(map(_COLUMNS, entries))
     for name, values in _input_columns(inputs, list(first.columns), wait):
         data[feature_column(name)] = _arrow(values)
     outputs = list(map(_OUTPUTS, entries))
-    data["prediction"] = _arrow(_concat(list(map(_PREDICTIONS, outputs)), wait))
+    data["prediction"] = _arrow(_concat(outputs, _PREDICTIONS, wait))
     classes = first.outputs.classes
     if classes is not None and first.outputs.probabilities is not None:
-        probas = [p for p in map(_PROBABILITIES, outputs) if p is not None]
-        proba = _concat(probas, wait)
+        proba = _concat(outputs, _PROBABILITIES, wait)
         for k, label in enumerate(classes):
             data[f"proba_{label}"] = proba[:, k]
     return pa.table(data)
@@ -163,24 +161,20 @@ def _input_columns(
 
 
 def _concat(
-    arrays: list[np.ndarray[Any, Any]], pause: Callable[[], None]
+    items: list[Any],
+    get: Callable[[Any], np.ndarray[Any, Any] | None],
+    pause: Callable[[], None],
 ) -> np.ndarray[Any, Any]:
-    """``np.concatenate(arrays)``, ``_PIECE`` arrays at a time, pausing between.
-
-    Pieces of different dtypes (ints, then floats) are joined again in one
-    call, which finds the common type of all arrays exactly as before.
-    """
-    if len(arrays) <= _PIECE:
-        joined = np.concatenate(arrays)
-        pause()
-        return joined
+    """The arrays ``get`` finds in ``items`` (None: none) joined, as above."""
     pieces = []
-    for start in range(0, len(arrays), _PIECE):
-        pieces.append(np.concatenate(arrays[start : start + _PIECE]))
+    for start in range(0, len(items), _PIECE):
+        part = [a for a in map(get, items[start : start + _PIECE]) if a is not None]
+        if part:
+            pieces.append(np.concatenate(part))
         pause()
-    if len({piece.dtype for piece in pieces}) > 1:
-        return np.concatenate(arrays)
-    return np.concatenate(pieces)
+    if len({piece.dtype for piece in pieces}) > 1:  # the common type of all
+        return np.concatenate([a for a in map(get, items) if a is not None])
+    return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
 
 def write_batch(

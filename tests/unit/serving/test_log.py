@@ -403,3 +403,50 @@ def test_a_bad_row_among_many_one_row_calls_is_quarantined_alone(
     frame = read_predictions(workspace, "m", with_labels=False)
     assert len(frame) == count - 1 and bad_id not in set(frame["prediction_id"])
     assert frame["count"].tolist()[-3:] == [count - 3, count - 2, count - 1]
+
+
+def test_a_flush_of_many_one_label_calls_keeps_every_label_field(
+    workspace: Workspace,
+) -> None:
+    import pyarrow.parquet as pq
+
+    log = PredictionLog(workspace)
+    calls = [
+        new_feedback(
+            "m",
+            [f"p{i}"] if i % 4 else [f"p{i}", f"q{i}"],
+            [i % 2] if i % 4 else [1, 0],
+            received_at=10.0 + i,
+            user=f"u{i % 3}",
+            previous=None if i % 2 else ["1"] * (1 if i % 4 else 2),
+        )
+        for i in range(300)
+    ]
+    for call in calls:
+        log.append_feedback(call)
+    [batch] = log.flush()
+    path = workspace.artifacts.open_folder(batch.uri) / "data.parquet"
+    stored = pq.read_table(path).to_pydict()
+    expected: dict[str, list[Any]] = {
+        "prediction_id": [],
+        "label": [],
+        "received_at": [],
+        "seq": [],
+        "user": [],
+        "previous_label": [],
+    }
+    for call in calls:
+        for k, (pid, label) in enumerate(zip(call.ids, call.labels, strict=True)):
+            expected["prediction_id"].append(pid)
+            expected["label"].append(label)
+            expected["received_at"].append(call.received_at)
+            expected["seq"].append(call.first_seq + k)
+            expected["user"].append(call.user)
+            expected["previous_label"].append(call.previous[k])
+    assert stored == expected
+    assert (batch.kind, batch.row_count, batch.first_at, batch.last_at) == (
+        "feedback",
+        375,
+        10.0,
+        309.0,
+    )
