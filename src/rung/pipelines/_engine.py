@@ -122,7 +122,7 @@ def execute_plan(
     if failure is not None:
         _tag_run(failure, record.id)
         raise failure
-    return Run(workspace, record.id)
+    return Run(workspace, record.id, record=final)
 
 
 class _Scheduler:
@@ -513,7 +513,17 @@ def _finish(
     error: str | None,
     provenance: _Provenance,
 ) -> RunRecord:
-    final = end_run(workspace, record.id, status, error, provenance.changes(workspace))
+    # A first attempt that completed stored the end of every step it started;
+    # otherwise steps of this or an earlier attempt may still read running.
+    abandon = record.attempt > 1 or status != "completed"
+    final = end_run(
+        workspace,
+        record.id,
+        status,
+        error,
+        provenance.changes(workspace),
+        abandon=abandon,
+    )
     notify_run_listeners(workspace, final, final.status)
     return final
 
