@@ -148,6 +148,7 @@ class _Scheduler:
         self.failure: BaseException | None = None
         self.external = _store_constants(workspace, plan.dag)
         self._inline = bool(getattr(orchestrator, "runs_lone_steps_inline", False))
+        self._upstream = {name: node.upstream for name, node in plan.dag.nodes.items()}
 
     def emit(
         self, kind: Any, step: str | None = None, detail: str | None = None
@@ -257,9 +258,8 @@ class _Scheduler:
         picks it up (a step still queued when a run is interrupted leaves no
         record, as before).
         """
-        dag = self.plan.dag
         starting: list[tuple[str, NodeTask]] = []
-        ready = [n for n in pending if dag.nodes[n].upstream <= set(self.done)]
+        ready = self._ready(pending)
         while ready and self.failure is None:
             for name in ready:
                 pending.remove(name)
@@ -276,7 +276,7 @@ class _Scheduler:
                     self._succeed(name, hit)
                 else:
                     starting.append((name, task))
-            ready = [n for n in pending if dag.nodes[n].upstream <= set(self.done)]
+            ready = self._ready(pending)
         started: list[StepRunRecord] = []
         if len(starting) == 1 and not running:
             name, task = starting[0]
@@ -302,6 +302,11 @@ class _Scheduler:
             return
         for name, task in starting:
             running[self._submit(name, task)] = name
+
+    def _ready(self, pending: list[str]) -> list[str]:
+        """The pending nodes whose upstream nodes are all done."""
+        done = self.done
+        return [n for n in pending if all(u in done for u in self._upstream[n])]
 
     def _run_inline(self, task: NodeTask) -> Future[NodeResult]:
         """Run a lone step on this thread (orchestrators that allow it);

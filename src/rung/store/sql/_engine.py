@@ -231,11 +231,15 @@ class Database:
                 dbapi_conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield DirectConnection(dbapi_conn, statements)
-            except BaseException:
-                with contextlib.suppress(Exception):
+                dbapi_conn.commit()
+            except BaseException as failure:
+                # Never leave a transaction open on a connection kept for
+                # the next one; one that cannot roll back is not kept.
+                try:
                     dbapi_conn.rollback()
+                except Exception:
+                    lost(failure)
                 raise
-            dbapi_conn.commit()
         except base_error as error:
             is_lost = dialect.is_disconnect(error, dbapi_conn, None)
             if is_lost:
