@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import TYPE_CHECKING
 
 from rung.serving import _ids
 from rung.serving._ids import IssuedIds, PredictionIds
+
+if TYPE_CHECKING:
+    import pytest
 
 
 def test_issued_ids_know_their_ranges_and_when_they_began() -> None:
