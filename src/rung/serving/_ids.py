@@ -102,6 +102,17 @@ def ids_to_arrow(ranges: list[IdRange]) -> pa.Array:
     return pc.binary_join_element_wise(prefix, digits, "")
 
 
+def _new_prefix() -> str:
+    """16 random hex digits, the first a letter (``a``-``f``).
+
+    An id of digits only (or digits around one ``e``) reads as a number in
+    pandas, spreadsheets and most CSV tools, which round it: the ids of a
+    labelling sheet then no longer match the log.
+    """
+    raw = os.urandom(9)
+    return "abcdef"[raw[0] % 6] + raw[1:].hex()[:15]
+
+
 class PredictionIds:
     """Hands out unique prediction ids, ``n`` at a time, from any thread.
 
@@ -112,7 +123,7 @@ class PredictionIds:
     """
 
     def __init__(self) -> None:
-        self._prefix = os.urandom(8).hex()
+        self._prefix = _new_prefix()
         self._next = 0
         self._lock = threading.Lock()
 

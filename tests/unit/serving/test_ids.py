@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from rung.serving import _ids
 from rung.serving._ids import IssuedIds, PredictionIds
+
+if TYPE_CHECKING:
+    import pytest
 
 
 def test_issued_ids_know_their_ranges_and_when_they_began() -> None:
@@ -31,3 +37,21 @@ def test_issued_ids_forget_the_oldest_intervals_past_the_bound() -> None:
     known = [issued.issued_at(r.tolist()[0]) for r in ranges]
     assert known[-2:] == [4.0, 5.0]
     assert known[0] is None
+
+
+def test_ids_never_read_as_numbers_in_csv_tools(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    import pandas as pd
+
+    # Random bytes whose hex is all digits: ids that pandas would read as
+    # (rounded) numbers, were the prefix that hex.
+    monkeypatch.setattr(_ids.os, "urandom", lambda n: bytes([0x12] * n))
+    ids = PredictionIds().take(3).tolist()
+
+    read = pd.read_csv(io.StringIO("prediction_id\n" + "\n".join(ids)))
+
+    assert read["prediction_id"].tolist() == ids
+    assert ids[0][0] in "abcdef" and len(ids[0]) == 28
