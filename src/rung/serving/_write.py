@@ -133,7 +133,9 @@ def write_batch(
     )
     with tempfile.TemporaryDirectory(prefix="rung-log-") as tmp:
         path = Path(tmp) / DATA_FILE
-        pq.write_table(table, path, compression="zstd")
+        pq.write_table(
+            table, path, compression="zstd", use_dictionary=_repeating(table)
+        )
         size = path.stat().st_size
         workspace.artifacts.put(key, Path(tmp))
     record = PredictionBatchRecord(
@@ -154,6 +156,23 @@ def write_batch(
     )
     workspace.deployments.add_prediction_batches([record])
     return record
+
+
+def _repeating(table: pa.Table) -> list[str]:
+    """The columns worth a Parquet dictionary: those whose values repeat.
+
+    Not floats (features, probabilities, times) nor the ids, which are
+    unique: dictionaries of values that hardly repeat took three quarters of
+    a batch's write and made the file a fifth larger than zstd over the plain
+    values.
+    """
+    import pyarrow as pa
+
+    return [
+        field.name
+        for field in table.schema
+        if field.name != "prediction_id" and not pa.types.is_floating(field.type)
+    ]
 
 
 def split_entry(entry: Entry) -> list[Entry]:
