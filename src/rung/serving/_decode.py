@@ -25,6 +25,7 @@ same.
 from __future__ import annotations
 
 import json
+import threading
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -64,6 +65,12 @@ def media_type(content_type: str | None) -> str:
 _DECODE = msgspec.json.Decoder()
 _ENCODE = msgspec.json.Encoder()
 _BRACKET = ord("[")
+# Bodies up to this size reuse their thread's simdjson parser. A new parser
+# per body allocated fresh buffers each time, and faulting their pages in
+# cost as much as the parse; past this size a body gets a parser of its own,
+# so one huge body does not leave the thread holding buffers its size.
+_REUSE_BYTES = 2 * 1024 * 1024
+_PARSERS = threading.local()
 
 
 def parse_json(body: bytes) -> Any:
@@ -135,7 +142,7 @@ def _number_rows(
     ``float()`` would.
     """
     try:
-        split = _split_object(simdjson.Parser().parse(body))
+        split = _split_object(_parser(len(body)).parse(body))
         if split is None:
             return None
         names, data = split["columns"], split["data"]
@@ -162,6 +169,20 @@ def _number_rows(
     if brackets != len(data) + 2 or flat.size != len(data) * width:
         return None
     return text, flat.reshape(len(data), width)
+
+
+def _parser(size: int) -> simdjson.Parser:
+    """A simdjson parser for a body of ``size`` bytes (see ``_REUSE_BYTES``).
+
+    A parser can be reused once nothing of its last document is referenced:
+    :func:`_number_rows` keeps no proxy object past its return.
+    """
+    if size > _REUSE_BYTES:
+        return simdjson.Parser()
+    parser: simdjson.Parser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = simdjson.Parser()
+    return parser
 
 
 def _split_object(doc: Any) -> simdjson.Object | None:

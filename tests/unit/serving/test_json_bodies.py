@@ -130,16 +130,20 @@ def test_nulls_and_nan_are_handled_as_the_schema_says(
     assert fast == outcome(lambda: generic(body, schema))  # NaN: same bytes
 
 
-def test_a_large_split_body_decodes_to_the_same_values() -> None:
+@pytest.mark.parametrize("rows", [20_000, 80_000])  # the second past 2 MiB
+def test_a_large_split_body_decodes_to_the_same_values(rows: int) -> None:
+    from rung.serving._decode import _float_split
+
     rng = np.random.default_rng(7)
-    matrix = rng.normal(size=(20_000, 2)) * 10.0 ** rng.integers(-300, 300, (20_000, 2))
+    matrix = rng.normal(size=(rows, 2)) * 10.0 ** rng.integers(-300, 300, (rows, 2))
     data = matrix.tolist()
     data[5] = [1, -(2**63)]
     body = json.dumps({"dataframe_split": {"columns": ["b", "a"], "data": data}})
-    columns, rows = decode_inputs(body.encode(), JSON_TYPE, FLOATS)
-    assert rows == 20_000
+    columns, count = decode_inputs(body.encode(), JSON_TYPE, FLOATS)
+    assert count == rows
     assert outcome(lambda: columns) == outcome(lambda: generic(body.encode(), FLOATS))
     assert columns["b"][:3].tolist() == matrix[:3, 0].tolist()
+    assert _float_split(body.encode(), FLOATS) is not None
 
 
 def test_a_column_name_with_a_bracket_decodes_as_the_generic_path_does() -> None:
@@ -220,8 +224,9 @@ def test_numbers_only_split_bodies_take_the_matrix_path() -> None:
     columns = _float_split(body, FLOATS)
     assert columns is not None
     assert (columns["a"].tolist(), columns["b"].tolist()) == ([2.5, 4.0], [1.0, 3.0])
-    for refused in (b"[[1, null]]", b"[[[1], 2]]", b"[[1, 2, 3], [4]]"):
+    for refused in (b"[[1, null]]", b"[[[1], 2]]", b"[[1, 2, 3], [4]]", b"[[1, "):
         assert _float_split(ab_rows(refused), FLOATS) is None
+        assert _float_split(body, FLOATS) is not None  # still, after a refusal
 
 
 @pytest.mark.parametrize(
