@@ -88,7 +88,7 @@ def predictions_table(entries: list[Entry]) -> pa.Table:
     data: dict[str, Any] = {
         "prediction_id": ids_to_arrow([e.ids for e in entries]),
         "timestamp": np.repeat([e.timestamp for e in entries], sizes),
-        "model": pa.array([first.origin.model] * sum(sizes), pa.string()),
+        "model": pa.repeat(pa.scalar(first.origin.model, pa.string()), sum(sizes)),
         "version": np.full(sum(sizes), first.origin.version or 0, dtype=np.int64),
     }
     for name in first.columns:

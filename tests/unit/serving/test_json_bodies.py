@@ -233,6 +233,8 @@ def test_numbers_only_split_bodies_take_the_matrix_path() -> None:
     "ids",
     [
         IdRange("0123456789abcdef", 0, 100),
+        IdRange("0123456789abcdef", 123_456_998_950, 2_100),  # carries over 10**6
+        IdRange("0123456789abcdef", 999_999_999_900, 100),  # the last 12-digit ids
         IdRange("0123456789abcdef", 999_999_999_950, 100),  # past 12 digits
         IdRange("0123456789abcdef", 7, 0),
     ],
