@@ -105,8 +105,13 @@ def ids_to_arrow(ranges: list[IdRange]) -> pa.Array:
     offsets = np.cumsum(counts) - counts
     numbers = np.arange(int(counts.sum()), dtype=np.int64)
     numbers += np.repeat(starts - offsets, counts)
-    digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), _DIGITS, "0")
     prefix = prefixes.pop() if prefixes else ""
+    if int(numbers.max(initial=0)) < 10**_DIGITS:
+        # 10**12 + n is "1" and n's 12 digits: the "1" becomes the prefix
+        # (one Arrow call where padding and joining took two, at twice the cost)
+        text = pc.cast(pa.array(numbers + 10**_DIGITS), pa.string())
+        return pc.binary_replace_slice(text, 0, 1, prefix)
+    digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), _DIGITS, "0")
     return pc.binary_join_element_wise(prefix, digits, "")
 
 
