@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from rung.serving import read_predictions
 from rung.serving._api import IDS
@@ -19,6 +22,8 @@ from rung.serving._write import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rung.workspace import Workspace
 
 
@@ -63,3 +68,33 @@ def test_batches_keep_dictionaries_for_repeating_columns_only(
     logged = read_predictions(workspace, "m", with_labels=False)
     assert logged["x"].to_numpy().tobytes() == table["x"].to_numpy().tobytes()
     assert logged["plan"].tolist() == ["a", "b"] * 750
+
+
+def staging_area(workspace: Workspace) -> Path:
+    """The folder a local store stages its writes in (left empty)."""
+    probe = workspace.artifacts.staging_folder()  # type: ignore[attr-defined]
+    shutil.rmtree(probe)
+    return probe.parent
+
+
+def test_a_batch_leaves_nothing_behind_written_or_not(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    area = staging_area(workspace)
+    table = pa.table({"prediction_id": ["a"], "x": [1.0]})
+    origin = BatchOrigin("m", 1)
+    batch = write_batch(
+        workspace, table, origin, kind="predictions", first_at=0.0, last_at=0.0
+    )
+    assert workspace.artifacts.exists(batch.uri)
+    assert list(area.iterdir()) == []
+
+    def broken(key: str, source: Path) -> bool:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(workspace.artifacts, "put", broken)
+    with pytest.raises(OSError, match="disk full"):
+        write_batch(
+            workspace, table, origin, kind="predictions", first_at=0.0, last_at=0.0
+        )
+    assert list(area.iterdir()) == []
