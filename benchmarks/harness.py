@@ -318,13 +318,28 @@ def run_script(
     )
 
 
-def run_rung(name: str, args: Sequence[str]) -> dict[str, Any]:
-    """Run ``rung_workloads/<name>`` in a fresh process and workspace."""
+def run_rung(
+    name: str, args: Sequence[str], *, project: str | None = None
+) -> dict[str, Any]:
+    """Run ``rung_workloads/<name>`` in a fresh process and workspace.
+
+    ``project``: None runs the script where it is (inside this repository);
+    ``"copy"`` runs a copy from the fresh folder, outside any git repository,
+    as ``run_peer`` runs the peers' scripts; ``"git"`` makes that folder a git
+    repository with the script committed first, a user's project as most
+    are (Rung then records the commit and dirty flag of every run).
+    """
     with scratch_folder(name.removesuffix(".py")) as tmp:
         env = clean_env({"RUNG_ROOT": str(tmp)})
-        return run_script(
-            Path(sys.executable), RUNG_SCRIPTS / name, args, cwd=tmp, env=env
-        )
+        script = RUNG_SCRIPTS / name
+        if project is not None:
+            script = tmp / name
+            shutil.copyfile(RUNG_SCRIPTS / name, script)
+        if project == "git":
+            git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
+            for command in (["init", "-q"], ["add", name], ["commit", "-qm", "bench"]):
+                run_command([*git, *command], tmp, env)
+        return run_script(Path(sys.executable), script, args, cwd=tmp, env=env)
 
 
 def run_peer(

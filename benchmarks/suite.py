@@ -98,7 +98,10 @@ def orchestration(ctx: Context) -> list[Result]:
     fresh processes each, interleaved (Rung, Kedro, Hamilton, Rung, ...), so
     that a change in the machine's load meets every side; each figure is the
     median of all of its processes' samples. ZenML, about 100 times slower,
-    runs one process per row.
+    runs one process per row. Every side runs a copy of its script from a
+    fresh folder outside any git repository; Rung also runs in a fresh git
+    repository (``details["rung_in_git_repository"]``), where it records
+    each run's commit and dirty flag (one ``git`` process per run).
     """
     runs, rounds = ctx.size(10, 3), ctx.size(5, 1)
     rows: list[Result] = []
@@ -107,11 +110,14 @@ def orchestration(ctx: Context) -> list[Result]:
         args = ["--runs", str(runs), "--cache", cache]
         peers = [p for p in _PIPELINE_PEERS if cache in p.caches]
         rung: list[dict[str, Any]] = []
+        rung_git: list[dict[str, Any]] = []
         measured: dict[str, list[dict[str, Any]]] = {p.package: [] for p in peers}
         failed: dict[str, BenchmarkError] = {}
         for round_ in range(rounds):
             ctx.note(f"Rung pipeline, {label}, round {round_ + 1}/{rounds}")
-            rung.append(run_rung("orchestration.py", args))
+            rung.append(run_rung("orchestration.py", args, project="copy"))
+            ctx.note(f"Rung pipeline in a git repository, {label}, round {round_ + 1}")
+            rung_git.append(run_rung("orchestration.py", args, project="git"))
             for peer in peers:
                 venv = ctx.peers_for(peer.group)
                 if venv is None or peer.package in failed:
@@ -139,7 +145,12 @@ def orchestration(ctx: Context) -> list[Result]:
             rung=_pooled(rung)["value"],
             target=target,
             peer_reference=reference,
-            details={"runs": runs, "rounds": rounds, "rung": _pooled(rung)},
+            details={
+                "runs": runs,
+                "rounds": rounds,
+                "rung": _pooled(rung),
+                "rung_in_git_repository": _pooled(rung_git),
+            },
         )
         for peer in peers:
             outcome = failed.get(peer.package) or (

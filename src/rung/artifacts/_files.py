@@ -6,9 +6,9 @@ import os
 import re
 import shutil
 import stat
-import uuid
 from pathlib import Path
 
+from rung._internal.ids import new_id
 from rung.errors import ArtifactError
 
 __all__ = [
@@ -110,7 +110,7 @@ _TEMP_NAME = re.compile(r"[0-9a-f]{32}")
 
 def new_temp_name() -> str:
     """Return a random folder name for a staging folder."""
-    return uuid.uuid4().hex
+    return new_id()
 
 
 def is_temp_name(name: str) -> bool:

@@ -105,6 +105,7 @@ class DagBuilder:
 
     def __init__(self) -> None:
         self.dag = Dag()
+        self._next_index: dict[str, int] = {}  # base name -> next suffix to try
 
     def add(self, step: Step, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
         """Record a call of ``step``; return references to its outputs."""
@@ -128,9 +129,12 @@ class DagBuilder:
     def _unique_name(self, base: str) -> str:
         if base not in self.dag.nodes:
             return base
-        index = 2
+        # Continue from the last suffix given: a step called n times in a
+        # loop costs n tries in all, not n * n / 2.
+        index = self._next_index.get(base, 2)
         while f"{base}_{index}" in self.dag.nodes:
             index += 1
+        self._next_index[base] = index + 1
         return f"{base}_{index}"
 
 

@@ -122,7 +122,7 @@ def execute_plan(
     if failure is not None:
         _tag_run(failure, record.id)
         raise failure
-    return Run(workspace, record.id)
+    return Run(workspace, record.id, record=final)
 
 
 class _Scheduler:
@@ -148,6 +148,7 @@ class _Scheduler:
         self.failure: BaseException | None = None
         self.external = _store_constants(workspace, plan.dag)
         self._inline = bool(getattr(orchestrator, "runs_lone_steps_inline", False))
+        self._upstream = {name: node.upstream for name, node in plan.dag.nodes.items()}
 
     def emit(
         self, kind: Any, step: str | None = None, detail: str | None = None
@@ -257,9 +258,8 @@ class _Scheduler:
         picks it up (a step still queued when a run is interrupted leaves no
         record, as before).
         """
-        dag = self.plan.dag
         starting: list[tuple[str, NodeTask]] = []
-        ready = [n for n in pending if dag.nodes[n].upstream <= set(self.done)]
+        ready = self._ready(pending)
         while ready and self.failure is None:
             for name in ready:
                 pending.remove(name)
@@ -276,7 +276,7 @@ class _Scheduler:
                     self._succeed(name, hit)
                 else:
                     starting.append((name, task))
-            ready = [n for n in pending if dag.nodes[n].upstream <= set(self.done)]
+            ready = self._ready(pending)
         started: list[StepRunRecord] = []
         if len(starting) == 1 and not running:
             name, task = starting[0]
@@ -302,6 +302,11 @@ class _Scheduler:
             return
         for name, task in starting:
             running[self._submit(name, task)] = name
+
+    def _ready(self, pending: list[str]) -> list[str]:
+        """The pending nodes whose upstream nodes are all done."""
+        done = self.done
+        return [n for n in pending if all(u in done for u in self._upstream[n])]
 
     def _run_inline(self, task: NodeTask) -> Future[NodeResult]:
         """Run a lone step on this thread (orchestrators that allow it);
@@ -513,7 +518,17 @@ def _finish(
     error: str | None,
     provenance: _Provenance,
 ) -> RunRecord:
-    final = end_run(workspace, record.id, status, error, provenance.changes(workspace))
+    # A first attempt that completed stored the end of every step it started;
+    # otherwise steps of this or an earlier attempt may still read running.
+    abandon = record.attempt > 1 or status != "completed"
+    final = end_run(
+        workspace,
+        record.id,
+        status,
+        error,
+        provenance.changes(workspace),
+        abandon=abandon,
+    )
     notify_run_listeners(workspace, final, final.status)
     return final
 

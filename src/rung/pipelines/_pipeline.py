@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
@@ -202,6 +203,12 @@ def _source_file(func: Callable[..., Any]) -> str | None:
         file = inspect.getsourcefile(func)
     except TypeError:
         return None
-    if file is None or file.startswith("<") or not Path(file).is_file():
+    if file is None or file.startswith("<") or not os.path.isfile(file):
         return None
+    return _resolved(file)
+
+
+@functools.lru_cache(maxsize=256)
+def _resolved(file: str) -> str:
+    # Asked at every run: resolving symlinks walks the whole path.
     return str(Path(file).resolve())

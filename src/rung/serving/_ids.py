@@ -124,6 +124,17 @@ def _triples() -> np.ndarray[Any, Any]:
     return np.frombuffer(text, dtype="V3")
 
 
+def _new_prefix() -> str:
+    """16 random hex digits, the first a letter (``a``-``f``).
+
+    An id of digits only (or digits around one ``e``) reads as a number in
+    pandas, spreadsheets and most CSV tools, which round it: the ids of a
+    labelling sheet then no longer match the log.
+    """
+    raw = os.urandom(9)
+    return "abcdef"[raw[0] % 6] + raw[1:].hex()[:15]
+
+
 class PredictionIds:
     """Hands out unique prediction ids, ``n`` at a time, from any thread.
 
@@ -134,7 +145,7 @@ class PredictionIds:
     """
 
     def __init__(self) -> None:
-        self._prefix = os.urandom(8).hex()
+        self._prefix = _new_prefix()
         self._next = 0
         self._lock = threading.Lock()
 

@@ -80,14 +80,22 @@ def end_run(
     status: str,
     error: str | None = None,
     extra: Mapping[str, Any] | None = None,
+    *,
+    abandon: bool = True,
 ) -> RunRecord:
-    """Flush the run's metrics, stop its heartbeat and store its final status."""
+    """Flush the run's metrics, stop its heartbeat and store its final status.
+
+    With ``abandon`` (the default), step runs still ``running`` are failed
+    first (:func:`abandon_step_runs`); a caller that knows none can be (the
+    engine ending a first attempt that completed) passes False.
+    """
     from rung.tracking._buffer import buffer_for
 
     heartbeats.discard(workspace, run_id)
     buffer_for(workspace).flush()
     ended = now()
-    abandon_step_runs(workspace, run_id, ended)
+    if abandon:
+        abandon_step_runs(workspace, run_id, ended)
     changes: dict[str, Any] = {"status": status, "ended_at": ended, "error": error}
     changes.update(extra or {})
     return workspace.runs.update_run(run_id, changes)

@@ -26,10 +26,15 @@ class Run:
         >>> model = run.output("train")  # doctest: +SKIP
     """
 
-    def __init__(self, workspace: Workspace, run_id: str) -> None:
+    def __init__(
+        self, workspace: Workspace, run_id: str, *, record: RunRecord | None = None
+    ) -> None:
         self.workspace = workspace
         self.id = run_id
-        self._record: RunRecord | None = None
+        # A caller that just stored the record (the run engine) hands it over:
+        # the first read then costs nothing.
+        given = record if record is not None and record.id == run_id else None
+        self._record: RunRecord | None = given
 
     @property
     def record(self) -> RunRecord:

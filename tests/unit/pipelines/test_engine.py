@@ -318,3 +318,82 @@ def test_error_storing_a_step_start_fails_the_run_and_keeps_completed_steps(
     assert (run.status, run.error) == ("failed", "OSError: the database went away")
     (done,) = runs.list_step_runs(run.id)
     assert (done.name, done.status) == ("source", "completed")
+
+
+@step(cache=False)
+def thread_name(after: str = "") -> str:
+    import threading
+
+    return threading.current_thread().name
+
+
+@step(cache=False)
+def pair(left: str, right: str) -> list[str]:
+    return [left, right]
+
+
+@pipeline(enable_cache=False)
+def lone_then_parallel() -> None:
+    first = thread_name()
+    pair(thread_name(first), thread_name(first))
+
+
+def test_a_lone_step_runs_on_the_engine_thread_parallel_ones_on_the_pool(
+    workspace: Workspace,
+) -> None:
+    import threading
+
+    run = lone_then_parallel.run(workspace=workspace)
+
+    names = {name: run.output(name) for name in run.steps if name != "pair"}
+    assert names["thread_name"] == threading.current_thread().name
+    assert names["thread_name_2"].startswith("rung-step")
+    assert names["thread_name_3"].startswith("rung-step")
+
+
+@step(cache=False)
+def interrupted(value: int) -> int:
+    raise KeyboardInterrupt
+
+
+@pipeline(enable_cache=False)
+def stopped_in_a_step() -> None:
+    interrupted(source())
+
+
+def test_interrupt_inside_a_lone_step_records_it_and_cancels_the_run(
+    workspace: Workspace,
+) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        stopped_in_a_step.run(workspace=workspace)
+
+    run = _only_run(workspace)
+    steps = {s.name: s for s in workspace.runs.list_step_runs(run.id)}
+    assert run.status == "cancelled"
+    assert steps["source"].status == "completed"
+    assert (steps["interrupted"].status, steps["interrupted"].error) == (
+        "failed",
+        "Interrupted by the user.",
+    )
+
+
+@step(cache=False)
+def bump(x: int) -> int:
+    return x + 1
+
+
+@pipeline(enable_cache=False)
+def long_chain(length: int = 25) -> None:
+    value = 0
+    for _ in range(length):
+        value = bump(value)
+
+
+def test_a_step_called_in_a_loop_gets_numbered_names_in_order(
+    workspace: Workspace,
+) -> None:
+    run = long_chain.run(workspace=workspace, params={"length": 25})
+
+    step_runs = workspace.runs.list_step_runs(run.id)
+    assert [s.name for s in step_runs] == ["bump"] + [f"bump_{n}" for n in range(2, 26)]
+    assert run.output("bump_25") == 25

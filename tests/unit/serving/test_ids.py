@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rung.serving import _ids
 from rung.serving._ids import IdRange, IssuedIds, PredictionIds, ids_to_arrow
 
 
@@ -53,3 +54,21 @@ def test_ids_as_arrow_are_their_strings(ranges: list[IdRange]) -> None:
     assert array.to_pylist() == [i for r in ranges for i in r.tolist()]
     for one in ranges:
         assert one.to_arrow().to_pylist() == one.tolist()
+
+
+def test_ids_never_read_as_numbers_in_csv_tools(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    import pandas as pd
+
+    # Random bytes whose hex is all digits: ids that pandas would read as
+    # (rounded) numbers, were the prefix that hex.
+    monkeypatch.setattr(_ids.os, "urandom", lambda n: bytes([0x12] * n))
+    ids = PredictionIds().take(3).tolist()
+
+    read = pd.read_csv(io.StringIO("prediction_id\n" + "\n".join(ids)))
+
+    assert read["prediction_id"].tolist() == ids
+    assert ids[0][0] in "abcdef" and len(ids[0]) == 28

@@ -159,3 +159,45 @@ def test_direct_writers_from_threads_all_land(db: Database) -> None:
 
     count = sa.select(sa.func.count(_things.c.id))
     assert db.read_direct(lambda conn: conn.execute(count).scalar()) == 100
+
+
+def test_direct_path_survives_close_and_reopens(db: Database) -> None:
+    if db.url == "memory://":
+        pytest.skip("closing drops an in-memory database")
+    db.write_direct(lambda conn: conn.execute(_INSERT, _thing("a")))
+    db.close()
+
+    db.write_direct(lambda conn: conn.execute(_INSERT, _thing("b")))
+
+    count = sa.select(sa.func.count(_things.c.id))
+    assert db.read_direct(lambda conn: conn.execute(count).scalar()) == 2
+
+
+def _write_in_child(inherited: Database) -> None:
+    # The parent's Database and its connection, inherited by fork.
+    inherited.write_direct(lambda conn: conn.execute(_INSERT, _thing("from-child")))
+
+
+def test_direct_path_after_fork_leaves_the_parent_working(tmp_path: Path) -> None:
+    import multiprocessing
+
+    url = f"sqlite:///{tmp_path / 'metadata.db'}"
+    parent = Database(url)
+    parent.write(_meta.create_all)
+    parent.write_direct(lambda conn: conn.execute(_INSERT, _thing("before")))
+
+    # The child inherits the parent's open connection; it must open its own.
+    context = multiprocessing.get_context("fork")
+    process = context.Process(target=_write_in_child, args=(parent,))
+    process.start()
+    process.join(timeout=60)
+    parent.write_direct(lambda conn: conn.execute(_INSERT, _thing("after")))
+
+    ids = sa.select(_things.c.id).order_by(_things.c.id)
+    assert process.exitcode == 0
+    assert parent.read_direct(lambda conn: conn.execute(ids).scalars()) == [
+        "after",
+        "before",
+        "from-child",
+    ]
+    parent.close()

@@ -18,7 +18,10 @@ those.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -28,7 +31,13 @@ if TYPE_CHECKING:
 
     import sqlalchemy as sa
 
-__all__ = ["DirectConnection", "DirectResult", "SqlConnection", "StatementCache"]
+__all__ = [
+    "DirectConnection",
+    "DirectResult",
+    "SqlConnection",
+    "StatementCache",
+    "ThreadConnections",
+]
 
 _MAX_STATEMENTS = 1024
 
@@ -307,3 +316,87 @@ def _processed(
                 values[index] = process(values[index])
         out.append(tuple(values))
     return out
+
+
+class ThreadConnections:
+    """SQLite files: each thread keeps one DB-API connection for the direct path.
+
+    Checking a connection out of SQLAlchemy's pool and in again (with its
+    reset) costs more than a small SQLite transaction. Each thread's
+    connection comes from the pool once (so the engine's connect-time set-up
+    applies) and is then detached from it: it never counts against the
+    pool's size. It is closed when its thread ends, when it fails, or by
+    :meth:`close` (a connection in use then closes when its transaction
+    ends). A forked child opens its own.
+    """
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: weakref.WeakSet[_Kept] = weakref.WeakSet()
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[_Kept]:
+        """This thread's connection, marked busy while the block runs."""
+        kept: _Kept | None = getattr(self._local, "kept", None)
+        if kept is None or not kept.is_usable():
+            kept = _Kept(self._engine.raw_connection())
+            self._local.kept = kept
+            with self._lock:
+                self._all.add(kept)
+        kept.busy = True
+        try:
+            yield kept
+        finally:
+            kept.busy = False
+            if kept.retired:
+                kept.close()
+
+    def close(self) -> None:
+        """Close every idle connection; busy ones close when they are done."""
+        with self._lock:
+            kept_all = list(self._all)
+        for kept in kept_all:
+            kept.retired = True
+            if not kept.busy:
+                kept.close()
+
+
+class _Kept:
+    """One thread's detached DB-API connection."""
+
+    def __init__(self, pooled: Any) -> None:
+        self.dbapi: Any = pooled.driver_connection
+        pooled.detach()  # ours now: the pool neither counts nor resets it
+        self._pooled = pooled
+        self._pid = os.getpid()
+        self.busy = False
+        self.retired = False
+        self.closed = False
+
+    def retire(self, _error: BaseException | None = None) -> None:
+        """Close after the current transaction (the connection failed)."""
+        self.retired = True
+
+    def is_usable(self) -> bool:
+        return not (self.closed or self.retired) and self._pid == os.getpid()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self._pid != os.getpid():
+            # A forked child never closes its parent's connection: it keeps
+            # the object alive (SQLite's handle would close with it).
+            _INHERITED.append(self._pooled)
+            return
+        with contextlib.suppress(Exception):
+            self._pooled.close()
+
+    def __del__(self) -> None:  # its thread ended
+        with contextlib.suppress(Exception):  # also at interpreter exit
+            self.close()
+
+
+_INHERITED: list[Any] = []

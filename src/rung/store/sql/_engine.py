@@ -29,7 +29,11 @@ from rung.errors import (
 )
 from rung.store._backend import load_entry_point, lookup, registered
 from rung.store.sql import _migrate
-from rung.store.sql._direct import DirectConnection, StatementCache
+from rung.store.sql._direct import (
+    DirectConnection,
+    StatementCache,
+    ThreadConnections,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -90,6 +94,7 @@ class Database:
         self._reader: sa.Engine | None = None
         self._writer: sa.Engine | None = None
         self._statements: StatementCache | None = None
+        self._threads: ThreadConnections | None = None
         self._serial: AbstractContextManager[Any] = contextlib.nullcontext()
         self._stores: dict[str, Any] = {}
 
@@ -162,10 +167,13 @@ class Database:
     def close(self) -> None:
         """Dispose of the pool; the next call opens the database again."""
         with self._open_lock:
+            if self._threads is not None:
+                self._threads.close()
             if self._reader is not None:
                 self._reader.dispose()
             self._reader = self._writer = None
             self._statements = None
+            self._threads = None
 
     def _run(
         self,
@@ -189,41 +197,61 @@ class Database:
 
     @contextlib.contextmanager
     def _direct(self, engine: sa.Engine, *, write: bool) -> Iterator[DirectConnection]:
-        """One transaction on a pooled DB-API connection; driver errors come
-        out as SQLAlchemy's (``_run`` retries and translates those)."""
+        """One transaction on a DB-API connection (SQLite files: this thread's
+        own; otherwise one from the pool); driver errors come out as
+        SQLAlchemy's (``_run`` retries and translates those)."""
+        threads = self._threads
+        if threads is not None:
+            with threads.connection() as kept:
+                yield from self._transaction(engine, kept.dbapi, kept.retire, write)
+            return
+        pooled = engine.raw_connection()
+        try:
+            yield from self._transaction(
+                engine, pooled.driver_connection, pooled.invalidate, write
+            )
+        finally:
+            pooled.close()
+
+    def _transaction(
+        self,
+        engine: sa.Engine,
+        dbapi_conn: Any,
+        lost: Callable[[BaseException], None],
+        write: bool,
+    ) -> Iterator[DirectConnection]:
         statements = self._statements
         if statements is None:
             statements = self._statements = StatementCache(engine.dialect)
         dialect = engine.dialect
         base_error = dialect.loaded_dbapi.Error
-        pooled = engine.raw_connection()
         try:
-            dbapi_conn: Any = pooled.driver_connection
+            if dialect.name == "sqlite":
+                # As _on_sqlite_begin: writers take the write lock up front.
+                dbapi_conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
-                if dialect.name == "sqlite":
-                    # As _on_sqlite_begin: writers take the write lock up front.
-                    dbapi_conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                try:
-                    yield DirectConnection(dbapi_conn, statements)
-                except BaseException:
-                    with contextlib.suppress(Exception):
-                        dbapi_conn.rollback()
-                    raise
+                yield DirectConnection(dbapi_conn, statements)
                 dbapi_conn.commit()
-            except base_error as error:
-                lost = dialect.is_disconnect(error, dbapi_conn, None)
-                if lost:
-                    pooled.invalidate(error)
-                raise exc.DBAPIError.instance(
-                    None,
-                    None,
-                    error,
-                    base_error,
-                    connection_invalidated=lost,
-                    dialect=dialect,
-                ) from error
-        finally:
-            pooled.close()
+            except BaseException as failure:
+                # Never leave a transaction open on a connection kept for
+                # the next one; one that cannot roll back is not kept.
+                try:
+                    dbapi_conn.rollback()
+                except Exception:
+                    lost(failure)
+                raise
+        except base_error as error:
+            is_lost = dialect.is_disconnect(error, dbapi_conn, None)
+            if is_lost:
+                lost(error)
+            raise exc.DBAPIError.instance(
+                None,
+                None,
+                error,
+                base_error,
+                connection_invalidated=is_lost,
+                dialect=dialect,
+            ) from error
 
     def _engines(self) -> tuple[sa.Engine, sa.Engine]:
         reader, writer = self._reader, self._writer
@@ -300,6 +328,7 @@ class Database:
             ) from error
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})
         _tune_sqlite(engine)
+        self._threads = ThreadConnections(engine)
         return engine, path.with_name(path.name + ".lock")
 
     def _unavailable(
