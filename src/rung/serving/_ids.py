@@ -15,14 +15,16 @@ for one of them is recognised without reading the log.
 from __future__ import annotations
 
 import bisect
+import functools
 import os
 import threading
 import time
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import numpy as np
     import pyarrow as pa
 
 __all__ = ["IdRange", "IssuedIds", "PredictionIds", "ids_to_arrow"]
@@ -54,25 +56,35 @@ class IdRange:
 
         Ids are ASCII (a hex prefix and digits): nothing to escape.
         """
-        import numpy as np
-
         if self.count == 0:
             return b"[]"
         if self.start + self.count > 10**_DIGITS or not self.prefix.isascii():
             import json  # a counter past 12 digits: ids get longer
 
             return json.dumps(self.tolist(), separators=(",", ":")).encode()
-        head = b'"' + self.prefix.encode("ascii")
-        width = len(head) + _DIGITS + 2  # "prefix000000000042",
-        out = np.empty((self.count, width), dtype=np.uint8)
-        out[:, : len(head)] = np.frombuffer(head, dtype=np.uint8)
-        numbers = np.arange(self.start, self.start + self.count, dtype=np.uint64)
-        powers = np.uint64(10) ** np.arange(_DIGITS - 1, -1, -1, dtype=np.uint64)
-        digits = (numbers[:, None] // powers) % np.uint64(10) + np.uint64(ord("0"))
-        out[:, len(head) : len(head) + _DIGITS] = digits.astype(np.uint8)
-        out[:, -2] = ord('"')
-        out[:, -1] = ord(",")
+        # '"' + id + '",' per id, then the last comma becomes the closing ']'.
+        out = self._text(b'"', b'",')
         return b"[" + out.tobytes()[:-1] + b"]"
+
+    def _text(self, before: bytes, after: bytes) -> np.ndarray[Any, Any]:
+        """One row of ASCII bytes per id: ``before`` + id + ``after``.
+
+        The digits come three at a time from a table of "000".."999": four
+        lookups per id instead of twelve divisions.
+        """
+        import numpy as np
+
+        head = before + self.prefix.encode("ascii")
+        out = np.empty((self.count, len(head) + _DIGITS + len(after)), np.uint8)
+        out[:, : len(head)] = np.frombuffer(head, dtype=np.uint8)
+        out[:, len(head) + _DIGITS :] = np.frombuffer(after, dtype=np.uint8)
+        numbers = np.arange(self.start, self.start + self.count, dtype=np.int64)
+        high, low = np.divmod(numbers, 1_000_000)
+        table = _triples()
+        groups = [table[part] for half in (high, low) for part in np.divmod(half, 1000)]
+        digits = np.stack(groups, axis=1).view(np.uint8)
+        out[:, len(head) : len(head) + _DIGITS] = digits.reshape(self.count, _DIGITS)
+        return out
 
     def to_arrow(self) -> pa.Array:
         """The ids as an Arrow string array (no Python string per row)."""
@@ -97,9 +109,23 @@ def ids_to_arrow(ranges: list[IdRange]) -> pa.Array:
     offsets = np.cumsum(counts) - counts
     numbers = np.arange(int(counts.sum()), dtype=np.int64)
     numbers += np.repeat(starts - offsets, counts)
-    digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), _DIGITS, "0")
     prefix = prefixes.pop() if prefixes else ""
+    if int(numbers.max(initial=0)) < 10**_DIGITS:
+        # 10**12 + n is "1" and n's 12 digits: the "1" becomes the prefix
+        # (one Arrow call where padding and joining took two, at twice the cost)
+        text = pc.cast(pa.array(numbers + 10**_DIGITS), pa.string())
+        return pc.binary_replace_slice(text, 0, 1, prefix)
+    digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), _DIGITS, "0")
     return pc.binary_join_element_wise(prefix, digits, "")
+
+
+@functools.cache
+def _triples() -> np.ndarray[Any, Any]:
+    """The ASCII digits of 0..999, zero-padded, one 3-byte item each."""
+    import numpy as np
+
+    text = "".join(f"{n:03d}" for n in range(1000)).encode("ascii")
+    return np.frombuffer(text, dtype="V3")
 
 
 def _new_prefix() -> str:

@@ -178,27 +178,24 @@ class InputSchema:
         return self._convert({n: transposed[n] for n in self.names}, problems)
 
     def float_split(
-        self, columns: Sequence[str], data: Sequence[Sequence[float]]
+        self, columns: Sequence[str], matrix: np.ndarray[Any, Any]
     ) -> Columns | None:
-        """Rows of numbers known to be floats (typed by the parser), or None.
+        """Rows already parsed into a float64 matrix (rows x columns), or None.
 
-        The happy path of :meth:`from_split` for an all-float signature: one
-        NumPy call, then the checks that decide whether it applies (the
-        signature's columns, once each; at least one row; rows of equal
-        length; finite values). None means "not this path": the caller runs
-        :meth:`from_split`, which reports what is wrong.
+        The happy path of :meth:`from_split` for an all-float signature, for a
+        parser that reads numbers straight into a matrix: the checks that
+        decide whether it applies (the signature's columns, once each; at
+        least one row; finite values), then one view per column. None means
+        "not this path": the caller runs :meth:`from_split`, which reports
+        what is wrong.
         """
         import numpy as np
 
-        if not self.is_all_float or not data:
+        if not self.is_all_float or matrix.ndim != 2 or not len(matrix):
             return None
         if len(columns) != len(self.names) or set(columns) != self.name_set:
             return None
-        try:
-            matrix = np.array(data, dtype=np.float64)
-        except ValueError:  # ragged rows
-            return None
-        if matrix.shape != (len(data), len(columns)) or not np.isfinite(matrix).all():
+        if matrix.shape[1] != len(columns) or not np.isfinite(matrix).all():
             return None
         if list(columns) == list(self.names):
             return {n: matrix[:, i] for i, n in enumerate(self.names)}

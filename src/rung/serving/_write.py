@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
@@ -196,13 +197,16 @@ def write_batch(
         if kind == "predictions"
         else f"{kind}/{model}/{batch_id}"
     )
-    with tempfile.TemporaryDirectory(prefix="rung-log-") as tmp:
-        path = Path(tmp) / DATA_FILE
+    folder = _staging_folder(workspace)
+    try:
+        path = folder / DATA_FILE
         pq.write_table(
             table, path, compression="zstd", use_dictionary=_dictionary_columns(table)
         )
         size = path.stat().st_size
-        workspace.artifacts.put(key, Path(tmp))
+        workspace.artifacts.put(key, folder)
+    finally:  # a local store moved the folder into place: nothing is left
+        shutil.rmtree(folder, ignore_errors=True)
     record = PredictionBatchRecord(
         id=batch_id,
         project=workspace.project,
@@ -221,6 +225,19 @@ def write_batch(
     )
     workspace.deployments.add_prediction_batches([record])
     return record
+
+
+def _staging_folder(workspace: Workspace) -> Path:
+    """A new folder to write a batch in: the store's own when it has one.
+
+    A local store renames its staging folder into place where another folder
+    would be copied (the whole file written twice, then removed).
+    """
+    make = getattr(workspace.artifacts, "staging_folder", None)
+    if callable(make):
+        folder: Path = make()
+        return folder
+    return Path(tempfile.mkdtemp(prefix="rung-log-"))
 
 
 def split_entry(entry: Entry) -> list[Entry]:

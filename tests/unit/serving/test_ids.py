@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import pytest
 
 from rung.serving import _ids
-from rung.serving._ids import IssuedIds, PredictionIds
-
-if TYPE_CHECKING:
-    import pytest
+from rung.serving._ids import IdRange, IssuedIds, PredictionIds, ids_to_arrow
 
 
 def test_issued_ids_know_their_ranges_and_when_they_began() -> None:
@@ -37,6 +34,26 @@ def test_issued_ids_forget_the_oldest_intervals_past_the_bound() -> None:
     known = [issued.issued_at(r.tolist()[0]) for r in ranges]
     assert known[-2:] == [4.0, 5.0]
     assert known[0] is None
+
+
+@pytest.mark.parametrize(
+    "ranges",
+    [
+        [IdRange("0123456789abcdef", 0, 3)],
+        [IdRange("ab", 999, 3), IdRange("ab", 5_000, 0), IdRange("ab", 10**12 - 2, 2)],
+        [IdRange("ab", 10**12 - 1, 3)],  # past 12 digits: longer ids
+        [IdRange("p", 1, 2), IdRange("q", 7, 1)],  # ids of two processes
+        [IdRange("x", 3, 0)],
+        [],
+    ],
+)
+def test_ids_as_arrow_are_their_strings(ranges: list[IdRange]) -> None:
+    array = ids_to_arrow(ranges)
+    array.validate(full=True)
+    assert str(array.type) == "string"
+    assert array.to_pylist() == [i for r in ranges for i in r.tolist()]
+    for one in ranges:
+        assert one.to_arrow().to_pylist() == one.tolist()
 
 
 def test_ids_never_read_as_numbers_in_csv_tools(

@@ -23,16 +23,22 @@ from rung.serving._model import Outputs
 FLOATS = InputSchema([SignatureColumn("a", "float64"), SignatureColumn("b", "float64")])
 
 
+def ab_rows(data: bytes) -> bytes:
+    """A split body for columns ``a`` and ``b`` with ``data`` as its rows."""
+    return b'{"columns": ["a", "b"], "data": ' + data + b"}"
+
+
 def generic(body: bytes, schema: InputSchema) -> dict[str, Any]:
-    """The columns the generic path gives (standard parser, generic checks)."""
+    """The columns the generic path gives (any JSON parsed, generic checks)."""
     from rung.serving._decode import _from_json
 
-    return _from_json(json.loads(body), schema)
+    return _from_json(parse_json(body), schema)
 
 
 def outcome(call: Any) -> Any:
+    """Columns as dtype and bytes (-0.0 is not 0.0), or the error and problems."""
     try:
-        return {k: v.tolist() for k, v in call().items()}
+        return {k: (v.dtype.str, v.tobytes()) for k, v in call().items()}
     except (InvalidInputError, MalformedPayloadError) as exc:
         return type(exc).__name__, str(exc), getattr(exc, "problems", None)
 
@@ -56,11 +62,107 @@ def outcome(call: Any) -> Any:
         b'{"columns": ["x"], "columns": ["a", "b"], "data": [[1, 2]]}',  # last wins
         b'{"inputs": [{"a": 1, "b": 2.5}]}',
         b'{"columns": {"a": [1], "b": [2]}}',
+        b'{"columns": ["a", "b"], "data": [[1, 2, 3], [4]]}',  # ragged, 2 x 2 values
+        b'{"columns": ["a", "b"], "data": [[[1], 2]]}',  # a list in a row
+        b'{"columns": ["a", "b"], "data": [[1, [2, 3]]]}',
+        b'{"columns": ["a", "b"], "data": [[[1, 2]]]}',
+        b'{"columns": ["a", "b"], "data": [[1, 2], 3]}',  # a row that is a number
+        b'{"columns": ["a", "b"], "data": ["ab"]}',  # a row that is a string
+        b'{"columns": ["a", "b"], "data": [{"a": 1, "b": 2}]}',  # a row object
+        b'{"columns": ["a", "b"], "data": [[1, {}]]}',
+        b'{"columns": ["a", "b"], "data": {"a": [1]}}',
+        b'{"columns": ["a", "b"], "data": [[1, 2]], "data": [[3, 4]]}',  # last wins
+        b'{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2]]},'
+        b' "dataframe_split": {"columns": ["a", "b"], "data": [[3, 4]]}}',
+        b'{"columns": ["a"], "data": [[1]]}',  # a column short
+        b'{"columns": ["a", "b", "c"], "data": [[1, 2, 3]]}',  # a column more
+        b'{"columns": ["a", 1], "data": [[1, 2]]}',  # a name that is a number
+        b'{"columns": [["a"], "b"], "data": [[1, 2]]}',
+        b'{"columns": ["\\u0061", "b"], "data": [[1, 2]]}',  # an escaped name
+        b'{"columns": ["a", "b"], "data": [[1, 123456789012345678901234567890]]}',
+        ab_rows(b"[[18446744073709551615, -9223372036854775808]]"),
+        ab_rows(b"[[9007199254740993, -0], [-0.0, 0e5]]"),
+        ab_rows(
+            b"[[1e-400, 4.9e-324], [2.2250738585072011e-308, 1.7976931348623157e308]]"
+        ),
+        ab_rows(
+            b"[[0.1000000000000000055511151231257827,"
+            b" 1.00000000000000011102230246251565404236316680908203125]]"
+        ),
+        b' \n{ "columns" :\t[ "a" , "b" ] ,\r\n"data" : [ [ 1 , 2 ] ,[3,4] ] } \n',
+        b"\xef\xbb\xbf" + b'{"columns": ["a", "b"], "data": [[1, 2]]}',  # a UTF-8 BOM
+        b'{"columns": ["a", "b"], "data": [[1, 2]]} x',  # trailing text
+        b'{"columns": ["a", "b"], "data": [[1, 2]]',  # cut short
     ],
 )
 def test_float_bodies_decode_as_the_generic_path_does(body: bytes) -> None:
     fast = outcome(lambda: decode_inputs(body, JSON_TYPE, FLOATS)[0])
     assert fast == outcome(lambda: generic(body, FLOATS))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"columns": ["a", "b"], "data": [[1, null], [NaN, 2]]}',
+        b'{"columns": ["a", "b"], "data": [[1, Infinity]]}',
+        b'{"columns": ["a", "b"], "data": [[1, 2]]}',
+    ],
+)
+@pytest.mark.parametrize(
+    "schema",
+    [
+        InputSchema(
+            [SignatureColumn("a", "float64"), SignatureColumn("b", "float64")],
+            nan_policy="allow",
+        ),
+        InputSchema(
+            [
+                SignatureColumn("a", "float64", nullable=True),
+                SignatureColumn("b", "float64"),
+            ]
+        ),
+    ],
+)
+def test_nulls_and_nan_are_handled_as_the_schema_says(
+    body: bytes, schema: InputSchema
+) -> None:
+    fast = outcome(lambda: decode_inputs(body, JSON_TYPE, schema)[0])
+    assert fast == outcome(lambda: generic(body, schema))  # NaN: same bytes
+
+
+@pytest.mark.parametrize("rows", [20_000, 80_000])  # the second past 2 MiB
+def test_a_large_split_body_decodes_to_the_same_values(rows: int) -> None:
+    from rung.serving._decode import _float_split
+
+    rng = np.random.default_rng(7)
+    matrix = rng.normal(size=(rows, 2)) * 10.0 ** rng.integers(-300, 300, (rows, 2))
+    data = matrix.tolist()
+    data[5] = [1, -(2**63)]
+    body = json.dumps({"dataframe_split": {"columns": ["b", "a"], "data": data}})
+    columns, count = decode_inputs(body.encode(), JSON_TYPE, FLOATS)
+    assert count == rows
+    assert outcome(lambda: columns) == outcome(lambda: generic(body.encode(), FLOATS))
+    assert columns["b"][:3].tolist() == matrix[:3, 0].tolist()
+    assert _float_split(body.encode(), FLOATS) is not None
+
+
+def test_a_column_name_with_a_bracket_decodes_as_the_generic_path_does() -> None:
+    schema = InputSchema(
+        [SignatureColumn("a[0]", "float64"), SignatureColumn("a[1]", "float64")]
+    )
+    for body in (
+        b'{"columns": ["a[0]", "a[1]"], "data": [[1, 2], [3, 4]]}',
+        b'{"columns": ["a[0]", "a[1]"], "data": [[[1], 2]]}',
+        b'{"columns": ["a\\u005b0]", "a[1]"], "data": [[[1], 2]]}',
+    ):
+        fast = outcome(lambda b=body: decode_inputs(b, JSON_TYPE, schema)[0])
+        assert fast == outcome(lambda b=body: generic(b, schema))
+
+
+def test_deeply_nested_rows_get_the_same_error() -> None:
+    body = b'{"columns": ["a", "b"], "data": [' + b"[" * 5000 + b"]" * 5000 + b"]}"
+    with pytest.raises(MalformedPayloadError, match="nested too deeply"):
+        decode_inputs(body, JSON_TYPE, FLOATS)
 
 
 def test_nan_literals_still_reach_the_checks() -> None:
@@ -115,20 +217,24 @@ def test_encoded_response_reads_back_as_the_outputs() -> None:
     }
 
 
-def test_numbers_only_split_bodies_take_the_typed_path() -> None:
+def test_numbers_only_split_bodies_take_the_matrix_path() -> None:
     from rung.serving._decode import _float_split
 
     body = b'{"dataframe_split": {"columns": ["b", "a"], "data": [[1, 2.5], [3, 4]]}}'
     columns = _float_split(body, FLOATS)
     assert columns is not None
     assert (columns["a"].tolist(), columns["b"].tolist()) == ([2.5, 4.0], [1.0, 3.0])
-    assert _float_split(b'{"columns": ["a", "b"], "data": [[1, null]]}', FLOATS) is None
+    for refused in (b"[[1, null]]", b"[[[1], 2]]", b"[[1, 2, 3], [4]]", b"[[1, "):
+        assert _float_split(ab_rows(refused), FLOATS) is None
+        assert _float_split(body, FLOATS) is not None  # still, after a refusal
 
 
 @pytest.mark.parametrize(
     "ids",
     [
         IdRange("0123456789abcdef", 0, 100),
+        IdRange("0123456789abcdef", 123_456_998_950, 2_100),  # carries over 10**6
+        IdRange("0123456789abcdef", 999_999_999_900, 100),  # the last 12-digit ids
         IdRange("0123456789abcdef", 999_999_999_950, 100),  # past 12 digits
         IdRange("0123456789abcdef", 7, 0),
     ],
