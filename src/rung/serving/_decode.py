@@ -62,8 +62,25 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").partition(";")[0].strip().lower()
 
 
+class _Split(msgspec.Struct, forbid_unknown_fields=True):
+    columns: list[str]
+    data: list[list[float]]
+
+
+class _SplitBody(msgspec.Struct, forbid_unknown_fields=True):
+    """A split body with numbers only, at the top level or in dataframe_split."""
+
+    dataframe_split: _Split | None = None
+    columns: list[str] | None = None
+    data: list[list[float]] | None = None
+
+
 _DECODE = msgspec.json.Decoder()
+_DECODE_SPLIT = msgspec.json.Decoder(_SplitBody)
 _ENCODE = msgspec.json.Encoder()
+# Smaller split bodies (a few rows) are decoded by msgspec into typed lists:
+# for those, simdjson's set-up and checks cost more than the parse they save.
+_SIMD_MIN_BYTES = 4096
 _BRACKET = ord("[")
 # Bodies up to this size reuse their thread's simdjson parser. A new parser
 # per body allocated fresh buffers each time, and faulting their pages in
@@ -124,11 +141,38 @@ def _float_split(body: bytes, schema: InputSchema) -> Columns | None:
     None sends the body down the generic path, which finds and words any
     problem; this path only takes bodies that path would accept unchanged.
     """
-    found = _number_rows(body, len(schema.names))
+    width = len(schema.names)
+    found = (
+        _number_rows(body, width)
+        if len(body) >= _SIMD_MIN_BYTES
+        else _small_number_rows(body, width)
+    )
     if found is None:
         return None
     names, matrix = found
     return schema.float_split(names, matrix)
+
+
+def _small_number_rows(
+    body: bytes, width: int
+) -> tuple[list[str], np.ndarray[Any, Any]] | None:
+    """:func:`_number_rows` through msgspec's typed decoding (numbers only,
+    no other key: the parser checks the types)."""
+    try:
+        split = _DECODE_SPLIT.decode(body)
+    except (ValueError, RecursionError):  # msgspec.DecodeError and the like
+        return None
+    if split.dataframe_split is not None:
+        if split.columns is not None or split.data is not None:
+            return None
+        names, data = split.dataframe_split.columns, split.dataframe_split.data
+    elif split.columns is not None and split.data is not None:
+        names, data = split.columns, split.data
+    else:
+        return None
+    if not data or any(len(row) != width for row in data):
+        return None
+    return names, np.array(data, dtype=np.float64)
 
 
 def _number_rows(

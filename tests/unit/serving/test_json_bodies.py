@@ -23,6 +23,18 @@ from rung.serving._model import Outputs
 FLOATS = InputSchema([SignatureColumn("a", "float64"), SignatureColumn("b", "float64")])
 
 
+@pytest.fixture(autouse=True, params=["simdjson", "msgspec"])
+def _float_reader(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test runs with each reader of float split bodies taking all sizes
+    (by default simdjson reads the large ones, msgspec the small ones)."""
+    from rung.serving import _decode
+
+    threshold = 0 if request.param == "simdjson" else 1 << 62
+    monkeypatch.setattr(_decode, "_SIMD_MIN_BYTES", threshold)
+
+
 def ab_rows(data: bytes) -> bytes:
     """A split body for columns ``a`` and ``b`` with ``data`` as its rows."""
     return b'{"columns": ["a", "b"], "data": ' + data + b"}"
