@@ -96,6 +96,9 @@ def run_load(
         "errors": sum(errors),
         "seconds": elapsed,
         "rps": count / elapsed if elapsed else 0.0,
+        # Answered (200) requests only: a refused request (e.g. 503 while the
+        # prediction log catches up) served no rows.
+        "ok_rps": (count - sum(errors)) / elapsed if elapsed else 0.0,
         "p50_ms": _quantile(latencies, 0.50) * 1000,
         "p99_ms": _quantile(latencies, 0.99) * 1000,
         "concurrency": concurrency,
@@ -176,11 +179,13 @@ def _parse_wrk(out: str) -> dict[str, Any]:
     errors = int(bad[1]) if bad else 0
     if socket_errors:
         errors += sum(int(n) for n in socket_errors.groups())
+    seconds = float(requests[2]) * _UNITS[requests[3]] / 1000
     return {
         "requests": int(requests[1]),
         "errors": errors,
-        "seconds": float(requests[2]) * _UNITS[requests[3]] / 1000,
+        "seconds": seconds,
         "rps": float(rps[1]),
+        "ok_rps": (int(requests[1]) - errors) / seconds if seconds else 0.0,
         "p50_ms": latency("50"),
         "p99_ms": latency("99"),
     }
