@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import threading
 
+from rung._internal.process import current_pid
+
 __all__ = ["new_id"]
 
 _BATCH = 256  # ids per read of the system's randomness
@@ -21,9 +23,9 @@ class _Randomness:
 
     def take16(self) -> bytearray:
         with self._lock:
-            if self._offset >= len(self._pool) or self._pid != os.getpid():
+            if self._offset >= len(self._pool) or self._pid != current_pid():
                 self._pool, self._offset = os.urandom(16 * _BATCH), 0
-                self._pid = os.getpid()  # a forked child reads its own
+                self._pid = current_pid()  # a forked child reads its own
             chunk = bytearray(self._pool[self._offset : self._offset + 16])
             self._offset += 16
         return chunk

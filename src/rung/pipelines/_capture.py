@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from rung._internal.process import current_pid
+
 __all__ = ["Captured", "capture_step", "install_capture"]
 
 MAX_LOG_CHARS = 256_000
@@ -118,7 +120,7 @@ class _MemorySampler:
         self._statm: tuple[int, int] | None = None
 
     def rss(self) -> int:
-        pid = os.getpid()
+        pid = current_pid()
         if self._statm is None or self._statm[0] != pid:
             if self._statm is not None:  # a forked child's inherited copy
                 with contextlib.suppress(OSError):

@@ -32,3 +32,27 @@ def test_a_forked_child_draws_its_own_ids() -> None:
 
     from_parent = [new_id() for _ in range(300)]
     assert not set(from_child) & set(from_parent)
+
+
+def _send_pid(queue: multiprocessing.Queue[tuple[int, int]]) -> None:
+    import os
+
+    from rung._internal.process import current_pid
+
+    queue.put((current_pid(), os.getpid()))
+
+
+def test_current_pid_is_renewed_in_a_forked_child() -> None:
+    import os
+
+    from rung._internal.process import current_pid
+
+    context = multiprocessing.get_context("fork")
+    queue: multiprocessing.Queue[tuple[int, int]] = context.Queue()
+    child = context.Process(target=_send_pid, args=(queue,))
+    child.start()
+    told, real = queue.get(timeout=60)
+    child.join(timeout=60)
+
+    assert told == real != os.getpid()
+    assert current_pid() == os.getpid()

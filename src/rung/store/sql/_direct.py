@@ -19,12 +19,13 @@ those.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
+
+from rung._internal.process import current_pid
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -370,7 +371,7 @@ class _Kept:
         self.dbapi: Any = pooled.driver_connection
         pooled.detach()  # ours now: the pool neither counts nor resets it
         self._pooled = pooled
-        self._pid = os.getpid()
+        self._pid = current_pid()
         self.busy = False
         self.retired = False
         self.closed = False
@@ -380,13 +381,13 @@ class _Kept:
         self.retired = True
 
     def is_usable(self) -> bool:
-        return not (self.closed or self.retired) and self._pid == os.getpid()
+        return not (self.closed or self.retired) and self._pid == current_pid()
 
     def close(self) -> None:
         if self.closed:
             return
         self.closed = True
-        if self._pid != os.getpid():
+        if self._pid != current_pid():
             # A forked child never closes its parent's connection: it keeps
             # the object alive (SQLite's handle would close with it).
             _INHERITED.append(self._pooled)
