@@ -18,6 +18,7 @@ from rung.store.sql import STORE_GROUP
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -59,6 +60,18 @@ def opened(url: str) -> Iterator[Any]:
         yield stores
     finally:
         stores.close()
+
+
+@contextlib.contextmanager
+def backend_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh database of ``backend`` (one of :data:`BACKENDS`)."""
+    if backend == "postgresql":
+        with pg_schema_url() as url:
+            yield url
+    elif backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'metadata.db'}"
+    else:
+        yield "memory://"
 
 
 @contextlib.contextmanager

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.contract._stores import BACKENDS, opened, pg_schema_url
+from tests.contract._stores import BACKENDS, backend_url, opened
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -18,10 +18,5 @@ if TYPE_CHECKING:
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunStore]:
     """A fresh, empty store of each backend, closed after the test."""
-    if request.param == "postgresql":
-        with pg_schema_url() as url:
-            yield from opened(url)
-    elif request.param == "sqlite":
-        yield from opened(f"sqlite:///{tmp_path / 'metadata.db'}")
-    else:
-        yield from opened("memory://")
+    with backend_url(request.param, tmp_path) as url:
+        yield from opened(url)

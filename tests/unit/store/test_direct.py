@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from rung.errors import InvalidRecordError, RunNotFoundError
 from rung.store.sql import Database
-from tests.contract._stores import BACKENDS, pg_schema_url
+from tests.contract._stores import BACKENDS, backend_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -44,13 +44,8 @@ _IN_LIST = sa.select(_things.c.id).where(
 @pytest.fixture(params=BACKENDS)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated database of each backend with one extra table."""
-    if request.param == "postgresql":
-        with pg_schema_url() as url:
-            yield from _opened(url)
-    elif request.param == "sqlite":
-        yield from _opened(f"sqlite:///{tmp_path / 'metadata.db'}")
-    else:
-        yield from _opened("memory://")
+    with backend_url(request.param, tmp_path) as url:
+        yield from _opened(url)
 
 
 def _opened(url: str) -> Iterator[Database]:
