@@ -38,6 +38,8 @@ MAX_CANDIDATES = SHOWN_CANDIDATES + 1
 
 def dump_json(value: Any, what: str) -> str:
     """Encode ``value`` as JSON text, or raise InvalidRecordError naming ``what``."""
+    if type(value) is dict and not value:  # most params and metadata
+        return "{}"
     try:
         return json.dumps(value, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
@@ -55,6 +57,8 @@ def load_json(text: str) -> Any:
 def clean_mapping(value: Mapping[str, Any], what: str) -> dict[str, Any]:
     """Return the JSON round-trip of a mapping (what every backend stores)."""
     check_keys(value, what)
+    if not value:
+        return {}
     return dict(load_json(dump_json(dict(value), what)))
 
 
