@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         export_value,
         load_value,
         save_value,
+        staging_folder,
         value_handoff,
         verify,
     )
@@ -65,6 +66,7 @@ __all__ = [
     "open_artifact_store",
     "register_materializer",
     "save_value",
+    "staging_folder",
     "trust_types",
     "value_handoff",
     "verify",
@@ -88,6 +90,7 @@ _HOMES = {
     "export_value": "rung.artifacts._values",
     "load_value": "rung.artifacts._values",
     "save_value": "rung.artifacts._values",
+    "staging_folder": "rung.artifacts._values",
     "value_handoff": "rung.artifacts._values",
     "verify": "rung.artifacts._values",
 }

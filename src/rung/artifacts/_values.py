@@ -45,6 +45,7 @@ __all__ = [
     "export_value",
     "load_value",
     "save_value",
+    "staging_folder",
     "value_handoff",
     "verify",
 ]
@@ -95,7 +96,7 @@ def save_value(
     if callable(getattr(chosen, "encode", None)):
         encoding = cast("EncodingMaterializer", chosen)
         return _save_encoded(store, encoding, kind, _encode(encoding, value))
-    staging = _staging_folder(store)
+    staging = staging_folder(store)
     try:
         data = staging / DATA_FOLDER
         data.mkdir()
@@ -130,7 +131,7 @@ def _save_encoded(
     if store.exists(artifact.uri):
         _hand_off(store, artifact.id, files, metadata)
         return artifact
-    staging = _staging_folder(store)
+    staging = staging_folder(store)
     try:
         data = staging / DATA_FOLDER
         data.mkdir()
@@ -379,13 +380,27 @@ def export_value(store: ArtifactStore, artifact: StoredArtifact, dest: Path) -> 
     return dest
 
 
-def _staging_folder(store: ArtifactStore) -> Path:
-    """Prefer the store's own staging folder: a local store then moves it."""
+def staging_folder(store: ArtifactStore, *, prefix: str = "rung-save-") -> Path:
+    """A new empty local folder to prepare ``store.put(key, folder)`` in.
+
+    The store's own when it offers one (a local store then renames it into
+    place instead of copying it), else a temp folder named ``prefix...``.
+    The caller removes the folder if it still exists after the put.
+
+    Example:
+        >>> import shutil
+        >>> from rung.artifacts import InMemoryArtifactStore
+        >>> with InMemoryArtifactStore() as store:
+        ...     folder = staging_folder(store)
+        ...     folder.is_dir()
+        True
+        >>> shutil.rmtree(folder)
+    """
     make = getattr(store, "staging_folder", None)
     if callable(make):
         folder: Path = make()
         return folder
-    return Path(tempfile.mkdtemp(prefix="rung-save-"))
+    return Path(tempfile.mkdtemp(prefix=prefix))
 
 
 def _materialize(chosen: Materializer, value: Any, folder: Path) -> dict[str, Any]:

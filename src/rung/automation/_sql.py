@@ -43,6 +43,7 @@ from rung.store import (
     MAX_CANDIDATES,
     MIN_PREFIX,
     already_exists,
+    check_changeable,
     dump_json,
     load_json,
     refuse_ambiguous,
@@ -175,12 +176,7 @@ class SqlTriggerStore:
         self, dispatch_id: int, changes: Mapping[str, Any]
     ) -> DispatchRecord:
         """Change an entry's outcome, reason, run, holder or parameters."""
-        unknown = sorted(set(changes) - _DISPATCH_CHANGEABLE)
-        if unknown:
-            raise InvalidRecordError(
-                f"Cannot change {', '.join(map(repr, unknown))} of a dispatch. "
-                f"Changeable: {', '.join(sorted(_DISPATCH_CHANGEABLE))}."
-            )
+        check_changeable(changes, _DISPATCH_CHANGEABLE, "a dispatch")
 
         def write(conn: sa.Connection) -> DispatchRecord:
             row = (

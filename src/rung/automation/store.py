@@ -36,7 +36,7 @@ from rung.automation.records import (
     WatchRecord,
 )
 from rung.errors import InvalidRecordError
-from rung.store import check_choice, clean_mapping
+from rung.store import check_changeable, check_choice, clean_mapping
 
 __all__ = [
     "ChallengerEventRecords",
@@ -273,12 +273,7 @@ def clean_trigger(trigger: TriggerRecord) -> TriggerRecord:
 
 def clean_trigger_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     """Check the fields a trigger update may change."""
-    unknown = sorted(set(changes) - _CHANGEABLE)
-    if unknown:
-        raise InvalidRecordError(
-            f"Cannot change {', '.join(map(repr, unknown))} of a trigger. "
-            f"Changeable: {', '.join(sorted(_CHANGEABLE))}."
-        )
+    check_changeable(changes, _CHANGEABLE, "a trigger")
     out = dict(changes)
     if "state" in out:
         check_choice(out["state"], TRIGGER_STATES, "trigger state")
@@ -349,12 +344,7 @@ def clean_watch(watch: WatchRecord) -> WatchRecord:
 
 def clean_watch_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     """Check the fields a watch update may change."""
-    unknown = sorted(set(changes) - _WATCH_CHANGEABLE)
-    if unknown:
-        raise InvalidRecordError(
-            f"Cannot change {', '.join(map(repr, unknown))} of a watch. "
-            f"Changeable: {', '.join(sorted(_WATCH_CHANGEABLE))}."
-        )
+    check_changeable(changes, _WATCH_CHANGEABLE, "a watch")
     out = dict(changes)
     if "state" in out:
         check_choice(out["state"], WATCH_STATES, "watch state")

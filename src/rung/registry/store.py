@@ -36,7 +36,12 @@ from rung.registry.records import (
     RoleRecord,
     SignatureColumn,
 )
-from rung.store import clean_mapping, clean_params, clean_strings
+from rung.store import (
+    check_changeable,
+    clean_mapping,
+    clean_params,
+    clean_strings,
+)
 
 __all__ = [
     "ModelStateRecords",
@@ -222,13 +227,7 @@ def _clean_changes(changes: Mapping[str, Any], *, version: bool) -> dict[str, An
     """Check ``update_model`` (or ``update_model_version``) changes."""
 
     allowed = _VERSION_CHANGEABLE if version else _MODEL_CHANGEABLE
-    bad = sorted(set(changes) - allowed)
-    if bad:
-        what = "a model version" if version else "a model"
-        raise InvalidRecordError(
-            f"Cannot change {', '.join(map(repr, bad))} of {what}. "
-            f"Changeable: {', '.join(sorted(allowed))}."
-        )
+    check_changeable(changes, allowed, "a model version" if version else "a model")
     out = dict(changes)
     if "state" in out:
         _check_choice(out["state"], MODEL_VERSION_STATES, "model version state")

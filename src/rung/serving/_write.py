@@ -13,16 +13,15 @@ from __future__ import annotations
 import itertools
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rung._internal.ids import new_id
 from rung._internal.timeutil import now
+from rung.artifacts import staging_folder
 from rung.serving._ids import ids_to_arrow
 from rung.serving.records import PredictionBatchRecord
 
@@ -155,10 +154,9 @@ def _input_columns(
             pieces[k].append(np.concatenate(flat[k::width]))
             pause()
     for name, parts in zip(names, pieces, strict=True):
-        if len({part.dtype for part in parts}) > 1:  # the common type of all
-            yield name, np.concatenate(list(map(itemgetter(name), inputs)))
-        else:
-            yield name, parts[0] if len(parts) == 1 else np.concatenate(parts)
+        column = itemgetter(name)
+        # The lambda runs inside _joined, before the loop moves on.
+        yield name, _joined(parts, lambda: list(map(column, inputs)))  # noqa: B023
 
 
 def _concat(
@@ -173,8 +171,17 @@ def _concat(
         if part:
             pieces.append(np.concatenate(part))
         pause()
-    if len({piece.dtype for piece in pieces}) > 1:  # the common type of all
-        return np.concatenate([a for a in map(get, items) if a is not None])
+    return _joined(pieces, lambda: [a for a in map(get, items) if a is not None])
+
+
+def _joined(
+    pieces: list[np.ndarray[Any, Any]],
+    every_array: Callable[[], list[np.ndarray[Any, Any]]],
+) -> np.ndarray[Any, Any]:
+    """The pieces as one array; pieces of different types are joined again
+    from ``every_array()`` in one go, which finds the common type of all."""
+    if len({piece.dtype for piece in pieces}) > 1:
+        return np.concatenate(every_array())
     return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
 
@@ -197,7 +204,7 @@ def write_batch(
         if kind == "predictions"
         else f"{kind}/{model}/{batch_id}"
     )
-    folder = _staging_folder(workspace)
+    folder = staging_folder(workspace.artifacts, prefix="rung-log-")
     try:
         path = folder / DATA_FILE
         pq.write_table(
@@ -225,19 +232,6 @@ def write_batch(
     )
     workspace.deployments.add_prediction_batches([record])
     return record
-
-
-def _staging_folder(workspace: Workspace) -> Path:
-    """A new folder to write a batch in: the store's own when it has one.
-
-    A local store renames its staging folder into place where another folder
-    would be copied (the whole file written twice, then removed).
-    """
-    make = getattr(workspace.artifacts, "staging_folder", None)
-    if callable(make):
-        folder: Path = make()
-        return folder
-    return Path(tempfile.mkdtemp(prefix="rung-log-"))
 
 
 def split_entry(entry: Entry) -> list[Entry]:

@@ -33,7 +33,7 @@ from rung.serving.records import (
     RolloutRecord,
     RolloutStatRecord,
 )
-from rung.store import MIN_PREFIX, clean_mapping
+from rung.store import MIN_PREFIX, check_changeable, clean_mapping
 
 __all__ = [
     "DeploymentRecords",
@@ -223,12 +223,7 @@ def apply_rollout_changes(
     rollout: RolloutRecord, changes: Mapping[str, Any], at: float
 ) -> RolloutRecord:
     """Return ``rollout`` with checked ``changes`` and the next generation."""
-    bad = sorted(set(changes) - _ROLLOUT_CHANGEABLE)
-    if bad:
-        raise InvalidRecordError(
-            f"Cannot change {', '.join(map(repr, bad))} of a rollout. "
-            f"Changeable: {', '.join(sorted(_ROLLOUT_CHANGEABLE))}."
-        )
+    check_changeable(changes, _ROLLOUT_CHANGEABLE, "a rollout")
     values = dict(changes)
     if "stage" in values:
         _check_stage(values["stage"])
@@ -314,12 +309,7 @@ def apply_deployment_changes(
     deployment: DeploymentRecord, changes: Mapping[str, Any]
 ) -> DeploymentRecord:
     """Return ``deployment`` with checked ``changes`` (InvalidRecordError)."""
-    bad = sorted(set(changes) - _CHANGEABLE)
-    if bad:
-        raise InvalidRecordError(
-            f"Cannot change {', '.join(map(repr, bad))} of a deployment. "
-            f"Changeable: {', '.join(sorted(_CHANGEABLE))}."
-        )
+    check_changeable(changes, _CHANGEABLE, "a deployment")
     values = dict(changes)
     if "status" in values:
         _check_status(values["status"])

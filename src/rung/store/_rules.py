@@ -8,7 +8,7 @@ SQLAlchemy, so domain ``store.py`` modules can use them at no import cost.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from rung.errors import AmbiguousIdError, InvalidRecordError
@@ -93,6 +93,19 @@ def already_exists(kind: str, record_id: str) -> InvalidRecordError:
         f"{kind} {record_id!r} already exists. Create it with a new id "
         "(rung._internal.ids.new_id()) or change the existing one."
     )
+
+
+def check_changeable(
+    changes: Mapping[str, Any], allowed: Collection[str], what: str
+) -> None:
+    """Raise InvalidRecordError naming the fields of ``changes`` not in
+    ``allowed`` (``what``: the record, e.g. "a rollout")."""
+    bad = sorted(set(changes) - set(allowed))
+    if bad:
+        raise InvalidRecordError(
+            f"Cannot change {', '.join(map(repr, bad))} of {what}. "
+            f"Changeable: {', '.join(sorted(allowed))}."
+        )
 
 
 def check_choice(value: object, allowed: tuple[str, ...], what: str) -> None:
