@@ -27,6 +27,7 @@ __all__ = [
     "host_name",
     "installed_packages",
     "is_alive",
+    "known_provenance",
     "log_metric",
     "log_metrics",
     "log_params",
@@ -66,6 +67,7 @@ __getattr__, __dir__ = _lazy_exports(
             "code_version",
             "host_name",
             "installed_packages",
+            "known_provenance",
         ),
         "rung.tracking._run": ("Run",),
     },
@@ -96,5 +98,6 @@ if TYPE_CHECKING:
         code_version,
         host_name,
         installed_packages,
+        known_provenance,
     )
     from rung.tracking._run import Run

@@ -11,7 +11,13 @@ from pathlib import Path
 
 from rung._internal.hashing import hash_json
 
-__all__ = ["CodeVersion", "code_version", "host_name", "installed_packages"]
+__all__ = [
+    "CodeVersion",
+    "code_version",
+    "host_name",
+    "installed_packages",
+    "known_provenance",
+]
 
 _GIT_TIMEOUT = 5.0
 
@@ -69,6 +75,24 @@ def installed_packages() -> tuple[str, dict[str, str]]:
             packages[name.lower()] = dist.version
     ordered = dict(sorted(packages.items()))
     return hash_json(ordered), ordered
+
+
+def known_provenance(
+    folder: Path,
+) -> tuple[CodeVersion, str, dict[str, str]] | None:
+    """``code_version`` and ``installed_packages`` when both are at hand:
+    the packages were read already and no git repository can hold ``folder``
+    (a few ``stat`` calls). None when git must be asked or the packages read.
+
+    Example:
+        >>> known = known_provenance(Path("/"))
+        >>> known is None or known[0] == CodeVersion(None, None)
+        True
+    """
+    if installed_packages.cache_info().currsize == 0 or _may_be_in_git(folder):
+        return None
+    env_hash, packages = installed_packages()
+    return CodeVersion(None, None), env_hash, packages
 
 
 # Variables that let git find a repository elsewhere than above the folder.

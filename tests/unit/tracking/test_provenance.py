@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from rung.tracking import code_version
+from rung.tracking import (
+    CodeVersion,
+    code_version,
+    installed_packages,
+    known_provenance,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -110,3 +115,31 @@ def test_staged_change_and_untracked_file_count_as_shown(tmp_path: Path) -> None
 
     assert untracked.dirty is False
     assert staged.dirty is True
+
+
+def test_known_provenance_outside_git_needs_neither_git_nor_a_scan(
+    tmp_path: Path,
+) -> None:
+    folder = _outside_git(tmp_path) / "code"
+    folder.mkdir()
+    env_hash, packages = installed_packages()  # read once, as a first run does
+
+    known = known_provenance(folder)
+
+    assert known == (CodeVersion(None, None), env_hash, packages)
+    assert known is not None and "pytest" in known[2]
+
+
+def test_known_provenance_defers_to_git_as_soon_as_a_repository_appears(
+    tmp_path: Path,
+) -> None:
+    repo = _outside_git(tmp_path) / "repo"
+    repo.mkdir()
+    installed_packages()
+    assert known_provenance(repo) is not None
+
+    _git(repo, "init", "-q")  # nothing is remembered: the next run asks git
+    _git(repo, "commit", "-q", "--allow-empty", "-m", "first")
+
+    assert known_provenance(repo) is None
+    assert code_version(repo).commit == _git(repo, "rev-parse", "HEAD")
