@@ -167,9 +167,7 @@ class SqlRunStore:
             return
 
         def write(conn: DirectConnection) -> None:
-            for step_run_id, changes, new_artifacts in ends:
-                _steps.end_step_run(conn, step_run_id, changes, new_artifacts)
-            _steps.insert_step_runs(conn, starts)
+            _steps.advance_step_runs(conn, ends, starts)
 
         def diagnose(conn: Any) -> None:
             # Rolled back with the rest: none of the new artifacts is stored.

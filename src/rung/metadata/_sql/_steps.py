@@ -27,9 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "add_artifacts",
+    "advance_step_runs",
     "diagnose_links",
     "diagnose_new_step_run",
-    "end_step_run",
     "find_artifact",
     "find_cached_step_run",
     "finish_step_run",
@@ -90,14 +90,7 @@ def insert_step_runs(conn: SqlConnection, records: Sequence[StepRunRecord]) -> N
     if not records:
         return
     conn.execute(_INSERT_STEP, [step_to_row(step_run) for step_run in records])
-    edges = [
-        edge
-        for step_run in records
-        for edge in (
-            *edge_rows(step_run.id, "input", step_run.inputs),
-            *edge_rows(step_run.id, "output", step_run.outputs),
-        )
-    ]
+    edges = _new_edges(records)
     if edges:
         conn.execute(_INSERT_EDGE, edges)
 
@@ -139,17 +132,36 @@ def finish_step_run(
     return new
 
 
-def end_step_run(
+def advance_step_runs(
+    conn: SqlConnection,
+    ends: Sequence[tuple[str, Mapping[str, Any], Sequence[ArtifactRecord]]],
+    starts: Sequence[StepRunRecord],
+) -> None:
+    """End step runs (id, cleaned changes, new artifacts) and insert new ones.
+
+    The rows of ``finish_step_run`` and ``insert_step_runs``, with every new
+    edge of both in one last statement (an upsert: a new step run has no
+    edge yet), once the step runs they name are stored.
+    """
+    edges: list[dict[str, Any]] = []
+    for step_run_id, changes, new_artifacts in ends:
+        edges += _end_step_run(conn, step_run_id, changes, new_artifacts)
+    if starts:
+        conn.execute(_INSERT_STEP, [step_to_row(step_run) for step_run in starts])
+        edges += _new_edges(starts)
+    if edges:
+        conn.execute(upsert(conn, step_run_artifacts, _EDGE_KEYS), edges)
+
+
+def _end_step_run(
     conn: SqlConnection,
     step_run_id: str,
     changes: Mapping[str, Any],
     new_artifacts: Sequence[ArtifactRecord],
-) -> None:
-    """``finish_step_run`` that returns nothing, so loads nothing first.
-
-    The same rows in the end: new edges are upserted (the step run's other
-    edges are already stored), changed columns updated.
-    """
+) -> list[dict[str, Any]]:
+    """``finish_step_run`` that loads nothing first and leaves the edges to
+    the caller: changed columns updated, new artifacts added; returns the new
+    edges to upsert (the step run's other edges are already stored)."""
     fields = {k: v for k, v in changes.items() if k in _STEP_COLUMN_NAMES}
     if "params" in fields:
         fields["params"] = dump_json(fields["params"], "params")
@@ -160,12 +172,21 @@ def end_step_run(
     elif conn.execute(_STEP_EXISTS, {"id": step_run_id}).first() is None:
         raise c.step_run_not_found(step_run_id)
     add_artifacts(conn, new_artifacts)
-    rows = [
+    return [
         *edge_rows(step_run_id, "input", changes.get("inputs", {})),
         *edge_rows(step_run_id, "output", changes.get("outputs", {})),
     ]
-    if rows:
-        conn.execute(upsert(conn, step_run_artifacts, _EDGE_KEYS), rows)
+
+
+def _new_edges(records: Sequence[StepRunRecord]) -> list[dict[str, Any]]:
+    return [
+        edge
+        for step_run in records
+        for edge in (
+            *edge_rows(step_run.id, "input", step_run.inputs),
+            *edge_rows(step_run.id, "output", step_run.outputs),
+        )
+    ]
 
 
 def list_step_runs(
