@@ -29,12 +29,56 @@ if TYPE_CHECKING:
 
     from rung.registry.records import SignatureColumn
 
-__all__ = ["NAN_POLICIES", "ColumnSpec", "Columns", "InputSchema", "Problems"]
+__all__ = [
+    "NAN_POLICIES",
+    "ColumnSpec",
+    "Columns",
+    "InputSchema",
+    "MatrixColumns",
+    "Problems",
+    "matrix_of",
+]
 
 NAN_POLICIES: tuple[str, ...] = ("reject", "allow")
 Columns = dict[str, "np.ndarray[Any, Any]"]
 _SHOWN_ROWS = 10
 _NUMBERS = frozenset({float, int})
+
+
+class MatrixColumns(dict[str, "np.ndarray[Any, Any]"]):
+    """Columns that are, in order, the columns of one float64 matrix (rows x
+    columns): what the all-float paths parse. The matrix stays at hand for
+    the model call and the prediction log, which would otherwise stack the
+    columns again (a copy per call; for the log, one NumPy call per column
+    of every request). Never changed once built.
+    """
+
+    __slots__ = ("matrix", "names")
+
+    def __init__(self, names: tuple[str, ...], matrix: np.ndarray[Any, Any]) -> None:
+        super().__init__({name: matrix[:, i] for i, name in enumerate(names)})
+        self.names = names
+        self.matrix = matrix
+
+
+def matrix_of(columns: Mapping[str, Any], names: tuple[str, ...]) -> Any:
+    """The float64 matrix whose columns are ``columns``, ``names`` in that
+    order, when ``columns`` were parsed as one (:class:`MatrixColumns`);
+    else None.
+
+    Example:
+        >>> import numpy as np
+        >>> matrix = np.zeros((2, 2))
+        >>> matrix_of(MatrixColumns(("a", "b"), matrix), ("a", "b")) is matrix
+        True
+        >>> matrix_of(MatrixColumns(("a", "b"), matrix), ("b", "a")) is None
+        True
+    """
+    if type(columns) is MatrixColumns and (
+        columns.names is names or columns.names == names
+    ):
+        return columns.matrix
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,8 +241,8 @@ class InputSchema:
             return None
         if matrix.shape[1] != len(columns) or not np.isfinite(matrix).all():
             return None
-        if list(columns) == list(self.names):
-            return {n: matrix[:, i] for i, n in enumerate(self.names)}
+        if tuple(columns) == self.names:
+            return MatrixColumns(self.names, matrix)
         where = {name: i for i, name in enumerate(columns)}
         return {n: matrix[:, where[n]] for n in self.names}
 
@@ -218,6 +262,8 @@ class InputSchema:
             return None
         if not np.isfinite(matrix).all():
             return None
+        if tuple(columns) == self.names and matrix.ndim == 2:
+            return MatrixColumns(self.names, matrix)
         where = {name: i for i, name in enumerate(columns)}
         return {n: matrix[:, where[n]] for n in self.names}
 

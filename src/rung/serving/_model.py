@@ -11,7 +11,7 @@ from rung.errors import InvalidInputError, ServingError
 from rung.registry import load_model, parse_model_uri, resolve_model
 from rung.registry.records import SignatureColumn
 from rung.serving._fastpath import plan_calls
-from rung.serving._inputs import InputSchema
+from rung.serving._inputs import InputSchema, matrix_of
 from rung.serving._labels import label_kind
 
 if TYPE_CHECKING:
@@ -151,8 +151,7 @@ class ServedModel:
 
         names = list(self.schema.names)
         if self.schema.is_all_float:
-            matrix = np.column_stack([columns[n] for n in names])
-            return pd.DataFrame(matrix, columns=names, copy=False)
+            return pd.DataFrame(self._matrix(columns), columns=names, copy=False)
         return pd.DataFrame({n: columns[n] for n in names}, copy=False)
 
     def predict(self, columns: Columns) -> Outputs:
@@ -165,7 +164,7 @@ class ServedModel:
         """
         plan = self.plan
         if plan.matrix:
-            data: Any = np.column_stack([columns[n] for n in self.schema.names])
+            data: Any = self._matrix(columns)
         else:
             data = self.frame(columns)
         try:
@@ -183,6 +182,16 @@ class ServedModel:
             raise ServingError(
                 f"The {self.label} failed while predicting: {type(exc).__name__}: {exc}"
             ) from exc
+
+    def _matrix(self, columns: Columns) -> np.ndarray[Any, Any]:
+        """The float inputs as a new matrix, columns in the signature's order
+        (a copy of the one they were parsed into, when they were: one memory
+        copy; the model may change its input, the log keeps the request's)."""
+        names = self.schema.names
+        parsed = matrix_of(columns, names)
+        if parsed is not None:
+            return parsed.copy()  # type: ignore[no-any-return]
+        return np.column_stack([columns[n] for n in names])
 
     def _call(self, data: Any) -> Outputs:
         if not self.has_proba:

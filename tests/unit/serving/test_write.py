@@ -12,6 +12,7 @@ import pytest
 
 from rung.serving import read_predictions
 from rung.serving._api import IDS
+from rung.serving._inputs import MatrixColumns, matrix_of
 from rung.serving._model import Outputs
 from rung.serving._write import (
     DATA_FILE,
@@ -98,3 +99,37 @@ def test_a_batch_leaves_nothing_behind_written_or_not(
             workspace, table, origin, kind="predictions", first_at=0.0, last_at=0.0
         )
     assert list(area.iterdir()) == []
+
+
+def test_requests_parsed_as_one_matrix_log_the_same_table() -> None:
+    # The all-float paths keep each request's matrix (MatrixColumns); the log
+    # joins those as matrices, pieces of matrices and of plain columns alike.
+    rng = np.random.default_rng(1)
+    names = ("x0", "x1", "x2")
+    as_matrices, as_columns = [], []
+    for size in [1, 3, 1, 2] * 700:  # more than one piece of calls
+        matrix = rng.normal(size=(size, len(names)))
+        ids = IDS.take(size)
+        proba = rng.random((size, 2))
+        out = Outputs(proba.argmax(axis=1), proba, (0, 1))
+        origin = BatchOrigin("m", 1)
+        plain = {n: matrix[:, i].copy() for i, n in enumerate(names)}
+        as_matrices.append(Entry(origin, 1.0, ids, MatrixColumns(names, matrix), out))
+        as_columns.append(Entry(origin, 1.0, ids, plain, out))
+
+    expected = predictions_table(as_columns)
+    mixed = as_matrices[:1500] + as_columns[1500:]
+
+    assert predictions_table(as_matrices).equals(expected)
+    assert predictions_table(mixed).equals(expected)
+    assert expected.column("x1").to_numpy()[:1] == pytest.approx(
+        as_columns[0].columns["x1"]
+    )
+
+
+def test_a_matrix_of_other_columns_is_not_taken_for_the_signature() -> None:
+    matrix = np.arange(6.0).reshape(3, 2)
+
+    assert matrix_of(MatrixColumns(("a", "b"), matrix), ("a", "b")) is matrix
+    assert matrix_of(MatrixColumns(("a", "b"), matrix), ("b", "a")) is None
+    assert matrix_of({"a": matrix[:, 0], "b": matrix[:, 1]}, ("a", "b")) is None
