@@ -54,7 +54,11 @@ PARTS = [
     ("cache: lookup", "rung.metadata._sql", "SqlRunStore.find_cached_step_run"),
     ("cache: content check", "rung.workspace", "Workspace.has_content"),
     ("cache: write the hits", "rung.metadata._sql", "SqlRunStore.record_cache_hits"),
-    ("step records: clean, build rows", "rung.metadata._sql", "SqlRunStore.advance_step_runs"),
+    (
+        "step records: clean, build rows",
+        "rung.metadata._sql",
+        "SqlRunStore.advance_step_runs",
+    ),
     ("step: other (context, capture)", "rung.pipelines._engine", "execute_node"),
     ("step: load inputs", "rung.pipelines._node", "_load_inputs"),
     ("step: call the step's code", "rung.pipelines._node", "_call_user_code"),
@@ -168,7 +172,9 @@ def _instrument(timers: Timers, recording: list[list[Any] | None]) -> None:
     engine = importlib.import_module("rung.store.sql._engine")
     original = engine.Database._transaction
 
-    def transaction(self: Any, sa_engine: Any, dbapi: Any, lost: Any, write: bool) -> Any:
+    def transaction(
+        self: Any, sa_engine: Any, dbapi: Any, lost: Any, write: bool
+    ) -> Any:
         yield from original(
             self, sa_engine, _Recorder(dbapi, timers, recording[0]), lost, write
         )
@@ -268,19 +274,22 @@ def main() -> None:
 
     total = sum(own.values())
     rows = sorted(own.items(), key=lambda kv: -kv[1])
-    print(f"Rung {rung.__version__}, 10-step chain, caching {args.cache}, "
-          f"{args.runs} runs; own microseconds per step:")
+    print(
+        f"Rung {rung.__version__}, 10-step chain, caching {args.cache}, "
+        f"{args.runs} runs; own microseconds per step:"
+    )
     for label, value in rows:
         print(f"  {label:52s} {value:8.1f}  {100 * value / total:5.1f}%")
     print(f"  {'total (timed runs)':52s} {total:8.1f}")
     wall_plain = statistics.median(plain) / STEPS * 1e6
     wall_timed = statistics.median(timed) / STEPS * 1e6
-    print(f"median per step: {wall_plain:.1f} us without timers, "
-          f"{wall_timed:.1f} with")
+    print(f"median per step: {wall_plain:.1f} us without timers, {wall_timed:.1f} with")
     transactions = sum(1 for kind, _ in log if kind == "commit")
     statements = sum(1 for kind, _ in log if kind in ("one", "many"))
-    print(f"floor: one run's {transactions} transactions and {statements} "
-          f"statements replayed with sqlite3: {floor:.1f} us per step")
+    print(
+        f"floor: one run's {transactions} transactions and {statements} "
+        f"statements replayed with sqlite3: {floor:.1f} us per step"
+    )
     if args.json:
         args.json.write_text(
             json.dumps(
