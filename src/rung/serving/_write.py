@@ -159,11 +159,12 @@ def _input_columns(
             if type(c) is MatrixColumns and (c.names is key or c.names == key)
         ]
         if len(matrices) == len(part):
-            # Requests parsed into one matrix each: NumPy joins the piece's
-            # rows and lays each column out contiguously, in two calls.
-            block = np.concatenate(matrices).T.copy()
+            # Requests parsed into one matrix each: one NumPy call joins the
+            # piece's rows; each column is a view of that block (a transposed
+            # copy would cost more than the columns' later joins).
+            block = np.concatenate(matrices)
             for k in range(width):
-                pieces[k].append(block[k])
+                pieces[k].append(block[:, k])
             pause()
             continue
         if width == 1:
