@@ -39,12 +39,23 @@ def _entries(count: int, rows: int) -> list[Any]:
     from rung.serving._model import Outputs
     from rung.serving._write import BatchOrigin, Entry
 
+    try:  # as the server parses an all-float body (trees that have it)
+        from rung.serving._inputs import MatrixColumns
+    except ImportError:
+        MatrixColumns = None
+
     rng = np.random.default_rng(0)
     origin = BatchOrigin("lr-bench", 1, "dep-1")
     classes = np.array([0, 1])
+    names = tuple(f"x{k}" for k in range(20))
     out = []
     for i in range(count):
-        columns = {f"x{k}": rng.normal(size=rows) for k in range(20)}
+        matrix = rng.normal(size=(rows, len(names)))
+        columns = (
+            MatrixColumns(names, matrix)
+            if MatrixColumns is not None
+            else {name: matrix[:, k] for k, name in enumerate(names)}
+        )
         proba = rng.random((rows, 2))
         outputs = Outputs(classes[proba.argmax(axis=1)], proba, (0, 1))
         out.append(Entry(origin, 1.7e9 + i * 1e-3, IDS.take(rows), columns, outputs))

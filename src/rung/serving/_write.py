@@ -125,6 +125,7 @@ def predictions_table(
     inputs = list(map(_COLUMNS, entries))
     for name, values in _input_columns(inputs, list(first.columns), wait):
         data[feature_column(name)] = _arrow(values)
+        wait()  # each column joined and converted: up to 0.1 ms of 10,000 rows
     outputs = list(map(_OUTPUTS, entries))
     data["prediction"] = _arrow(_concat(outputs, _PREDICTIONS, wait))
     classes = first.outputs.classes
