@@ -13,8 +13,9 @@ the same runs measured without them.
 The floor: one run's database work (every transaction and statement the
 step path sent to SQLite, parameters included) is recorded at the driver,
 then replayed with plain ``sqlite3`` on copies of the database as it was
-before that run, with no Python between the statements. That is what the
-records Rung keeps cost SQLite itself, per step.
+before that run (every page cached, the write-ahead log already grown, as
+in the measured process), with no Python between the statements. That is
+what the records Rung keeps cost SQLite itself, per step.
 
     .venv/bin/python benchmarks/step_budget.py [--runs 300] [--cache off|on] \\
         [--json OUT]
@@ -65,6 +66,8 @@ PARTS = [
     ("step: store outputs", "rung.pipelines._node", "_store_outputs"),
 ]
 DRIVER = "SQLite: driver calls (BEGIN, statements, COMMIT)"
+# Pages written into the replay copy's log before the replay (about 8 MiB).
+_WAL_PAGES = 2000
 
 
 class Timers:
@@ -197,8 +200,19 @@ def _replay(log: list[Any], database: Path, copies: int) -> list[float]:
                 "cache_size=-65536",
             ):
                 conn.execute(f"PRAGMA {pragma}")
-            # Every page read once, as the measured process has them cached.
+            # As the measured process has it: every page in the cache, and a
+            # log file that commits overwrite rather than extend (a new file
+            # grows at every commit: block allocation, a dearer write).
             conn.execute("PRAGMA quick_check").fetchall()
+            conn.execute("CREATE TABLE budget_scratch (x BLOB)")
+            for _ in range(_WAL_PAGES // 8):
+                with conn:
+                    conn.execute("BEGIN")
+                    conn.executemany(
+                        "INSERT INTO budget_scratch VALUES (zeroblob(4000))",
+                        [()] * 8,
+                    )
+            conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
             cursor = conn.cursor()
             start = time.perf_counter()
             for kind, item in log:
