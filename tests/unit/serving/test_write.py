@@ -133,3 +133,19 @@ def test_a_matrix_of_other_columns_is_not_taken_for_the_signature() -> None:
     assert matrix_of(MatrixColumns(("a", "b"), matrix), ("a", "b")) is matrix
     assert matrix_of(MatrixColumns(("a", "b"), matrix), ("b", "a")) is None
     assert matrix_of({"a": matrix[:, 0], "b": matrix[:, 1]}, ("a", "b")) is None
+
+
+def test_large_matrix_requests_log_the_same_table_column_by_column() -> None:
+    rng = np.random.default_rng(2)
+    names = ("a", "b")
+    as_matrices, as_columns = [], []
+    for size in (100, 300, 200):  # large calls: joined column by column
+        matrix = rng.normal(size=(size, 2))
+        ids = IDS.take(size)
+        out = Outputs(rng.integers(0, 2, size))
+        origin = BatchOrigin("m", 1)
+        plain = {n: matrix[:, i].copy() for i, n in enumerate(names)}
+        as_matrices.append(Entry(origin, 2.0, ids, MatrixColumns(names, matrix), out))
+        as_columns.append(Entry(origin, 2.0, ids, plain, out))
+
+    assert predictions_table(as_matrices).equals(predictions_table(as_columns))
