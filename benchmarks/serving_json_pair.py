@@ -32,15 +32,17 @@ HERE = Path(__file__).resolve().parent
 
 
 def _serve_and_load(
-    src: Path, body: bytes, seconds: float, extra: list[str], load: Any, name: str
+    src: Path, body: bytes, *, seconds: float, extra: list[str], load: Any, name: str
 ) -> dict[str, Any]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": str(src)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "rung", "serve", f"{name}@production"]
-        + ["--port", str(port), *extra],
+        [
+            *(sys.executable, "-m", "rung", "serve", f"{name}@production"),
+            *("--port", str(port), *extra),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
@@ -94,7 +96,12 @@ def main() -> None:
                 "tree": label,
                 "log": not args.no_log,
                 **_serve_and_load(
-                    trees[label], body, args.seconds, extra, load, work.NAME
+                    trees[label],
+                    body,
+                    seconds=args.seconds,
+                    extra=extra,
+                    load=load,
+                    name=work.NAME,
                 ),
             }
             rows.append(row)
