@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from serving_log_pair import _cpu_seconds, _workload
+from serving_log_pair import _cpu_seconds, _workload, register_workload_model
 
 HERE = Path(__file__).resolve().parent
 
@@ -66,9 +66,6 @@ def _serve_and_load(
 
 def main() -> None:
     """Alternate the two trees' servers; print each row and the medians."""
-    from sklearn.linear_model import LogisticRegression
-
-    import rung
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--compare", type=Path, required=True)
@@ -80,12 +77,7 @@ def main() -> None:
 
     work = _workload()
     load = work._loadgen()
-    frame = work.data()
-    features = frame.drop(columns="label")
-    model = LogisticRegression(max_iter=200).fit(features, frame["label"])
-    version = rung.register_model(model, name=work.NAME, signature=features)
-    rung.promote_model(work.NAME, version.version, "production")
-    body = work.split_body(features.head(1000))
+    body = work.split_body(register_workload_model(work).head(1000))
     trees = {"this": HERE.parent / "src", "compare": args.compare.resolve()}
     extra = ["--no-log"] if args.no_log else []
     rows: list[dict[str, Any]] = []

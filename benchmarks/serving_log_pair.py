@@ -46,11 +46,23 @@ def _workload() -> Any:
     return module
 
 
-def main() -> None:
-    """Measure log-on and log-off servers in turn; print and save the figures."""
+def register_workload_model(work: Any) -> Any:
+    """Fit, register and promote the serving workload's model (to
+    ``production``) in the current workspace; return its feature frame."""
     from sklearn.linear_model import LogisticRegression
 
     import rung
+
+    frame = work.data()
+    features = frame.drop(columns="label")
+    model = LogisticRegression(max_iter=200).fit(features, frame["label"])
+    version = rung.register_model(model, name=work.NAME, signature=features)
+    rung.promote_model(work.NAME, version.version, "production")
+    return features
+
+
+def main() -> None:
+    """Measure log-on and log-off servers in turn; print and save the figures."""
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=2)
@@ -62,11 +74,7 @@ def main() -> None:
     load = work._loadgen()
     if not load.has_wrk():
         sys.exit("wrk is not installed: apt-get install wrk")
-    frame = work.data()
-    features = frame.drop(columns="label")
-    model = LogisticRegression(max_iter=200).fit(features, frame["label"])
-    version = rung.register_model(model, name=work.NAME, signature=features)
-    rung.promote_model(work.NAME, version.version, "production")
+    features = register_workload_model(work)
     body = work.split_body(features.head(1))
     rows: list[dict[str, Any]] = []
     for _ in range(args.rounds):
