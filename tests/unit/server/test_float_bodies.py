@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from rung.registry import promote_model, register_model
 from rung.server import create_serving_app
 from rung.serving import ModelService, ServedModel, ServeOptions, read_predictions
-from tests.unit.serving.models import churn_frame
+from tests.unit.serving.models import churn_frame, started_service
 
 if TYPE_CHECKING:
     from rung.workspace import Workspace
@@ -36,13 +36,8 @@ def service(workspace: Workspace) -> Iterator[ModelService]:
     record = register_model(workspace, model, name="floats", signature=data[FEATURES])
     promote_model(workspace, "floats", record.version, "production")
     options = ServeOptions(flush_seconds=60, flush_rows=100_000)
-    served = ServedModel.load(workspace, "floats@production")
-    svc = ModelService(workspace, "floats@production", options, served=served)
-    svc.start()
-    try:
+    with started_service(workspace, "floats@production", options) as svc:
         yield svc
-    finally:
-        svc.close()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from rung.serving import ModelService, ServeOptions
-from tests.unit.serving.models import register_churn
+from tests.unit.serving.models import register_churn, started_service
 
 if TYPE_CHECKING:
     from rung.registry.records import ModelVersionRecord
@@ -26,13 +26,6 @@ def service(
     workspace: Workspace, churn: list[ModelVersionRecord]
 ) -> Iterator[ModelService]:
     """A started service of ``churn@production`` (closed after the test)."""
-    from rung.serving import ServedModel
-
     options = ServeOptions(poll_interval=0.05, flush_seconds=60, flush_rows=100_000)
-    served = ServedModel.load(workspace, "churn@production")
-    svc = ModelService(workspace, "churn@production", options, served=served)
-    svc.start()
-    try:
+    with started_service(workspace, "churn@production", options) as svc:
         yield svc
-    finally:
-        svc.close()

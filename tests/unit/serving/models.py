@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -10,7 +11,10 @@ import pandas as pd
 from rung.registry import promote_model, register_model
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from rung.registry.records import ModelVersionRecord
+    from rung.serving import ModelService, ServeOptions
     from rung.workspace import Workspace
 
 FEATURES = ["tenure", "spend", "calls"]
@@ -95,3 +99,19 @@ class PickledOnly:
 
     def predict(self, rows: Any) -> list[int]:
         return [0] * len(rows)
+
+
+@contextlib.contextmanager
+def started_service(
+    workspace: Workspace, uri: str, options: ServeOptions
+) -> Iterator[ModelService]:
+    """A started service of ``uri`` (the version it names now), closed on exit."""
+    from rung.serving import ModelService, ServedModel
+
+    served = ServedModel.load(workspace, uri)
+    svc = ModelService(workspace, uri, options, served=served)
+    svc.start()
+    try:
+        yield svc
+    finally:
+        svc.close()
